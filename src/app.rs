@@ -1,0 +1,124 @@
+//! The glue between the command line and the pipeline: load, plan, run, report, exit status.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, CliCommand, ColorChoice, RunArgs};
+use crate::config;
+use crate::error::{Error, ExitStatus};
+use crate::plan::{self, Selection};
+use crate::report;
+use crate::reporter::{self, Display};
+use crate::runner::{self, RunContext, SessionStatus};
+use crate::settings::Settings;
+use crate::venv::{self, InterpreterFinder};
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// Configuration, planning and usage errors (exit 2) and internal errors (exit 3); session
+/// failures are not errors but exit status 1.
+pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    let color = match &cli.command {
+        Some(CliCommand::Report(args)) => args.color,
+        None => cli.run.color,
+    };
+    set_color(color);
+    match cli.command {
+        Some(CliCommand::Report(args)) => report::merge_command(&args),
+        None => run_sessions(&cli.run),
+    }
+}
+
+fn set_color(choice: ColorChoice) {
+    let choice = match choice {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let file = match &args.file {
+        Some(file) => cwd.join(file),
+        None => config::find_sessions_file(&cwd)?,
+    };
+    let project = config::load(&file)?;
+    let settings = Settings::new(args, &project, &cwd);
+
+    if args.list {
+        let filtered = !args.sessions.is_empty() || !args.tags.is_empty() || args.keywords.is_some() || !args.python.is_empty();
+        let only: Option<HashSet<String>> = if filtered {
+            let selection = Selection { no_deps: true, ..settings.selection.clone() };
+            Some(plan::plan(&project, &selection)?.instances.into_iter().map(|instance| instance.name).collect())
+        } else {
+            None
+        };
+        if args.json {
+            reporter::print_list_json(&project, only.as_ref());
+        } else {
+            reporter::print_list(&project, only.as_ref());
+        }
+        return Ok(ExitStatus::Success);
+    }
+
+    let plan = plan::plan(&project, &settings.selection)?;
+    if args.dry_run {
+        reporter::print_plan(&project, &plan, &settings);
+        return Ok(ExitStatus::Success);
+    }
+
+    let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].venv);
+    let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
+    let live = settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1);
+    let names: Vec<String> = plan.instances.iter().map(|instance| instance.name.clone()).collect();
+    let rerun_prefix = match &args.file {
+        Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
+        None => "forge".to_owned(),
+    };
+    let context = RunContext {
+        finder: uv.clone().map(InterpreterFinder::new),
+        uv,
+        live,
+        inherit_stdin: plan.instances.len() == 1 && !std::io::stdin().is_terminal(),
+        project,
+        plan,
+        settings: settings.clone(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut display = Display::new(names, live, std::io::stderr().is_terminal(), settings.verbosity);
+    let outcome = runtime
+        .block_on(runner::run(context, &mut display))
+        .context("cannot install signal handlers")?;
+    drop(display);
+
+    let report_result = report::write_run_json(&settings.reports_dir, &outcome);
+    reporter::print_summary(&outcome, &rerun_prefix);
+    for skipped in outcome.sessions.iter().filter(|session| session.status == SessionStatus::Skipped) {
+        if let Some(message) = &skipped.message
+            && message.contains("--skip-missing-interpreters")
+        {
+            reporter::print_warning(&format!("{} skipped: {message}", skipped.name));
+        }
+    }
+    let report_failed = match report_result {
+        Ok(()) => false,
+        Err(error) => {
+            reporter::print_error(&Error::Report(error));
+            true
+        }
+    };
+    if let Some(signal) = outcome.signal {
+        return Ok(ExitStatus::Signal(signal));
+    }
+    let failed = outcome.timed_out || outcome.sessions.iter().any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
+    Ok(if failed || report_failed { ExitStatus::Failure } else { ExitStatus::Success })
+}

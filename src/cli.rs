@@ -1,0 +1,154 @@
+//! The command line, parsed with clap: flags exactly as the contract names them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::DurationSpec;
+
+/// forge: run the sessions of a sessions.toml as a DAG, in parallel, in uv virtualenvs.
+#[derive(Debug, Parser)]
+#[command(name = "forge", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A subcommand; without one, forge runs (or lists) sessions.
+    #[command(subcommand)]
+    pub command: Option<CliCommand>,
+    /// Session selection and run options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands besides running sessions.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Merge the report directories of several runs (e.g. CI jobs) into one junit.xml and coverage.xml.
+    Report(ReportArgs),
+}
+
+/// `forge report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report directories written by earlier forge runs.
+    #[arg(required = true, value_name = "DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the merged junit.xml, coverage.xml and run.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Project root that coverage paths are made relative to (default: current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Fail (exit 1) when merged line coverage is below this percentage.
+    #[arg(long, value_name = "PERCENT")]
+    pub fail_under: Option<f64>,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// Options for listing and running sessions.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// List the sessions (`*` marks a default) and exit.
+    #[arg(short, long)]
+    pub list: bool,
+    /// With --list: print a JSON array (usable as a CI matrix).
+    #[arg(long, requires = "list")]
+    pub json: bool,
+    /// Run these sessions (base or instance names) and, first, what they require.
+    #[arg(short, long = "session", alias = "sessions", num_args = 1.., value_name = "NAME")]
+    pub sessions: Vec<String>,
+    /// Select sessions carrying any of these tags.
+    #[arg(short, long = "tags", num_args = 1.., value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Select sessions whose name matches a keyword expression (`lint or test`, `not slow`).
+    #[arg(short, long = "keywords", value_name = "EXPR")]
+    pub keywords: Option<String>,
+    /// Keep only instances for these interpreter versions.
+    #[arg(short, long = "python", num_args = 1.., value_name = "VERSION")]
+    pub python: Vec<String>,
+    /// Use this sessions.toml (default: ./sessions.toml, then parent directories).
+    #[arg(short, long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Run at most N sessions at once (default: number of CPUs).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<u32>,
+    /// Run only the named sessions, not what they require.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// After the first failure, start no new session.
+    #[arg(short = 'x', long)]
+    pub fail_fast: bool,
+    /// Start no new session after N failures; `N:immediate` also stops running ones.
+    #[arg(long, value_name = "N[:immediate]", conflicts_with = "fail_fast")]
+    pub max_fail: Option<MaxFail>,
+    /// A time limit for the whole run (e.g. `30m`).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<DurationSpec>,
+    /// Time between the signal and SIGKILL for interrupted or timed-out sessions.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub grace: DurationSpec,
+    /// Recreate virtualenvs even when they are up to date.
+    #[arg(short = 'R', long)]
+    pub recreate: bool,
+    /// Reuse existing virtualenvs as they are and skip installs.
+    #[arg(long, conflicts_with = "recreate")]
+    pub no_install: bool,
+    /// Skip (with a warning) instances whose interpreter cannot be found, instead of failing them.
+    #[arg(long)]
+    pub skip_missing_interpreters: bool,
+    /// Print the plan and run nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Where reports go (default: `[forge] reports-dir`, else `.forge/reports`).
+    #[arg(long, value_name = "DIR")]
+    pub reports_dir: Option<PathBuf>,
+    /// More output: show the output of successful sessions too.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Less output: only failures and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Arguments after `--`: they become `{posargs}`.
+    #[arg(last = true, value_name = "POSARGS")]
+    pub posargs: Option<Vec<String>>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--max-fail N` or `--max-fail N:immediate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxFail {
+    /// Failures after which no new session starts (at least 1).
+    pub count: usize,
+    /// Also terminate running sessions, as on a signal.
+    pub immediate: bool,
+}
+
+impl std::str::FromStr for MaxFail {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (count, immediate) = match text.split_once(':') {
+            Some((count, "immediate")) => (count, true),
+            Some((_, other)) => return Err(format!("unknown mode `{other}` (the only mode is `immediate`)")),
+            None => (text, false),
+        };
+        let count: usize = count.parse().map_err(|_| format!("`{count}` is not a positive whole number"))?;
+        if count == 0 {
+            return Err("must be at least 1".into());
+        }
+        Ok(Self { count, immediate })
+    }
+}

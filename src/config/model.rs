@@ -1,0 +1,179 @@
+//! The `sessions.toml` schema as serde types: one struct per table, unknown keys rejected.
+//!
+//! Values that take two shapes (`python`, a command) use hand-written visitors instead of
+//! `#[serde(untagged)]`, so a wrong value still gets an error that says what was expected.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::DurationSpec;
+
+/// The whole file: `[forge]`, `[sessions.NAME]` tables and `[coverage]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SessionsFile {
+    /// Global settings.
+    #[serde(default)]
+    pub forge: ForgeTable,
+    /// Sessions in file order (the order `forge -l` lists them).
+    #[serde(default)]
+    pub sessions: IndexMap<String, SessionTable>,
+    /// The coverage quality gate.
+    #[serde(default)]
+    pub coverage: CoverageTable,
+}
+
+/// `[forge]`: settings that apply to every session.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ForgeTable {
+    /// Sessions a bare `forge` runs (base or instance names); all sessions when unset.
+    pub default: Option<Vec<String>>,
+    /// Interpreter request for sessions that name none.
+    pub python: Option<String>,
+    /// Virtualenv directory, relative to the sessions.toml directory.
+    pub env_dir: Option<String>,
+    /// Reports directory, relative to the sessions.toml directory.
+    pub reports_dir: Option<String>,
+    /// Parallel sessions; 0 means the number of CPUs.
+    pub jobs: Option<u32>,
+}
+
+/// `[coverage]`: the gate on merged line coverage.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CoverageTable {
+    /// Minimum merged line coverage, in percent (0–100).
+    pub fail_under: Option<f64>,
+}
+
+/// `[sessions.NAME]`: one session as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SessionTable {
+    /// One line shown by `forge -l`.
+    pub description: Option<String>,
+    /// One interpreter, or a list (parametrize: one instance per version).
+    pub python: Option<PythonSpec>,
+    /// PEP 508 requirements installed with `uv pip install`.
+    #[serde(default)]
+    pub deps: Vec<String>,
+    /// Requirement files (`-r`), relative to the project root; their content is fingerprinted.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// Install the project itself, editable.
+    #[serde(default)]
+    pub install_project: bool,
+    /// Optional extras of the project to install (implies nothing unless `install-project`).
+    #[serde(default)]
+    pub extras: Vec<String>,
+    /// Extra environment for the commands.
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+    /// Commands run in order; the first failure fails the session.
+    #[serde(default)]
+    pub commands: Vec<CommandSpec>,
+    /// Sessions that must succeed first (base or instance names).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Tags for `-t`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// JUnit XML files the commands write (templates).
+    #[serde(default)]
+    pub junit: Vec<String>,
+    /// Cobertura XML or LCOV files the commands write (templates).
+    #[serde(default)]
+    pub coverage: Vec<String>,
+    /// Limit per command.
+    pub timeout: Option<DurationSpec>,
+    /// Re-runs of a failed session.
+    #[serde(default)]
+    pub retries: u32,
+    /// First back-off between attempts; doubles each retry, capped at 30 s.
+    pub retry_delay: Option<DurationSpec>,
+    /// `false`: no virtualenv, commands run with the caller's PATH.
+    #[serde(default = "default_true")]
+    pub venv: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `python = "3.12"` or `python = ["3.11", "3.12"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PythonSpec {
+    /// One interpreter: the session is not parametrized.
+    One(String),
+    /// Several: one instance `BASE-VERSION` each.
+    Parametrize(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for PythonSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PythonVisitor;
+
+        impl<'de> Visitor<'de> for PythonVisitor {
+            type Value = PythonSpec;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a version string such as \"3.12\" or an array of them")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(PythonSpec::One(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut versions = Vec::new();
+                while let Some(version) = seq.next_element::<String>()? {
+                    versions.push(version);
+                }
+                Ok(PythonSpec::Parametrize(versions))
+            }
+        }
+
+        deserializer.deserialize_any(PythonVisitor)
+    }
+}
+
+/// A command: a string split like a POSIX shell (no shell is run), or an argv array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandSpec {
+    /// `"pytest -q {posargs}"`.
+    Line(String),
+    /// `["uv", "build", "--out-dir", "dist"]`.
+    Argv(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for CommandSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CommandVisitor;
+
+        impl<'de> Visitor<'de> for CommandVisitor {
+            type Value = CommandSpec;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a command string or an array of argument strings")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(CommandSpec::Line(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(argument) = seq.next_element::<String>()? {
+                    argv.push(argument);
+                }
+                Ok(CommandSpec::Argv(argv))
+            }
+        }
+
+        deserializer.deserialize_any(CommandVisitor)
+    }
+}

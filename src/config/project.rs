@@ -1,0 +1,104 @@
+//! The validated project: what the rest of forge works from once sessions.toml is accepted.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{PythonSpec, Template};
+
+/// A loaded, validated sessions.toml.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Absolute path of sessions.toml.
+    pub file: PathBuf,
+    /// The directory holding it: `{root}`, and the base of every relative path in it.
+    pub root: PathBuf,
+    /// `[forge] default` (base or instance names), `None` when unset.
+    pub default: Option<Vec<String>>,
+    /// `[forge] python`: the interpreter request for sessions that name none.
+    pub python: Option<String>,
+    /// Absolute virtualenv directory.
+    pub env_dir: PathBuf,
+    /// Absolute reports directory from `[forge] reports-dir` (or `.forge/reports`).
+    pub reports_dir: PathBuf,
+    /// `[forge] jobs`; `None` or 0 means the number of CPUs.
+    pub jobs: Option<u32>,
+    /// Sessions in file order.
+    pub sessions: Vec<SessionDef>,
+    /// `[coverage]`.
+    pub coverage: CoverageGate,
+}
+
+/// `[coverage]` settings.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageGate {
+    /// Minimum merged line coverage in percent (0–100).
+    pub fail_under: Option<f64>,
+}
+
+/// One `[sessions.NAME]` table after validation.
+#[derive(Debug, Clone)]
+pub struct SessionDef {
+    /// The base name (the table key).
+    pub name: String,
+    /// One line for `forge -l`.
+    pub description: Option<String>,
+    /// Interpreter request(s); `None` uses `[forge] python` or the `python3` on PATH.
+    pub python: Option<PythonSpec>,
+    /// PEP 508 requirements.
+    pub deps: Vec<String>,
+    /// Requirement files, absolute.
+    pub requirements: Vec<PathBuf>,
+    /// Install the project, editable.
+    pub install_project: bool,
+    /// Extras of the project.
+    pub extras: Vec<String>,
+    /// Extra environment (values are templates).
+    pub env: Vec<(String, Template)>,
+    /// Commands in order.
+    pub commands: Vec<Command>,
+    /// Required sessions (base or instance names).
+    pub requires: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// JUnit files the commands write (templates).
+    pub junit: Vec<Template>,
+    /// Coverage files the commands write (templates).
+    pub coverage: Vec<Template>,
+    /// Limit per command.
+    pub timeout: Option<Duration>,
+    /// Re-runs of a failed session.
+    pub retries: u32,
+    /// First back-off between attempts.
+    pub retry_delay: Duration,
+    /// Whether the session gets a virtualenv.
+    pub venv: bool,
+}
+
+impl SessionDef {
+    /// `(instance name, interpreter request)` per instance: `test-3.11`… for a parametrized
+    /// session, the base name alone otherwise.
+    pub fn instances(&self) -> Vec<(String, Option<String>)> {
+        match &self.python {
+            Some(PythonSpec::Parametrize(versions)) => versions
+                .iter()
+                .map(|version| (format!("{}-{version}", self.name), Some(version.clone())))
+                .collect(),
+            Some(PythonSpec::One(version)) => vec![(self.name.clone(), Some(version.clone()))],
+            None => vec![(self.name.clone(), None)],
+        }
+    }
+
+    /// Whether `python` is a list, i.e. the session has one instance per version.
+    pub fn is_parametrized(&self) -> bool {
+        matches!(self.python, Some(PythonSpec::Parametrize(_)))
+    }
+}
+
+/// A command ready for substitution.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// As written in sessions.toml (for messages and `--dry-run`).
+    pub source: String,
+    /// Argument templates; a `{posargs}` word may expand to several arguments.
+    pub words: Vec<Template>,
+}

@@ -1,0 +1,85 @@
+//! Exit statuses and the top-level error: the one place where errors become exit codes.
+
+use crate::config::ConfigError;
+use crate::plan::PlanError;
+use crate::report::ReportError;
+use crate::venv::VenvError;
+
+/// forge's exit status, per the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: every selected session succeeded.
+    Success,
+    /// 1: a session failed, or a quality gate (coverage fail-under) failed.
+    Failure,
+    /// 2: usage or configuration error; nothing was run.
+    Usage,
+    /// 3: forge itself went wrong.
+    Internal,
+    /// 128+N: stopped by signal N (130 for SIGINT, 143 for SIGTERM).
+    Signal(i32),
+}
+
+impl ExitStatus {
+    /// The numeric status for the OS.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Internal => 3,
+            ExitStatus::Signal(signal) => u8::try_from(128 + signal).unwrap_or(255),
+        }
+    }
+}
+
+/// Everything that stops forge before or instead of a normal run summary.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// sessions.toml cannot be found, read or accepted.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The selection or the `requires` graph is wrong.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A tool forge needs is missing, before anything ran (e.g. `uv` not found).
+    #[error(transparent)]
+    Venv(#[from] VenvError),
+    /// A report could not be read or written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// A usage error found after argument parsing.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        hint: Option<String>,
+    },
+    /// Anything unexpected: a bug or an environment problem forge cannot classify.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// The exit status this error ends the run with.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Config(_) | Error::Plan(_) | Error::Usage { .. } | Error::Venv(_) => ExitStatus::Usage,
+            Error::Report(_) => ExitStatus::Failure,
+            Error::Internal(_) => ExitStatus::Internal,
+        }
+    }
+
+    /// The `hint:` line, if any.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Config(error) => error.hint(),
+            Error::Plan(error) => error.hint(),
+            Error::Venv(error) => error.hint(),
+            Error::Report(error) => error.hint(),
+            Error::Usage { hint, .. } => hint.clone(),
+            Error::Internal(_) => None,
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The `requires` DAG over session instances: building it, rejecting cycles, and ordering a
+//! selection topologically (stable: file order among instances that are ready together).
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::config::Project;
+
+use super::{PlanError, Selection};
+
+/// One session instance in the whole file.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub name: String,
+    pub base: String,
+    pub python: Option<String>,
+    pub session: usize,
+    pub requires: Vec<usize>,
+}
+
+/// Every instance of the project and the requirement edges between them.
+pub(crate) struct Graph {
+    pub nodes: Vec<Node>,
+    pub by_name: HashMap<String, usize>,
+    pub by_base: HashMap<String, Vec<usize>>,
+}
+
+/// One instance in a plan.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Instance name: `test-3.11`, or the base name when not parametrized.
+    pub name: String,
+    /// The `[sessions.NAME]` key.
+    pub base: String,
+    /// Interpreter request from the session (`None`: the project default applies).
+    pub python: Option<String>,
+    /// Index into [`Project::sessions`].
+    pub session: usize,
+    /// Indices (into [`Plan::instances`]) of the instances this one requires.
+    pub requires: Vec<usize>,
+    /// 0 for instances with no requirement in the plan, else 1 + the deepest requirement's level.
+    pub level: usize,
+}
+
+/// The instances to run, each after everything it requires.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Instances in topological order.
+    pub instances: Vec<Instance>,
+}
+
+impl Plan {
+    /// Instances grouped by level: each group can run at once after the previous ones.
+    pub fn levels(&self) -> Vec<Vec<usize>> {
+        let depth = self.instances.iter().map(|instance| instance.level + 1).max().unwrap_or(0);
+        let mut levels = vec![Vec::new(); depth];
+        for (index, instance) in self.instances.iter().enumerate() {
+            levels[instance.level].push(index);
+        }
+        levels
+    }
+}
+
+impl Graph {
+    pub fn new(project: &Project) -> Self {
+        let mut nodes = Vec::new();
+        let mut by_name = HashMap::new();
+        let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+        for (session_index, session) in project.sessions.iter().enumerate() {
+            for (name, python) in session.instances() {
+                by_name.insert(name.clone(), nodes.len());
+                by_base.entry(session.name.clone()).or_default().push(nodes.len());
+                nodes.push(Node { name, base: session.name.clone(), python, session: session_index, requires: Vec::new() });
+            }
+        }
+        for index in 0..nodes.len() {
+            let session = &project.sessions[nodes[index].session];
+            let mut requires = Vec::new();
+            for required in &session.requires {
+                requires.extend(resolve(&by_name, &by_base, required).unwrap_or_default());
+            }
+            requires.sort_unstable();
+            requires.dedup();
+            nodes[index].requires = requires;
+        }
+        Self { nodes, by_name, by_base }
+    }
+
+    /// Base names resolve to all their instances; an instance name to itself.
+    pub fn lookup(&self, name: &str) -> Option<Vec<usize>> {
+        resolve(&self.by_name, &self.by_base, name)
+    }
+
+    /// Finds a cycle anywhere in the file, even outside the selection: a cyclic file is wrong
+    /// whatever is run.
+    pub fn check_acyclic(&self) -> Result<(), PlanError> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            OnPath,
+            Done,
+        }
+        let mut marks = vec![Mark::New; self.nodes.len()];
+        for start in 0..self.nodes.len() {
+            if marks[start] != Mark::New {
+                continue;
+            }
+            // Iterative DFS: (node, next edge to follow); `path` mirrors the stack for reporting.
+            let mut stack = vec![(start, 0usize)];
+            marks[start] = Mark::OnPath;
+            while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
+                if let Some(&next) = self.nodes[node].requires.get(*edge) {
+                    *edge += 1;
+                    match marks[next] {
+                        Mark::New => {
+                            marks[next] = Mark::OnPath;
+                            stack.push((next, 0));
+                        }
+                        Mark::OnPath => {
+                            let from = stack.iter().position(|&(on_path, _)| on_path == next).unwrap_or(0);
+                            let mut cycle: Vec<String> =
+                                stack[from..].iter().map(|&(on_path, _)| self.nodes[on_path].name.clone()).collect();
+                            cycle.push(self.nodes[next].name.clone());
+                            return Err(PlanError::Cycle { cycle });
+                        }
+                        Mark::Done => {}
+                    }
+                } else {
+                    marks[node] = Mark::Done;
+                    stack.pop();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Orders `chosen` (plus, unless `--no-deps`, their transitive requirements) topologically.
+    pub fn into_plan(self, chosen: &BTreeSet<usize>, selection: &Selection) -> Plan {
+        let mut included = chosen.clone();
+        if !selection.no_deps {
+            let mut pending: Vec<usize> = chosen.iter().copied().collect();
+            while let Some(node) = pending.pop() {
+                for &required in &self.nodes[node].requires {
+                    if selection.keeps_python(&self.nodes[required]) && included.insert(required) {
+                        pending.push(required);
+                    }
+                }
+            }
+        }
+        // Kahn's algorithm over the included nodes; the BTreeSet keeps file order among ready ones.
+        let mut waiting: HashMap<usize, usize> = included
+            .iter()
+            .map(|&node| (node, self.nodes[node].requires.iter().filter(|required| included.contains(required)).count()))
+            .collect();
+        let mut ready: BTreeSet<usize> = waiting.iter().filter(|&(_, &count)| count == 0).map(|(&node, _)| node).collect();
+        let mut position = HashMap::new();
+        let mut instances: Vec<Instance> = Vec::with_capacity(included.len());
+        while let Some(node) = ready.pop_first() {
+            waiting.remove(&node);
+            let requires: Vec<usize> =
+                self.nodes[node].requires.iter().filter_map(|required| position.get(required).copied()).collect();
+            let level = requires.iter().map(|&index: &usize| instances[index].level + 1).max().unwrap_or(0);
+            position.insert(node, instances.len());
+            let source = &self.nodes[node];
+            instances.push(Instance {
+                name: source.name.clone(),
+                base: source.base.clone(),
+                python: source.python.clone(),
+                session: source.session,
+                requires,
+                level,
+            });
+            for (&other, count) in waiting.iter_mut() {
+                if self.nodes[other].requires.contains(&node) {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(other);
+                    }
+                }
+            }
+        }
+        Plan { instances }
+    }
+}
+
+fn resolve(by_name: &HashMap<String, usize>, by_base: &HashMap<String, Vec<usize>>, name: &str) -> Option<Vec<usize>> {
+    if let Some(instances) = by_base.get(name) {
+        return Some(instances.clone());
+    }
+    by_name.get(name).map(|&index| vec![index])
+}

@@ -1,0 +1,51 @@
+//! Errors found while planning: all are usage or configuration errors (exit status 2).
+
+/// Why no plan could be made. Nothing has run when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// `-s` or `[forge] default` named no session.
+    #[error("unknown session `{name}`")]
+    UnknownSession {
+        /// The name as given.
+        name: String,
+        /// Nearest existing names, best first.
+        suggestions: Vec<String>,
+    },
+    /// `requires` forms a cycle.
+    #[error("`requires` forms a cycle: {}", cycle.join(" -> "))]
+    Cycle {
+        /// The instances on the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// `-k` did not parse.
+    #[error("invalid keyword expression `{expression}`: {message}")]
+    Keyword {
+        /// The expression as given.
+        expression: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The filters left nothing to run.
+    #[error("no session matches {what}")]
+    NothingSelected {
+        /// The filters, e.g. "-t slow".
+        what: String,
+    },
+}
+
+impl PlanError {
+    /// The `hint:` line, if any.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PlanError::UnknownSession { suggestions, .. } if !suggestions.is_empty() => Some(format!(
+                "did you mean {}?",
+                suggestions.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(" or ")
+            )),
+            PlanError::UnknownSession { .. } | PlanError::NothingSelected { .. } => {
+                Some("`forge -l` lists the sessions".into())
+            }
+            PlanError::Cycle { .. } => Some("remove one of these `requires` entries".into()),
+            PlanError::Keyword { .. } => Some("write e.g. `-k \"lint or test\"` or `-k \"not slow\"`".into()),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Choosing the instances a run starts from: `-s`, `-t`, `-k`, `-p`, or the defaults.
+
+use std::collections::BTreeSet;
+
+use crate::config::{suggest, Project};
+
+use super::dag::{Graph, Node};
+use super::{KeywordExpr, PlanError};
+
+/// What the command line asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-s`: base or instance names.
+    pub sessions: Vec<String>,
+    /// `-t`: keep sessions carrying any of these tags.
+    pub tags: Vec<String>,
+    /// `-k`: keep sessions whose name matches.
+    pub keywords: Option<String>,
+    /// `-p`: keep instances for these interpreter versions.
+    pub pythons: Vec<String>,
+    /// `--no-deps`: do not pull in requirements.
+    pub no_deps: bool,
+}
+
+impl Selection {
+    /// `-p` keeps an instance whose session names this interpreter; sessions that name none
+    /// (they run on the default interpreter) are kept, as they have no version to choose.
+    pub(crate) fn keeps_python(&self, node: &Node) -> bool {
+        self.pythons.is_empty() || node.python.as_ref().is_none_or(|python| self.pythons.contains(python))
+    }
+}
+
+pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) -> Result<BTreeSet<usize>, PlanError> {
+    let lookup = |name: &str| {
+        graph.lookup(name).ok_or_else(|| {
+            let names = graph.by_base.keys().map(String::as_str).chain(graph.nodes.iter().map(|node| node.name.as_str()));
+            PlanError::UnknownSession {
+                name: name.to_owned(),
+                suggestions: suggest(name, names).map(str::to_owned).into_iter().collect(),
+            }
+        })
+    };
+    let mut chosen = BTreeSet::new();
+    let mut filters = Vec::new();
+    if !selection.sessions.is_empty() {
+        for name in &selection.sessions {
+            chosen.extend(lookup(name)?);
+        }
+        filters.push(format!("-s {}", selection.sessions.join(" ")));
+    } else if selection.tags.is_empty() && selection.keywords.is_none() && project.default.is_some() {
+        for name in project.default.iter().flatten() {
+            chosen.extend(lookup(name)?);
+        }
+        filters.push("[forge] default".to_owned());
+    } else {
+        chosen.extend(0..graph.nodes.len());
+    }
+    if !selection.tags.is_empty() {
+        chosen.retain(|&node| {
+            let session = &project.sessions[graph.nodes[node].session];
+            session.tags.iter().any(|tag| selection.tags.contains(tag))
+        });
+        filters.push(format!("-t {}", selection.tags.join(" ")));
+    }
+    if let Some(expression) = &selection.keywords {
+        let parsed = KeywordExpr::parse(expression)
+            .map_err(|message| PlanError::Keyword { expression: expression.clone(), message })?;
+        chosen.retain(|&node| parsed.matches(&graph.nodes[node].name));
+        filters.push(format!("-k {expression:?}"));
+    }
+    if !selection.pythons.is_empty() {
+        chosen.retain(|&node| selection.keeps_python(&graph.nodes[node]));
+        filters.push(format!("-p {}", selection.pythons.join(" ")));
+    }
+    if chosen.is_empty() {
+        let what = if filters.is_empty() { "(the file has no sessions)".to_owned() } else { filters.join(", ") };
+        return Err(PlanError::NothingSelected { what });
+    }
+    Ok(chosen)
+}

@@ -1,0 +1,202 @@
+//! The terminal display, fed the runner's events in order.
+//!
+//! Three modes: *live* (one session at a time: its output streams as it comes), *progress* (a TTY
+//! and parallel sessions: a spinner per running session, each finished session's output printed
+//! as one block) and *blocks* (no TTY, as in CI: no spinners, blocks only). Failures' output is
+//! always shown; successes' with `-v`.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::style::{duration_column, status_label, BOLD, DIM, WARNING};
+use crate::runner::{EnvProgress, Event, EventSink, SessionOutcome, SessionStatus};
+use crate::settings::Verbosity;
+
+/// The most of a log printed in a block; longer logs show their end and the log's path.
+const BLOCK_BYTES: u64 = 1024 * 1024;
+
+enum Mode {
+    Live,
+    Progress { multi: MultiProgress, bars: HashMap<usize, ProgressBar> },
+    Blocks,
+}
+
+/// Terminal output for one run.
+pub struct Display {
+    names: Vec<String>,
+    mode: Mode,
+    verbosity: Verbosity,
+}
+
+impl Display {
+    /// A display for instances `names`; `live` when sessions run one at a time, `tty` when stderr
+    /// is a terminal.
+    pub fn new(names: Vec<String>, live: bool, tty: bool, verbosity: Verbosity) -> Self {
+        let mode = if live {
+            Mode::Live
+        } else if tty {
+            Mode::Progress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), bars: HashMap::new() }
+        } else {
+            Mode::Blocks
+        };
+        Self { names, mode, verbosity }
+    }
+
+    fn print_err(&self, line: &str) {
+        match &self.mode {
+            Mode::Progress { multi, .. } => multi.suspend(|| {
+                let _ = writeln!(anstream::stderr(), "{line}");
+            }),
+            _ => {
+                let _ = writeln!(anstream::stderr(), "{line}");
+            }
+        }
+    }
+
+    fn set_message(&mut self, index: usize, message: String) {
+        if let Mode::Progress { bars, .. } = &mut self.mode
+            && let Some(bar) = bars.get(&index)
+        {
+            bar.set_message(message);
+        }
+    }
+
+    fn finished(&mut self, index: usize, outcome: &SessionOutcome) {
+        if let Mode::Progress { bars, .. } = &mut self.mode
+            && let Some(bar) = bars.remove(&index)
+        {
+            bar.finish_and_clear();
+        }
+        let show_block = !matches!(self.mode, Mode::Live)
+            && (outcome.status.is_failure() || outcome.status == SessionStatus::Interrupted || self.verbosity == Verbosity::Verbose);
+        if show_block && let Some(log) = &outcome.log {
+            let block = read_block(log);
+            let header = format!("{DIM}──── output of {} ────{DIM:#}", outcome.name);
+            let footer = format!("{DIM}──── end of {} (log: {}) ────{DIM:#}", outcome.name, log.display());
+            let print = || {
+                let mut stdout = anstream::stdout().lock();
+                let _ = writeln!(stdout, "{header}");
+                let _ = stdout.write_all(&block);
+                if !block.ends_with(b"\n") && !block.is_empty() {
+                    let _ = writeln!(stdout);
+                }
+                let _ = writeln!(stdout, "{footer}");
+                let _ = stdout.flush();
+            };
+            match &self.mode {
+                Mode::Progress { multi, .. } => multi.suspend(print),
+                _ => print(),
+            }
+        }
+        let quiet_success = self.verbosity == Verbosity::Quiet && !outcome.status.is_failure();
+        if !quiet_success {
+            self.print_err(&status_line(outcome));
+        }
+    }
+}
+
+/// `      PASS [  1.234s] lint (venv reused)`: the line printed per finished session.
+pub fn status_line(outcome: &SessionOutcome) -> String {
+    let (label, style) = status_label(outcome);
+    let mut detail = Vec::new();
+    match outcome.env {
+        Some(crate::runner::EnvState::Reused) => detail.push("venv reused".to_owned()),
+        Some(crate::runner::EnvState::Built) => detail.push("venv built".to_owned()),
+        None => {}
+    }
+    if outcome.attempts.len() > 1 {
+        detail.push(format!("{} attempts", outcome.attempts.len()));
+    }
+    if let Some(message) = &outcome.message
+        && outcome.status != SessionStatus::Success
+    {
+        detail.push(message.clone());
+    }
+    let detail = if detail.is_empty() { String::new() } else { format!(" {DIM}({}){DIM:#}", detail.join("; ")) };
+    format!("{style}{label:>11}{style:#} {} {BOLD}{}{BOLD:#}{detail}", duration_column(outcome), outcome.name)
+}
+
+fn read_block(log: &std::path::Path) -> Vec<u8> {
+    let Ok(mut file) = std::fs::File::open(log) else { return Vec::new() };
+    let length = file.metadata().map_or(0, |metadata| metadata.len());
+    let mut block = Vec::new();
+    if length > BLOCK_BYTES {
+        let _ = file.seek(SeekFrom::Start(length - BLOCK_BYTES));
+        block.extend_from_slice(format!("[… {} bytes omitted; the whole output is in the log]\n", length - BLOCK_BYTES).as_bytes());
+    }
+    let _ = file.take(BLOCK_BYTES).read_to_end(&mut block);
+    block
+}
+
+impl EventSink for Display {
+    fn handle(&mut self, event: &Event) {
+        match event {
+            Event::RunStarted { .. } => {}
+            Event::SessionStarted { index } => match &mut self.mode {
+                Mode::Live => {
+                    if self.verbosity > Verbosity::Quiet {
+                        let name = &self.names[*index];
+                        let _ = writeln!(anstream::stderr(), "{BOLD}forge ▸ {name}{BOLD:#}");
+                    }
+                }
+                Mode::Progress { multi, bars } => {
+                    let bar = multi.add(ProgressBar::new_spinner());
+                    bar.set_style(ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                    bar.set_prefix(self.names[*index].clone());
+                    bar.set_message("starting");
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                    bars.insert(*index, bar);
+                }
+                Mode::Blocks => {}
+            },
+            Event::Env { index, progress } => {
+                let text = match progress {
+                    EnvProgress::WaitingForLock => "waiting for another forge building this venv".to_owned(),
+                    EnvProgress::Reused => "venv up to date: reused".to_owned(),
+                    EnvProgress::Building(version) => format!("building venv (python {version})"),
+                    EnvProgress::Built => "venv built".to_owned(),
+                };
+                match self.mode {
+                    Mode::Live if self.verbosity > Verbosity::Quiet => self.print_err(&format!("{DIM}forge ▸ {text}{DIM:#}")),
+                    Mode::Blocks if *progress == EnvProgress::WaitingForLock => {
+                        self.print_err(&format!("{DIM}forge ▸ {}: {text}{DIM:#}", self.names[*index]));
+                    }
+                    _ => self.set_message(*index, text),
+                }
+            }
+            Event::CommandStarted { index, command } => match self.mode {
+                Mode::Live if self.verbosity > Verbosity::Quiet => self.print_err(&format!("{DIM}forge ▸ ${DIM:#} {command}")),
+                _ => self.set_message(*index, format!("$ {command}")),
+            },
+            Event::Output { bytes, .. } => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(bytes);
+                let _ = stdout.flush();
+            }
+            Event::Retrying { index, attempt, status, delay_seconds } => {
+                self.print_err(&format!(
+                    "{WARNING}      RETRY{WARNING:#} {} attempt {attempt} {}; retrying in {delay_seconds:.1}s",
+                    self.names[*index],
+                    status.as_str()
+                ));
+            }
+            Event::SessionFinished { index, outcome } => self.finished(*index, outcome),
+            Event::Signal { signal, count } => {
+                let name = crate::runner::signal_name(*signal);
+                let line = if *count == 1 {
+                    format!("{WARNING}forge: received {name}: stopping running sessions (again to kill them now){WARNING:#}")
+                } else {
+                    format!("{WARNING}forge: received {name} again: killing running sessions{WARNING:#}")
+                };
+                self.print_err(&line);
+            }
+            Event::RunTimedOut => self.print_err(&format!("{WARNING}forge: the run's --timeout expired: stopping running sessions{WARNING:#}")),
+            Event::MaxFailReached { count } => {
+                self.print_err(&format!("{WARNING}forge: {count} failure(s): starting no new session (--max-fail){WARNING:#}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything forge shows a person: the session list, the dry-run plan, live progress, output
+//! blocks, the summary and error diagnostics. Library code never prints; it goes through here.
+
+mod diagnostic;
+mod display;
+mod dry_run;
+mod list;
+mod style;
+mod summary;
+
+pub use diagnostic::{print_error, print_warning};
+pub use display::Display;
+pub use dry_run::print_plan;
+pub use list::{print_list, print_list_json};
+pub use summary::print_summary;

@@ -1,0 +1,50 @@
+//! The summary printed after every run: one line per session and how to re-run each failure.
+
+use std::io::Write;
+
+use super::display::status_line;
+use super::style::{BOLD, ERROR, SUCCESS};
+use crate::runner::{RunOutcome, SessionStatus};
+
+/// Prints the summary to stderr; `rerun_prefix` is the command to prepend to `-s NAME`
+/// (e.g. `forge -f ci/sessions.toml`).
+pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
+    let mut stderr = anstream::stderr().lock();
+    let count = |status: SessionStatus| run.sessions.iter().filter(|outcome| outcome.status == status).count();
+    let elapsed = run.finished.duration_since(run.started).unwrap_or_default().as_secs_f64();
+    let mut parts = vec![format!("{} succeeded", count(SessionStatus::Success))];
+    for (status, word) in [
+        (SessionStatus::Failed, "failed"),
+        (SessionStatus::Error, "errored"),
+        (SessionStatus::Skipped, "skipped"),
+        (SessionStatus::Interrupted, "interrupted"),
+    ] {
+        if count(status) > 0 {
+            parts.push(format!("{} {word}", count(status)));
+        }
+    }
+    let flaky = run.sessions.iter().filter(|outcome| outcome.is_flaky()).count();
+    if flaky > 0 {
+        parts.push(format!("{flaky} flaky"));
+    }
+    let style = if run.sessions.iter().any(|outcome| outcome.status != SessionStatus::Success) { ERROR } else { SUCCESS };
+    let _ = writeln!(stderr, "────────────");
+    let _ = writeln!(
+        stderr,
+        "{style}    Summary{style:#} [{elapsed:>7.3}s] {} session{}: {}",
+        run.sessions.len(),
+        if run.sessions.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    );
+    for outcome in &run.sessions {
+        let _ = writeln!(stderr, "{}", status_line(outcome));
+    }
+    let failures: Vec<&str> =
+        run.sessions.iter().filter(|outcome| outcome.status.is_failure()).map(|outcome| outcome.name.as_str()).collect();
+    if !failures.is_empty() {
+        let _ = writeln!(stderr, "To re-run {}:", if failures.len() == 1 { "the failure alone" } else { "each failure alone" });
+        for name in failures {
+            let _ = writeln!(stderr, "  {BOLD}{rerun_prefix} -s {name} --no-deps{BOLD:#}");
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! One session instance from start to finish: its log, its env (reused or built under a lock),
+//! its commands, its retries. Runs as its own task and reports through the dispatcher.
+
+use std::ffi::OsString;
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{SessionDef, TemplateContext};
+use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, VenvError};
+
+use super::dispatcher::{Message, RunContext};
+use super::event::EnvProgress;
+use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
+use super::process::{run_command, CommandEnd, CommandRun, OutputSink, StopRequest};
+use super::Event;
+
+/// Longest back-off between attempts, as the contract caps it.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// Variables removed from a session's environment because they would redirect its env.
+const REDIRECTING_VARIABLES: [&str; 5] = ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
+
+struct Executor {
+    context: Arc<RunContext>,
+    index: usize,
+    sender: mpsc::Sender<Message>,
+    stop: watch::Receiver<StopRequest>,
+}
+
+/// Runs plan instance `index` and sends its events, then its outcome, to `sender`.
+pub async fn execute(context: Arc<RunContext>, index: usize, sender: mpsc::Sender<Message>, stop: watch::Receiver<StopRequest>) {
+    let mut executor = Executor { context, index, sender, stop };
+    let outcome = executor.run().await;
+    let _ = executor.sender.send(Message::Finished(index, Box::new(outcome))).await;
+}
+
+/// How an attempt ended.
+struct AttemptEnd {
+    status: SessionStatus,
+    exit_code: Option<i32>,
+    message: Option<String>,
+}
+
+impl Executor {
+    fn definition(&self) -> &SessionDef {
+        let instance = &self.context.plan.instances[self.index];
+        &self.context.project.sessions[instance.session]
+    }
+
+    async fn emit(&self, event: Event) {
+        let _ = self.sender.send(Message::Event(event)).await;
+    }
+
+    async fn run(&mut self) -> SessionOutcome {
+        let started = Instant::now();
+        self.emit(Event::SessionStarted { index: self.index }).await;
+        let context = Arc::clone(&self.context);
+        let instance = &context.plan.instances[self.index];
+        let definition = self.definition().clone();
+        let mut outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, String::new());
+        outcome.message = None;
+
+        let logs = context.settings.reports_dir.join("logs");
+        let log_path = logs.join(format!("{}.log", instance.name));
+        // Written under a private name and renamed at the end, so two runs never interleave a log.
+        let partial_path = logs.join(format!(".{}.log.{}.partial", instance.name, std::process::id()));
+        let log_file = std::fs::create_dir_all(&logs).and_then(|()| std::fs::File::create(&partial_path));
+        let log_file = match log_file {
+            Ok(file) => file,
+            Err(error) => {
+                outcome.message = Some(format!("cannot create log {}: {error}", partial_path.display()));
+                outcome.duration = started.elapsed();
+                return outcome;
+            }
+        };
+        let live = context.live.then(|| (self.index, self.sender.clone()));
+        let mut sink = OutputSink::new(log_file, live);
+
+        let env_path = context.project.env_dir.join(&instance.name);
+        let python_request = instance.python.clone().or_else(|| context.project.python.clone());
+        let mut python_label = python_request.clone().unwrap_or_default();
+        let mut end = None;
+        if definition.venv {
+            match self.prepare_env(&definition, &env_path, python_request.clone(), &mut sink).await {
+                Ok((state, version)) => {
+                    outcome.env = Some(state);
+                    if python_label.is_empty() {
+                        python_label = version.split('.').take(2).collect::<Vec<_>>().join(".");
+                    }
+                    outcome.python = Some(version);
+                }
+                Err(error) => {
+                    sink.note(&format!("forge: {error}"));
+                    let (status, message) = match &error {
+                        VenvError::MissingInterpreter { .. } if context.settings.skip_missing_interpreters => {
+                            (SessionStatus::Skipped, format!("{error} (skipped: --skip-missing-interpreters)"))
+                        }
+                        VenvError::Interrupted => (SessionStatus::Interrupted, "interrupted while building the virtualenv".to_owned()),
+                        _ => (SessionStatus::Error, error.to_string()),
+                    };
+                    end = Some(AttemptEnd { status, exit_code: None, message: Some(message) });
+                }
+            }
+        }
+
+        let reports = context.settings.reports_dir.to_string_lossy().into_owned();
+        let root = context.project.root.to_string_lossy().into_owned();
+        let envdir = if definition.venv { env_path.to_string_lossy().into_owned() } else { String::new() };
+        let template_context = TemplateContext {
+            posargs: context.settings.posargs.as_deref(),
+            python: &python_label,
+            session: &instance.name,
+            envdir: &envdir,
+            reports: &reports,
+            root: &root,
+        };
+        let resolve = |template: &crate::config::Template| context.project.root.join(template.render(&template_context));
+        outcome.junit = definition.junit.iter().map(resolve).collect();
+        outcome.coverage = definition.coverage.iter().map(resolve).collect();
+
+        if end.is_none() {
+            // Stale report files from an earlier run must not be merged as this run's results.
+            for stale in outcome.junit.iter().chain(&outcome.coverage) {
+                let _ = std::fs::remove_file(stale);
+            }
+            let environment = self.environment(&definition, &env_path, &template_context);
+            let mut attempt_number = 0;
+            loop {
+                attempt_number += 1;
+                let attempt_started = Instant::now();
+                if attempt_number > 1 {
+                    sink.note(&format!("forge: attempt {attempt_number} of {}", definition.retries + 1));
+                }
+                let attempt_end = self.run_commands(&definition, &environment, &template_context, &mut sink).await;
+                outcome.attempts.push(Attempt {
+                    number: attempt_number,
+                    status: attempt_end.status,
+                    duration: attempt_started.elapsed(),
+                    exit_code: attempt_end.exit_code,
+                    message: attempt_end.message.clone(),
+                    output_tail: sink.tail(),
+                });
+                let retry = matches!(attempt_end.status, SessionStatus::Failed | SessionStatus::Error)
+                    && attempt_number <= definition.retries;
+                if !retry {
+                    end = Some(attempt_end);
+                    break;
+                }
+                let delay = backoff(definition.retry_delay, attempt_number);
+                self.emit(Event::Retrying { index: self.index, attempt: attempt_number, status: attempt_end.status, delay_seconds: delay.as_secs_f64() }).await;
+                sink.note(&format!("forge: attempt {attempt_number} {}; retrying in {:.1}s", attempt_end.status.as_str(), delay.as_secs_f64()));
+                if !self.sleep_unless_stopped(delay).await {
+                    end = Some(AttemptEnd { status: SessionStatus::Interrupted, exit_code: None, message: Some("interrupted while waiting to retry".into()) });
+                    break;
+                }
+            }
+        }
+
+        let end = end.unwrap_or(AttemptEnd { status: SessionStatus::Success, exit_code: Some(0), message: None });
+        outcome.status = end.status;
+        outcome.exit_code = end.exit_code;
+        outcome.message = end.message;
+        outcome.output_tail = sink.tail();
+        if let Some(error) = sink.finish() {
+            outcome.message.get_or_insert_with(String::new).push_str(&format!(" (log incomplete: {error})"));
+        }
+        drop(sink);
+        if std::fs::rename(&partial_path, &log_path).is_ok() {
+            outcome.log = Some(log_path);
+        }
+        outcome.duration = started.elapsed();
+        outcome
+    }
+
+    /// Reuses or builds the env; returns its state and interpreter version.
+    async fn prepare_env(&mut self, definition: &SessionDef, env_path: &Path, python: Option<String>, sink: &mut OutputSink) -> Result<(EnvState, String), VenvError> {
+        let context = Arc::clone(&self.context);
+        let name = &context.plan.instances[self.index].name;
+        let (Some(uv), Some(finder)) = (&context.uv, &context.finder) else {
+            return Err(VenvError::UvNotFound { forge_uv: None });
+        };
+        let lock_path = context.project.env_dir.join(".locks").join(format!("{name}.lock"));
+        let _lock = match EnvLock::try_acquire(&lock_path)? {
+            Some(lock) => lock,
+            None => {
+                self.emit(Event::Env { index: self.index, progress: EnvProgress::WaitingForLock }).await;
+                sink.note(&format!("forge: waiting for another forge process building {}", env_path.display()));
+                tokio::select! {
+                    lock = EnvLock::acquire(lock_path) => lock?,
+                    () = stopped(&mut self.stop) => return Err(VenvError::Interrupted),
+                }
+            }
+        };
+        let request = EnvRequest {
+            path: env_path.to_path_buf(),
+            inputs: EnvInputs {
+                python_request: python.clone().unwrap_or_default(),
+                deps: definition.deps.clone(),
+                requirements: definition.requirements.clone(),
+                install_project: definition.install_project,
+                extras: definition.extras.clone(),
+                root: context.project.root.clone(),
+            },
+            python,
+        };
+        let plan = match venv::decide(&request, context.settings.env_policy, uv, finder).await? {
+            Decision::Reuse(marker) => {
+                sink.note(&format!("forge: reusing virtualenv {} (up to date)", env_path.display()));
+                self.emit(Event::Env { index: self.index, progress: EnvProgress::Reused }).await;
+                return Ok((EnvState::Reused, marker.python_version));
+            }
+            Decision::Build(plan) => plan,
+        };
+        let version = plan.marker().python_version.clone();
+        self.emit(Event::Env { index: self.index, progress: EnvProgress::Building(version.clone()) }).await;
+        plan.begin()?;
+        let environment = base_environment();
+        for step in &plan.steps {
+            sink.note(&format!("$ {}", step.display));
+            self.emit(Event::CommandStarted { index: self.index, command: step.display.clone() }).await;
+            let run = CommandRun { argv: &step.argv, env: &environment, cwd: &context.project.root, inherit_stdin: false, timeout: None, grace: context.settings.grace };
+            match run_command(&run, sink, &mut self.stop).await {
+                CommandEnd::Exited(0) => {}
+                CommandEnd::Stopped(_) => return Err(VenvError::Interrupted),
+                other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
+            }
+        }
+        plan.complete()?;
+        self.emit(Event::Env { index: self.index, progress: EnvProgress::Built }).await;
+        Ok((EnvState::Built, version))
+    }
+
+    /// The commands' environment: the caller's, minus variables that redirect the env, with the
+    /// env's `bin/` first on PATH and `VIRTUAL_ENV` set (as nox does), then the session's `env`.
+    fn environment(&self, definition: &SessionDef, env_path: &Path, template_context: &TemplateContext<'_>) -> Vec<(OsString, OsString)> {
+        let mut environment = base_environment();
+        if definition.venv {
+            let bin = env_path.join("bin");
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap_or(path);
+            set(&mut environment, "PATH".into(), joined);
+            set(&mut environment, "VIRTUAL_ENV".into(), env_path.into());
+        }
+        for (name, value) in &definition.env {
+            set(&mut environment, name.into(), value.render(template_context).into());
+        }
+        environment
+    }
+
+    async fn run_commands(&mut self, definition: &SessionDef, environment: &[(OsString, OsString)], template_context: &TemplateContext<'_>, sink: &mut OutputSink) -> AttemptEnd {
+        let context = Arc::clone(&self.context);
+        let path = environment.iter().find(|(key, _)| key == "PATH").map(|(_, value)| value.clone());
+        for command in &definition.commands {
+            let words: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(template_context)).collect();
+            let Some(program) = words.first() else {
+                return AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(format!("`{}` expands to nothing", command.source)) };
+            };
+            let display = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
+            sink.note(&format!("$ {display}"));
+            self.emit(Event::CommandStarted { index: self.index, command: display.clone() }).await;
+            let resolved = which::which_in(program, path.as_ref(), &context.project.root);
+            let Ok(resolved) = resolved else {
+                let message = format!("command not found: `{program}`");
+                sink.note(&format!("forge: {message}"));
+                return AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(message) };
+            };
+            let mut argv: Vec<OsString> = vec![resolved.into()];
+            argv.extend(words[1..].iter().map(OsString::from));
+            let run = CommandRun {
+                argv: &argv,
+                env: environment,
+                cwd: &context.project.root,
+                inherit_stdin: context.inherit_stdin,
+                timeout: definition.timeout,
+                grace: context.settings.grace,
+            };
+            let end = run_command(&run, sink, &mut self.stop).await;
+            let attempt_end = match end {
+                CommandEnd::Exited(0) => continue,
+                CommandEnd::Exited(code) => AttemptEnd { status: SessionStatus::Failed, exit_code: Some(code), message: Some(format!("`{display}` exited with status {code}")) },
+                CommandEnd::Stopped(_) => AttemptEnd { status: SessionStatus::Interrupted, exit_code: None, message: Some(format!("`{display}` was interrupted")) },
+                ref other @ CommandEnd::Signaled(signal) => AttemptEnd { status: SessionStatus::Failed, exit_code: Some(128 + signal), message: Some(format!("`{display}` {}", describe(other))) },
+                ref other => AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(format!("`{display}` {}", describe(other))) },
+            };
+            sink.note(&format!("forge: {}", attempt_end.message.as_deref().unwrap_or_default()));
+            return attempt_end;
+        }
+        AttemptEnd { status: SessionStatus::Success, exit_code: Some(0), message: None }
+    }
+
+    async fn sleep_unless_stopped(&mut self, delay: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(delay) => true,
+            () = stopped(&mut self.stop) => false,
+        }
+    }
+}
+
+/// Resolves once a stop is requested.
+async fn stopped(stop: &mut watch::Receiver<StopRequest>) {
+    let _ = stop.wait_for(|request| *request != StopRequest::None).await;
+}
+
+fn base_environment() -> Vec<(OsString, OsString)> {
+    std::env::vars_os().filter(|(key, _)| !REDIRECTING_VARIABLES.iter().any(|name| key == name)).collect()
+}
+
+fn set(environment: &mut Vec<(OsString, OsString)>, key: OsString, value: OsString) {
+    match environment.iter_mut().find(|(existing, _)| *existing == key) {
+        Some(entry) => entry.1 = value,
+        None => environment.push((key, value)),
+    }
+}
+
+/// Describes how a command ended, to follow its name in a message.
+pub fn describe(end: &CommandEnd) -> String {
+    match end {
+        CommandEnd::Exited(code) => format!("exited with status {code}"),
+        CommandEnd::Signaled(signal) => format!("was killed by signal {signal}"),
+        CommandEnd::TimedOut(limit) => format!("timed out after {} and was killed", humantime::format_duration(*limit)),
+        CommandEnd::Stopped(signal) => format!("was stopped by signal {signal}"),
+        CommandEnd::SpawnFailed(error) => format!("could not be started: {error}"),
+    }
+}
+
+/// The delay before retry `attempt + 1`: `first` doubled per failed attempt, capped at 30 s, plus
+/// up to 10 % jitter so parallel retries do not align.
+fn backoff(first: Duration, attempt: u32) -> Duration {
+    let doubled = first.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+    let capped = doubled.min(MAX_RETRY_DELAY);
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let jitter = capped.mul_f64((random % 1000) as f64 / 10_000.0);
+    capped + jitter
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let first = Duration::from_secs(1);
+        let first_delay = backoff(first, 1);
+        assert!(first_delay >= first && first_delay <= Duration::from_millis(1100));
+        let third = backoff(first, 3);
+        assert!(third >= Duration::from_secs(4) && third <= Duration::from_millis(4400));
+        let capped = backoff(first, 20);
+        assert!(capped >= MAX_RETRY_DELAY && capped <= Duration::from_secs(33));
+    }
+}

@@ -1,0 +1,19 @@
+//! Running a plan: a dispatcher that owns the run's state and schedules session tasks, executors
+//! that run one session each, and the events and outcomes they produce.
+
+mod dispatcher;
+mod event;
+mod executor;
+mod outcome;
+mod process;
+
+pub use dispatcher::{run, signal_name, RunContext};
+pub use event::{EnvProgress, Event};
+pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
+pub use process::TAIL_BYTES;
+
+/// Receives the run's events synchronously, in order, from the dispatcher.
+pub trait EventSink {
+    /// Handles one event.
+    fn handle(&mut self, event: &Event);
+}

@@ -1,0 +1,151 @@
+//! What a run produced: per-session outcomes with their attempts, and the run as a whole. These
+//! feed the terminal summary, junit.xml and run.json.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+/// A session instance's final status (the names are run.json's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    /// Every command exited 0.
+    Success,
+    /// A command exited non-zero.
+    Failed,
+    /// forge could not run it: env build failed, interpreter missing, timeout, command not found.
+    Error,
+    /// Not run: a requirement did not succeed, `--max-fail` was reached, or (with
+    /// `--skip-missing-interpreters`) its interpreter is missing.
+    Skipped,
+    /// Stopped by a signal.
+    Interrupted,
+}
+
+impl SessionStatus {
+    /// Whether this counts towards `--max-fail` and exit status 1.
+    pub fn is_failure(self) -> bool {
+        matches!(self, SessionStatus::Failed | SessionStatus::Error)
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Success => "success",
+            SessionStatus::Failed => "failed",
+            SessionStatus::Error => "error",
+            SessionStatus::Skipped => "skipped",
+            SessionStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// Whether a session's env was reused or built in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvState {
+    /// Up to date: nothing installed.
+    Reused,
+    /// Created and filled in this run.
+    Built,
+}
+
+/// One attempt at a session (more than one with `retries`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    /// 1-based.
+    pub number: u32,
+    /// How it ended.
+    pub status: SessionStatus,
+    /// Wall time in seconds.
+    #[serde(rename = "duration", serialize_with = "seconds")]
+    pub duration: Duration,
+    /// Exit code of the failing command, if it exited.
+    pub exit_code: Option<i32>,
+    /// Why it failed, if it did.
+    pub message: Option<String>,
+    /// The last bytes of its output (bounded), for JUnit `flakyFailure`/`rerunFailure`.
+    #[serde(skip)]
+    pub output_tail: Vec<u8>,
+}
+
+/// The final record of one session instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionOutcome {
+    /// Instance name.
+    pub name: String,
+    /// Base name.
+    pub session: String,
+    /// Interpreter version used ("3.11.7"), when known.
+    pub python: Option<String>,
+    /// Final status.
+    pub status: SessionStatus,
+    /// Wall time in seconds, all attempts included.
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    /// Exit code of the last failing command, 0 on success, absent when nothing ran.
+    pub exit_code: Option<i32>,
+    /// Every attempt.
+    pub attempts: Vec<Attempt>,
+    /// Env reuse, absent for `venv = false` or when no env was prepared.
+    pub env: Option<EnvState>,
+    /// The session log, absent when the session never started.
+    pub log: Option<PathBuf>,
+    /// Why it failed, errored or was skipped.
+    pub message: Option<String>,
+    /// The last bytes of its output.
+    #[serde(skip)]
+    pub output_tail: Vec<u8>,
+    /// JUnit files it declared, rendered (absolute).
+    #[serde(skip)]
+    pub junit: Vec<PathBuf>,
+    /// Coverage files it declared, rendered (absolute).
+    #[serde(skip)]
+    pub coverage: Vec<PathBuf>,
+}
+
+impl SessionOutcome {
+    /// An outcome for an instance that never started.
+    pub fn not_run(name: &str, session: &str, status: SessionStatus, message: String) -> Self {
+        Self {
+            name: name.to_owned(),
+            session: session.to_owned(),
+            python: None,
+            status,
+            duration: Duration::ZERO,
+            exit_code: None,
+            attempts: Vec::new(),
+            env: None,
+            log: None,
+            message: Some(message),
+            output_tail: Vec::new(),
+            junit: Vec::new(),
+            coverage: Vec::new(),
+        }
+    }
+
+    /// Passed after at least one failed attempt.
+    pub fn is_flaky(&self) -> bool {
+        self.status == SessionStatus::Success && self.attempts.len() > 1
+    }
+}
+
+/// A finished (or interrupted) run.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// When the run started.
+    pub started: SystemTime,
+    /// When it ended.
+    pub finished: SystemTime,
+    /// Outcomes in plan order.
+    pub sessions: Vec<SessionOutcome>,
+    /// The signal that interrupted the run, if one did.
+    pub signal: Option<i32>,
+    /// Whether the run's `--timeout` expired.
+    pub timed_out: bool,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((duration.as_secs_f64() * 1000.0).round() / 1000.0)
+}

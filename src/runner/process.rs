@@ -1,0 +1,250 @@
+//! Running one command: its own process group, output streamed to the session log (and, when
+//! shown live, to the reporter), a timeout and stop requests that signal the whole group, then
+//! SIGKILL after the grace period.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::dispatcher::Message;
+use super::Event;
+
+/// The most output kept in memory per session (the rest is only in the log).
+pub const TAIL_BYTES: usize = 64 * 1024;
+
+/// How long forge keeps reading a finished command's pipes after killing what it left behind.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// What the dispatcher asks of running sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopRequest {
+    /// Keep going.
+    None,
+    /// Send this signal to each session's process group, SIGKILL after the grace period.
+    Terminate(i32),
+    /// SIGKILL now (a second signal); carries the first signal's number.
+    Kill(i32),
+}
+
+/// How a command ended.
+#[derive(Debug)]
+pub enum CommandEnd {
+    /// Exited with this code.
+    Exited(i32),
+    /// Killed by this signal (not sent by forge).
+    Signaled(i32),
+    /// Its `timeout` expired and forge killed it.
+    TimedOut(Duration),
+    /// forge stopped it on request (signal number of the request).
+    Stopped(i32),
+    /// It could not be started.
+    SpawnFailed(std::io::Error),
+}
+
+/// Where output goes: the log, a bounded tail, and optionally the reporter.
+pub struct OutputSink {
+    log: std::io::BufWriter<std::fs::File>,
+    log_error: Option<std::io::Error>,
+    tail: VecDeque<u8>,
+    live: Option<(usize, mpsc::Sender<Message>)>,
+}
+
+impl OutputSink {
+    /// A sink writing to `log`; `live` forwards output as [`Event::Output`] for plan index `.0`.
+    pub fn new(log: std::fs::File, live: Option<(usize, mpsc::Sender<Message>)>) -> Self {
+        Self { log: std::io::BufWriter::with_capacity(64 * 1024, log), log_error: None, tail: VecDeque::new(), live }
+    }
+
+    /// Records `bytes` everywhere.
+    pub async fn write(&mut self, bytes: &[u8]) {
+        if self.log_error.is_none()
+            && let Err(error) = self.log.write_all(bytes)
+        {
+            self.log_error = Some(error);
+        }
+        self.push_tail(bytes);
+        if let Some((index, sender)) = &self.live {
+            let _ = sender.send(Message::Event(Event::Output { index: *index, bytes: bytes.to_vec() })).await;
+        }
+    }
+
+    /// Records a line forge itself writes (e.g. `$ command`), in the log and tail only.
+    pub fn note(&mut self, line: &str) {
+        let text = format!("{line}\n");
+        if self.log_error.is_none()
+            && let Err(error) = self.log.write_all(text.as_bytes())
+        {
+            self.log_error = Some(error);
+        }
+        self.push_tail(text.as_bytes());
+    }
+
+    fn push_tail(&mut self, bytes: &[u8]) {
+        let bytes = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
+        let overflow = (self.tail.len() + bytes.len()).saturating_sub(TAIL_BYTES);
+        self.tail.drain(..overflow);
+        self.tail.extend(bytes);
+    }
+
+    /// The tail so far.
+    pub fn tail(&self) -> Vec<u8> {
+        self.tail.iter().copied().collect()
+    }
+
+    /// Flushes the log; returns the first write error, if any.
+    pub fn finish(&mut self) -> Option<std::io::Error> {
+        if let Err(error) = self.log.flush()
+            && self.log_error.is_none()
+        {
+            self.log_error = Some(error);
+        }
+        self.log_error.take()
+    }
+}
+
+/// One command to run.
+pub struct CommandRun<'a> {
+    /// Program (absolute) and arguments.
+    pub argv: &'a [OsString],
+    /// The complete environment.
+    pub env: &'a [(OsString, OsString)],
+    /// Working directory.
+    pub cwd: &'a Path,
+    /// Give the child forge's stdin (a single foreground session) instead of /dev/null.
+    pub inherit_stdin: bool,
+    /// Limit for this command.
+    pub timeout: Option<Duration>,
+    /// Time between the terminating signal and SIGKILL.
+    pub grace: Duration,
+}
+
+/// Runs `run` to completion, streaming into `sink`, honouring `stop`.
+pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut watch::Receiver<StopRequest>) -> CommandEnd {
+    if let StopRequest::Terminate(signal) | StopRequest::Kill(signal) = *stop.borrow() {
+        return CommandEnd::Stopped(signal);
+    }
+    let mut command = tokio::process::Command::new(&run.argv[0]);
+    command
+        .args(&run.argv[1..])
+        .env_clear()
+        .envs(run.env.iter().map(|(key, value)| (key, value)))
+        .current_dir(run.cwd)
+        .process_group(0)
+        .stdin(if run.inherit_stdin { Stdio::inherit() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => return CommandEnd::SpawnFailed(error),
+    };
+    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let signal_group = |signal: Signal| {
+        if let Some(group) = group {
+            let _ = killpg(group, signal);
+        }
+    };
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let mut stdout_buffer = vec![0u8; 32 * 1024];
+    let mut stderr_buffer = vec![0u8; 32 * 1024];
+    let deadline = run.timeout.map(|timeout| Instant::now() + timeout);
+    let mut kill_at: Option<Instant> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut forced: Option<CommandEnd> = None;
+    let mut status = None;
+    let mut stop_open = true;
+    loop {
+        if status.is_some() && stdout.is_none() && stderr.is_none() {
+            break;
+        }
+        tokio::select! {
+            read = read_some(&mut stdout, &mut stdout_buffer) => match read {
+                Some(count) => sink.write(&stdout_buffer[..count]).await,
+                None => stdout = None,
+            },
+            read = read_some(&mut stderr, &mut stderr_buffer) => match read {
+                Some(count) => sink.write(&stderr_buffer[..count]).await,
+                None => stderr = None,
+            },
+            waited = child.wait(), if status.is_none() => {
+                status = Some(waited);
+                // Whatever the command left running in its group (a `server &`) goes with it.
+                signal_group(Signal::SIGKILL);
+                drain_until = Some(Instant::now() + DRAIN_TIME);
+            }
+            () = sleep_until(deadline), if forced.is_none() && status.is_none() => {
+                forced = Some(CommandEnd::TimedOut(run.timeout.unwrap_or_default()));
+                signal_group(Signal::SIGTERM);
+                kill_at = Some(Instant::now() + run.grace);
+            }
+            () = sleep_until(kill_at), if status.is_none() => {
+                signal_group(Signal::SIGKILL);
+                kill_at = None;
+            }
+            () = sleep_until(drain_until) => break,
+            changed = stop.changed(), if stop_open => {
+                if changed.is_err() {
+                    stop_open = false;
+                    continue;
+                }
+                let request = *stop.borrow();
+                match request {
+                    StopRequest::None => {}
+                    StopRequest::Terminate(number) => {
+                        forced = Some(CommandEnd::Stopped(number));
+                        if status.is_none() {
+                            signal_group(Signal::try_from(number).unwrap_or(Signal::SIGTERM));
+                            kill_at = Some(Instant::now() + run.grace);
+                        }
+                    }
+                    StopRequest::Kill(number) => {
+                        forced = Some(CommandEnd::Stopped(number));
+                        signal_group(Signal::SIGKILL);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(forced) = forced {
+        return forced;
+    }
+    match status {
+        Some(Ok(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            match (status.code(), status.signal()) {
+                (Some(code), _) => CommandEnd::Exited(code),
+                (None, Some(signal)) => CommandEnd::Signaled(signal),
+                (None, None) => CommandEnd::Exited(-1),
+            }
+        }
+        Some(Err(error)) => CommandEnd::SpawnFailed(error),
+        None => CommandEnd::Exited(-1),
+    }
+}
+
+async fn read_some<R: AsyncRead + Unpin>(reader: &mut Option<R>, buffer: &mut [u8]) -> Option<usize> {
+    match reader {
+        Some(reader) => match reader.read(buffer).await {
+            Ok(0) | Err(_) => None,
+            Ok(count) => Some(count),
+        },
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,174 @@
+//! Deciding whether an env is reused or rebuilt, and describing the rebuild as uv commands the
+//! runner executes (so they are logged, timed and interruptible like any other command).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::settings::EnvPolicy;
+
+use super::{fingerprint, EnvInputs, Interpreter, InterpreterFinder, Marker, VenvError};
+
+/// The completion marker's file name inside an env. Written last: an env without it is half-built.
+pub const MARKER_FILE: &str = ".forge-env.json";
+
+/// One session instance's env.
+#[derive(Debug, Clone)]
+pub struct EnvRequest {
+    /// The env directory.
+    pub path: PathBuf,
+    /// What decides its contents.
+    pub inputs: EnvInputs,
+    /// Interpreter request for discovery (`None`: the `python3` on PATH).
+    pub python: Option<String>,
+}
+
+/// What to do with an env.
+#[derive(Debug)]
+pub enum Decision {
+    /// Up to date (or `--no-install`): use it as it is.
+    Reuse(Marker),
+    /// Missing, stale, half-built or `-R`: rebuild.
+    Build(BuildPlan),
+}
+
+/// One uv invocation of a rebuild.
+#[derive(Debug, Clone)]
+pub struct BuildStep {
+    /// The full argv, uv first.
+    pub argv: Vec<OsString>,
+    /// A short form for messages.
+    pub display: String,
+}
+
+/// A rebuild: call [`BuildPlan::begin`], run every step, then [`BuildPlan::complete`].
+#[derive(Debug)]
+pub struct BuildPlan {
+    path: PathBuf,
+    /// uv commands in order.
+    pub steps: Vec<BuildStep>,
+    marker: Marker,
+}
+
+impl EnvRequest {
+    /// The env's Python executable.
+    pub fn python_executable(&self) -> PathBuf {
+        self.path.join("bin").join("python")
+    }
+
+    fn read_marker(&self) -> Option<Marker> {
+        let text = std::fs::read(self.path.join(MARKER_FILE)).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+}
+
+/// Decides between reuse and rebuild. Only a rebuild runs interpreter discovery; reuse costs a few
+/// file reads and stats.
+///
+/// # Errors
+/// A requirements file cannot be read, or no interpreter satisfies the request.
+pub async fn decide(request: &EnvRequest, policy: EnvPolicy, uv: &Path, finder: &InterpreterFinder) -> Result<Decision, VenvError> {
+    let existing = request.read_marker().filter(|_| request.python_executable().exists());
+    if let (EnvPolicy::NoInstall, Some(marker)) = (policy, &existing) {
+        return Ok(Decision::Reuse(marker.clone()));
+    }
+    let digest = fingerprint(&request.inputs)?;
+    if policy == EnvPolicy::Reuse
+        && let Some(marker) = existing
+        && marker.fingerprint == digest
+        && marker.interpreter_unchanged()
+    {
+        return Ok(Decision::Reuse(marker));
+    }
+    let interpreter = finder.find(request.python.as_deref()).await?;
+    let marker = Marker::new(digest, &interpreter)
+        .map_err(|source| VenvError::Io { action: "cannot stat", path: interpreter.path.clone(), source })?;
+    Ok(Decision::Build(BuildPlan { steps: steps(request, uv, &interpreter), path: request.path.clone(), marker }))
+}
+
+fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<BuildStep> {
+    let mut steps = vec![BuildStep {
+        argv: vec![
+            uv.into(),
+            "venv".into(),
+            "--quiet".into(),
+            "--no-project".into(),
+            "--python".into(),
+            interpreter.path.clone().into(),
+            request.path.clone().into(),
+        ],
+        display: format!("uv venv --python {}", interpreter.path.display()),
+    }];
+    let inputs = &request.inputs;
+    let mut install: Vec<OsString> = Vec::new();
+    install.extend(inputs.deps.iter().map(OsString::from));
+    for file in &inputs.requirements {
+        install.push("-r".into());
+        install.push(file.clone().into());
+    }
+    if inputs.install_project {
+        let mut project = inputs.root.clone().into_os_string();
+        if !inputs.extras.is_empty() {
+            project.push(format!("[{}]", inputs.extras.join(",")));
+        }
+        install.push("-e".into());
+        install.push(project);
+    }
+    if !install.is_empty() {
+        let display = format!(
+            "uv pip install {}",
+            install.iter().map(|word| word.to_string_lossy()).collect::<Vec<_>>().join(" ")
+        );
+        let mut argv: Vec<OsString> =
+            vec![uv.into(), "pip".into(), "install".into(), "--python".into(), request.python_executable().into()];
+        argv.extend(install);
+        steps.push(BuildStep { argv, display });
+    }
+    steps
+}
+
+impl BuildPlan {
+    /// The interpreter the env is being built with.
+    pub fn marker(&self) -> &Marker {
+        &self.marker
+    }
+
+    /// Removes the old env, marker first, so an interrupted rebuild is never mistaken for a
+    /// complete one.
+    ///
+    /// # Errors
+    /// The old env cannot be removed.
+    pub fn begin(&self) -> Result<(), VenvError> {
+        let remove = |path: &Path, result: std::io::Result<()>| match result {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                Err(VenvError::Io { action: "cannot remove", path: path.to_path_buf(), source })
+            }
+            _ => Ok(()),
+        };
+        let marker = self.path.join(MARKER_FILE);
+        remove(&marker, std::fs::remove_file(&marker))?;
+        remove(&self.path, std::fs::remove_dir_all(&self.path))?;
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| VenvError::Io { action: "cannot create", path: parent.to_path_buf(), source })?;
+        }
+        Ok(())
+    }
+
+    /// Writes the completion marker (to a temporary name, then renamed) after every step succeeded.
+    ///
+    /// # Errors
+    /// The marker cannot be written.
+    pub fn complete(self) -> Result<Marker, VenvError> {
+        let target = self.path.join(MARKER_FILE);
+        let temporary = self.path.join(format!("{MARKER_FILE}.tmp"));
+        let text = serde_json::to_vec_pretty(&self.marker).map_err(|error| VenvError::Io {
+            action: "cannot encode",
+            path: target.clone(),
+            source: std::io::Error::other(error),
+        })?;
+        std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::rename(&temporary, &target))
+            .map_err(|source| VenvError::Io { action: "cannot write", path: target, source })?;
+        Ok(self.marker)
+    }
+}

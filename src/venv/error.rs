@@ -1,0 +1,67 @@
+//! Errors at the virtualenv boundary: missing tools, missing interpreters, failed builds.
+
+use std::path::PathBuf;
+
+/// Why an env could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum VenvError {
+    /// `uv` is not on PATH and `FORGE_UV` is unset (a usage error: exit 2, nothing run).
+    #[error("`uv` was not found on PATH{}", forge_uv.as_ref().map(|path| format!(" (FORGE_UV={} is not an executable)", path.display())).unwrap_or_default())]
+    UvNotFound {
+        /// The `FORGE_UV` value, when it was set but wrong.
+        forge_uv: Option<PathBuf>,
+    },
+    /// No interpreter satisfies the request.
+    #[error("no Python interpreter found for `{request}` (looked for {looked})")]
+    MissingInterpreter {
+        /// The request, e.g. "3.12".
+        request: String,
+        /// Where forge looked, for the message.
+        looked: String,
+    },
+    /// A `requirements` file cannot be read.
+    #[error("cannot read requirements file {}: {source}", path.display())]
+    Requirements {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A build step (uv venv, uv pip install) failed; its output is in the session log.
+    #[error("virtualenv build failed: `{step}` {status}")]
+    Build {
+        /// The command, shortened.
+        step: String,
+        /// "exited with status 2", "was killed by signal 9"…
+        status: String,
+    },
+    /// The build was stopped by a signal or the run's timeout; the env is left marked incomplete.
+    #[error("virtualenv build interrupted")]
+    Interrupted,
+    /// A file operation on the env failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What forge was doing, e.g. "cannot create".
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+impl VenvError {
+    /// The `hint:` line, if any.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            VenvError::UvNotFound { .. } => Some(
+                "install uv with `python3 -m pip install uv` (or `pipx install uv`), or point FORGE_UV at its executable".into(),
+            ),
+            VenvError::MissingInterpreter { request, .. } => Some(format!(
+                "install it (e.g. `uv python install {request}`), or pass --skip-missing-interpreters to skip such sessions"
+            )),
+            VenvError::Build { .. } => Some("the session log holds uv's output".into()),
+            _ => None,
+        }
+    }
+}

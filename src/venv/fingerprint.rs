@@ -1,0 +1,201 @@
+//! The env fingerprint: a SHA-256 over everything that decides an env's contents, and the
+//! completion marker that records it.
+//!
+//! Covered: forge's env format version, the interpreter request, `deps`, the content of every
+//! `requirements` file (following nested `-r`/`-c` includes), `install-project` and `extras` with
+//! the project's build files (pyproject.toml, setup.py, setup.cfg) and lock files. The interpreter
+//! itself is checked separately by path, size and modification time, so a warm run never has to
+//! run interpreter discovery.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Interpreter, VenvError};
+
+/// Bumped whenever the way forge builds envs changes, so old envs are rebuilt.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Project files whose content decides what `install-project` installs.
+const PROJECT_FILES: [&str; 7] =
+    ["pyproject.toml", "setup.py", "setup.cfg", "uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"];
+
+/// The most nested `-r` includes followed, against include loops.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// What one session instance's env is built from.
+#[derive(Debug, Clone)]
+pub struct EnvInputs {
+    /// The interpreter request as written ("3.12"), or "" for the default.
+    pub python_request: String,
+    /// PEP 508 requirements.
+    pub deps: Vec<String>,
+    /// Absolute requirement files.
+    pub requirements: Vec<PathBuf>,
+    /// Install the project, editable.
+    pub install_project: bool,
+    /// Extras of the project.
+    pub extras: Vec<String>,
+    /// Project root (for `install-project`).
+    pub root: PathBuf,
+}
+
+/// The completion marker, written last into a built env (`.forge-env.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Marker {
+    /// Hex SHA-256 of the inputs.
+    pub fingerprint: String,
+    /// The interpreter the env was built with.
+    pub interpreter: PathBuf,
+    /// Its version.
+    pub python_version: String,
+    /// Its size in bytes when the env was built.
+    pub interpreter_size: u64,
+    /// Its modification time (nanoseconds since the epoch) when the env was built.
+    pub interpreter_mtime_ns: i128,
+}
+
+impl Marker {
+    /// A marker for an env built from `fingerprint` with `interpreter`.
+    ///
+    /// # Errors
+    /// The interpreter cannot be stat'ed.
+    pub fn new(fingerprint: String, interpreter: &Interpreter) -> std::io::Result<Self> {
+        let (size, mtime) = stat(&interpreter.path)?;
+        Ok(Self {
+            fingerprint,
+            interpreter: interpreter.path.clone(),
+            python_version: interpreter.version.clone(),
+            interpreter_size: size,
+            interpreter_mtime_ns: mtime,
+        })
+    }
+
+    /// Whether the recorded interpreter is still the same file (path, size, mtime).
+    pub fn interpreter_unchanged(&self) -> bool {
+        stat(&self.interpreter).is_ok_and(|(size, mtime)| size == self.interpreter_size && mtime == self.interpreter_mtime_ns)
+    }
+}
+
+fn stat(path: &Path) -> std::io::Result<(u64, i128)> {
+    let metadata = std::fs::metadata(path)?;
+    let modified = metadata.modified()?;
+    let nanos = match modified.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+        Err(before) => -i128::try_from(before.duration().as_nanos()).unwrap_or(i128::MAX),
+    };
+    Ok((metadata.len(), nanos))
+}
+
+/// Computes the hex SHA-256 fingerprint of `inputs`.
+///
+/// # Errors
+/// [`VenvError::Requirements`] when a requirements file (or one it includes) cannot be read.
+pub fn fingerprint(inputs: &EnvInputs) -> Result<String, VenvError> {
+    let mut hasher = Sha256::new();
+    let mut field = |name: &str, value: &[u8]| {
+        // Length-prefixed fields: no two different inputs hash the same byte stream.
+        hasher.update(name.as_bytes());
+        hasher.update((value.len() as u64).to_le_bytes());
+        hasher.update(value);
+    };
+    field("format", &FORMAT_VERSION.to_le_bytes());
+    field("python", inputs.python_request.as_bytes());
+    for dep in &inputs.deps {
+        field("dep", dep.as_bytes());
+    }
+    for file in &inputs.requirements {
+        hash_requirements(file, 0, &mut field)?;
+    }
+    field("install-project", &[u8::from(inputs.install_project)]);
+    if inputs.install_project {
+        for extra in &inputs.extras {
+            field("extra", extra.as_bytes());
+        }
+        for name in PROJECT_FILES {
+            if let Ok(content) = std::fs::read(inputs.root.join(name)) {
+                field(name, &content);
+            }
+        }
+    }
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    Ok(hex)
+}
+
+fn hash_requirements(file: &Path, depth: usize, field: &mut impl FnMut(&str, &[u8])) -> Result<(), VenvError> {
+    let content = std::fs::read(file).map_err(|source| VenvError::Requirements { path: file.to_path_buf(), source })?;
+    field("requirements", file.as_os_str().as_encoded_bytes());
+    field("content", &content);
+    if depth >= MAX_INCLUDE_DEPTH {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&content);
+    for line in text.lines() {
+        let line = line.trim();
+        let included = ["-r", "--requirement", "-c", "--constraint"].iter().find_map(|flag| {
+            let rest = line.strip_prefix(flag)?;
+            let rest = rest.strip_prefix('=').unwrap_or(rest);
+            (rest.starts_with([' ', '\t']) || line.contains('=')).then(|| rest.trim())
+        });
+        if let Some(included) = included.filter(|included| !included.is_empty()) {
+            let base = file.parent().unwrap_or(Path::new("."));
+            hash_requirements(&base.join(included), depth + 1, field)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(root: &Path) -> EnvInputs {
+        EnvInputs {
+            python_request: "3.11".into(),
+            deps: vec!["pytest".into()],
+            requirements: vec![root.join("requirements.txt")],
+            install_project: true,
+            extras: vec![],
+            root: root.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn every_input_changes_the_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r nested.txt\nsix\n").unwrap();
+        std::fs::write(root.join("nested.txt"), "toolz\n").unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname='x'\n").unwrap();
+        let base = fingerprint(&inputs(root)).unwrap();
+        assert_eq!(base, fingerprint(&inputs(root)).unwrap(), "stable");
+
+        let mut changed = inputs(root);
+        changed.deps.push("ruff".into());
+        assert_ne!(base, fingerprint(&changed).unwrap());
+        let mut changed = inputs(root);
+        changed.python_request = "3.12".into();
+        assert_ne!(base, fingerprint(&changed).unwrap());
+        let mut changed = inputs(root);
+        changed.extras.push("test".into());
+        assert_ne!(base, fingerprint(&changed).unwrap());
+
+        std::fs::write(root.join("nested.txt"), "toolz==1.0.0\n").unwrap();
+        let after_nested = fingerprint(&inputs(root)).unwrap();
+        assert_ne!(base, after_nested, "nested -r include is covered");
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname='y'\n").unwrap();
+        assert_ne!(after_nested, fingerprint(&inputs(root)).unwrap(), "pyproject.toml is covered");
+    }
+
+    #[test]
+    fn missing_requirements_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(fingerprint(&inputs(dir.path())), Err(VenvError::Requirements { .. })));
+    }
+}

@@ -72,7 +72,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         return Ok(ExitStatus::Success);
     }
 
-    let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].venv);
+    let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
     let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
     let live = settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1);
     let names: Vec<String> = plan.instances.iter().map(|instance| instance.name.clone()).collect();

@@ -88,6 +88,12 @@ impl SessionDef {
         }
     }
 
+    /// Whether the session gets a virtualenv: `venv = true` and something to run in it (an
+    /// aggregate session, with no commands, needs none).
+    pub fn needs_venv(&self) -> bool {
+        self.venv && !self.commands.is_empty()
+    }
+
     /// Whether `python` is a list, i.e. the session has one instance per version.
     pub fn is_parametrized(&self) -> bool {
         matches!(self.python, Some(PythonSpec::Parametrize(_)))

@@ -22,7 +22,9 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             let env_path = project.env_dir.join(&instance.name);
             let envdir = if session.venv { env_path.to_string_lossy().into_owned() } else { String::new() };
             let mut details = Vec::new();
-            if session.venv {
+            if session.commands.is_empty() {
+                details.push("aggregate".to_owned());
+            } else if session.venv {
                 details.push(format!("venv {}", if python.is_empty() { "python3".to_owned() } else { format!("python {python}") }));
             } else {
                 details.push("no venv".to_owned());

@@ -65,6 +65,10 @@ impl Executor {
         outcome.message = None;
 
         let logs = context.settings.reports_dir.join("logs");
+        ignore_directory(&context.settings.reports_dir);
+        if definition.needs_venv() {
+            ignore_directory(&context.project.env_dir);
+        }
         let log_path = logs.join(format!("{}.log", instance.name));
         // Written under a private name and renamed at the end, so two runs never interleave a log.
         let partial_path = logs.join(format!(".{}.log.{}.partial", instance.name, std::process::id()));
@@ -84,7 +88,7 @@ impl Executor {
         let python_request = instance.python.clone().or_else(|| context.project.python.clone());
         let mut python_label = python_request.clone().unwrap_or_default();
         let mut end = None;
-        if definition.venv {
+        if definition.needs_venv() {
             match self.prepare_env(&definition, &env_path, python_request.clone(), &mut sink).await {
                 Ok((state, version)) => {
                     outcome.env = Some(state);
@@ -303,6 +307,15 @@ impl Executor {
 /// Resolves once a stop is requested.
 async fn stopped(stop: &mut watch::Receiver<StopRequest>) {
     let _ = stop.wait_for(|request| *request != StopRequest::None).await;
+}
+
+/// Creates `directory` with a `.gitignore` of `*` (as pytest and uv do for their caches), so envs
+/// and reports never end up in commits or sdists.
+fn ignore_directory(directory: &Path) {
+    let ignore = directory.join(".gitignore");
+    if !ignore.exists() && std::fs::create_dir_all(directory).is_ok() {
+        let _ = std::fs::write(ignore, "# created by forge\n*\n");
+    }
 }
 
 fn base_environment() -> Vec<(OsString, OsString)> {

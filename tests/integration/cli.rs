@@ -1,0 +1,113 @@
+//! Selection, listing, the DAG and configuration errors: `venv = false` sessions, so they are fast.
+
+use crate::support::Test;
+
+const SIMPLE: &str = r#"
+[forge]
+default = ["lint"]
+
+[sessions.lint]
+description = "Lint"
+venv = false
+tags = ["check"]
+commands = [["echo", "lint ran"]]
+
+[sessions.typecheck]
+venv = false
+tags = ["check"]
+commands = [["echo", "typecheck ran"]]
+
+[sessions.test]
+description = "Tests"
+python = ["3.11", "3.12"]
+venv = false
+requires = ["lint"]
+commands = [["echo", "test {python}"]]
+
+[sessions.slow-test]
+venv = false
+commands = [["echo", "slow"]]
+"#;
+
+#[test]
+fn list_marks_defaults_and_expands_instances() {
+    let run = Test::new().sessions(SIMPLE).args(&["-l"]).run();
+    run.assert_code(0);
+    insta::assert_snapshot!(run.redacted(&run.stdout), @r"
+    Sessions defined in [ROOT]/sessions.toml:
+
+    * lint       Lint
+    - typecheck  
+    - test-3.11  Tests
+    - test-3.12  Tests
+    - slow-test  
+
+    sessions marked with * are selected by default; run them with `forge`, or one with `forge -s NAME`
+    ");
+}
+
+#[test]
+fn list_json_is_a_ci_matrix() {
+    let run = Test::new().sessions(SIMPLE).args(&["-l", "--json", "-s", "test"]).run();
+    run.assert_code(0);
+    insta::assert_snapshot!(run.stdout, @r#"
+    [
+      {
+        "name": "test-3.11",
+        "session": "test",
+        "python": "3.11",
+        "description": "Tests",
+        "tags": [],
+        "requires": [
+          "lint"
+        ],
+        "default": false
+      },
+      {
+        "name": "test-3.12",
+        "session": "test",
+        "python": "3.12",
+        "description": "Tests",
+        "tags": [],
+        "requires": [
+          "lint"
+        ],
+        "default": false
+      }
+    ]
+    "#);
+}
+
+#[test]
+fn bare_forge_runs_the_defaults() {
+    let run = Test::new().sessions(SIMPLE).run();
+    run.assert_code(0);
+    assert_eq!(run.session_names(), ["lint"]);
+    assert!(run.stdout.contains("lint ran"), "{}", run.stdout);
+}
+
+#[test]
+fn selection_by_name_tag_keyword_and_python() {
+    let test = Test::new().sessions(SIMPLE);
+    let mut test = test;
+    // A base name selects every instance, and requirements come first.
+    assert_eq!(test.rerun(&["-s", "test"]).assert_code(0).session_names(), ["lint", "test-3.11", "test-3.12"]);
+    // An instance name selects one instance.
+    assert_eq!(test.rerun(&["-s", "test-3.12"]).session_names(), ["lint", "test-3.12"]);
+    assert_eq!(test.rerun(&["-t", "check"]).session_names(), ["lint", "typecheck"]);
+    assert_eq!(test.rerun(&["-k", "lint or typecheck"]).session_names(), ["lint", "typecheck"]);
+    assert_eq!(test.rerun(&["-k", "not test and not lint"]).session_names(), ["typecheck"]);
+    assert_eq!(test.rerun(&["-s", "test", "-p", "3.12"]).session_names(), ["lint", "test-3.12"]);
+    assert_eq!(test.rerun(&["-s", "test", "--no-deps"]).session_names(), ["test-3.11", "test-3.12"]);
+}
+
+#[test]
+fn unknown_session_is_a_usage_error_with_the_nearest_name() {
+    let run = Test::new().sessions(SIMPLE).args(&["-s", "tset"]).run();
+    run.assert_code(2);
+    insta::assert_snapshot!(run.stderr, @r"
+    error: unknown session `tset`
+    hint: did you mean `test`?
+    ");
+    assert!(!run.root.join(".forge/reports/run.json").exists(), "nothing ran");
+}

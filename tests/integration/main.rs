@@ -1,0 +1,5 @@
+//! forge's integration tests: the real binary, real uv, real Python, in temporary projects.
+
+mod support;
+
+mod cli;

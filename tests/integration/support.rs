@@ -1,0 +1,185 @@
+//! The `Test` builder: a temporary project, the real `forge` binary, and helpers to read what it
+//! did. Every test runs real uv and real Python.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary project directory and a forge invocation in it.
+pub struct Test {
+    dir: std::rc::Rc<tempfile::TempDir>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    env_remove: Vec<String>,
+    cwd: Option<PathBuf>,
+}
+
+/// What a forge run left behind.
+pub struct Run {
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+    /// The project directory.
+    pub root: PathBuf,
+    /// Keeps the project alive as long as the run is inspected.
+    _dir: std::rc::Rc<tempfile::TempDir>,
+}
+
+impl Test {
+    /// An empty project.
+    pub fn new() -> Self {
+        Self { dir: std::rc::Rc::new(tempfile::tempdir().expect("tempdir")), args: Vec::new(), env: Vec::new(), env_remove: Vec::new(), cwd: None }
+    }
+
+    /// Writes `sessions.toml`.
+    pub fn sessions(self, text: &str) -> Self {
+        self.file("sessions.toml", text)
+    }
+
+    /// Writes a file (parents created) relative to the project root.
+    pub fn file(self, path: &str, text: &str) -> Self {
+        let path = self.dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|arg| (*arg).to_owned()));
+        self
+    }
+
+    /// Sets an environment variable for forge.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Removes an environment variable for forge.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env_remove.push(key.to_owned());
+        self
+    }
+
+    /// Runs forge from this subdirectory of the project.
+    pub fn current_dir(mut self, relative: &str) -> Self {
+        self.cwd = Some(self.dir.path().join(relative));
+        self
+    }
+
+    /// The project root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The forge command, ready to spawn.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_forge"));
+        command
+            .args(&self.args)
+            .current_dir(self.cwd.clone().unwrap_or_else(|| self.dir.path().to_path_buf()))
+            .env("NO_COLOR", "1")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::null());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        for key in &self.env_remove {
+            command.env_remove(key);
+        }
+        command
+    }
+
+    /// Runs forge to completion; the project stays for further runs.
+    pub fn run(&self) -> Run {
+        let output: Output = self.command().output().expect("forge runs");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            root: self.dir.path().to_path_buf(),
+            _dir: std::rc::Rc::clone(&self.dir),
+        }
+    }
+
+    /// Runs forge again with other arguments (same project, same environment).
+    pub fn rerun(&mut self, args: &[&str]) -> Run {
+        self.args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        self.run()
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams on failure.
+    #[track_caller]
+    pub fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, Some(expected), "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// stdout and stderr with the project path and durations replaced, for snapshots.
+    pub fn redacted(&self, text: &str) -> String {
+        redact(text, &self.root)
+    }
+
+    /// run.json, parsed.
+    pub fn run_json(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.root.join(".forge/reports/run.json")).expect("run.json written");
+        serde_json::from_str(&text).expect("run.json is JSON")
+    }
+
+    /// The status of session `name` in run.json.
+    pub fn status_of(&self, name: &str) -> String {
+        let json = self.run_json();
+        let sessions = json["sessions"].as_array().expect("sessions array");
+        let session = sessions.iter().find(|session| session["name"] == name).unwrap_or_else(|| panic!("{name} not in run.json: {json:#}"));
+        session["status"].as_str().unwrap().to_owned()
+    }
+
+    /// The names of sessions in run.json, in plan order.
+    pub fn session_names(&self) -> Vec<String> {
+        self.run_json()["sessions"].as_array().unwrap().iter().map(|session| session["name"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// A session's log.
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.root.join(format!(".forge/reports/logs/{name}.log"))).unwrap_or_else(|_| panic!("log of {name}"))
+    }
+}
+
+/// Replaces `root` with `[ROOT]` and `[  1.234s]`-style durations with `[DURATION]`.
+pub fn redact(text: &str, root: &Path) -> String {
+    let root = root.to_string_lossy();
+    let mut out = text.replace(root.as_ref(), "[ROOT]");
+    let canonical = std::fs::canonicalize(root.as_ref()).map(|path| path.to_string_lossy().into_owned()).unwrap_or_default();
+    if !canonical.is_empty() {
+        out = out.replace(&canonical, "[ROOT]");
+    }
+    let mut redacted = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find('[') {
+        redacted.push_str(&rest[..start]);
+        let after = &rest[start..];
+        match after.find("s]") {
+            Some(end) if after[1..end].trim().parse::<f64>().is_ok() => {
+                redacted.push_str("[DURATION]");
+                rest = &after[end + 2..];
+            }
+            _ => {
+                redacted.push('[');
+                rest = &after[1..];
+            }
+        }
+    }
+    redacted.push_str(rest);
+    redacted
+}
+
+/// The Python on this machine, for commands that need one outside any env.
+pub fn python3() -> &'static str {
+    "python3"
+}

@@ -80,6 +80,8 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
         None => "forge".to_owned(),
     };
+    let root = project.root.clone();
+    let fail_under = project.coverage.fail_under;
     let context = RunContext {
         finder: uv.clone().map(InterpreterFinder::new),
         uv,
@@ -100,8 +102,14 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         .context("cannot install signal handlers")?;
     drop(display);
 
-    let report_result = report::write_run_json(&settings.reports_dir, &outcome);
+    let reports = report::write_reports(&report::ReportInput {
+        root: &root,
+        reports_dir: &settings.reports_dir,
+        fail_under,
+        run: &outcome,
+    });
     reporter::print_summary(&outcome, &rerun_prefix);
+    reporter::print_reports(&reports);
     for skipped in outcome.sessions.iter().filter(|session| session.status == SessionStatus::Skipped) {
         if let Some(message) = &skipped.message
             && message.contains("--skip-missing-interpreters")
@@ -109,13 +117,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
             reporter::print_warning(&format!("{} skipped: {message}", skipped.name));
         }
     }
-    let report_failed = match report_result {
-        Ok(()) => false,
-        Err(error) => {
-            reporter::print_error(&Error::Report(error));
-            true
-        }
-    };
+    let report_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
     if let Some(signal) = outcome.signal {
         return Ok(ExitStatus::Signal(signal));
     }

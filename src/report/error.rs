@@ -13,6 +13,14 @@ pub enum ReportError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// Any other report problem, already phrased (also used to re-raise an error for display).
+    #[error("{message}")]
+    Message {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
 }
 
 impl ReportError {
@@ -20,6 +28,7 @@ impl ReportError {
     pub fn hint(&self) -> Option<String> {
         match self {
             ReportError::Write { .. } => Some("check that the reports directory is writable (or pass --reports-dir)".into()),
+            ReportError::Message { hint, .. } => hint.clone(),
         }
     }
 }

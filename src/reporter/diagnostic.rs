@@ -7,15 +7,22 @@ use crate::error::Error;
 
 /// Prints `error` with its causes and hint.
 pub fn print_error(error: &Error) {
+    let causes: Vec<String> = match error {
+        Error::Internal(inner) => inner.chain().skip(1).map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    };
+    print_diagnostic(&error.to_string(), &causes, error.hint().as_deref());
+}
+
+/// Prints `error: message`, a `caused by:` line per cause, and `hint: hint`.
+pub fn print_diagnostic(message: &str, causes: &[String], hint: Option<&str>) {
     let mut stderr = anstream::stderr().lock();
-    let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {}", one_line(&error.to_string()));
-    if let Error::Internal(inner) = error {
-        for cause in inner.chain().skip(1) {
-            let _ = writeln!(stderr, "  {ERROR}caused by:{ERROR:#} {}", one_line(&cause.to_string()));
-        }
+    let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {}", one_line(message));
+    for cause in causes {
+        let _ = writeln!(stderr, "  {ERROR}caused by:{ERROR:#} {}", one_line(cause));
     }
-    if let Some(hint) = error.hint() {
-        let _ = writeln!(stderr, "{HINT}hint:{HINT:#} {}", one_line(&hint));
+    if let Some(hint) = hint {
+        let _ = writeln!(stderr, "{HINT}hint:{HINT:#} {}", one_line(hint));
     }
 }
 

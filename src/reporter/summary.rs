@@ -48,3 +48,17 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
         }
     }
 }
+
+/// Prints the coverage `TOTAL` line (the form CI coverage regexes read), the gate's verdict and
+/// any report that could not be written.
+pub fn print_reports(reports: &crate::report::ReportSummary) {
+    if let Some(total) = reports.coverage {
+        let _ = writeln!(anstream::stdout(), "TOTAL {}/{} lines {:.2}%", total.covered, total.valid, total.percent());
+    }
+    if let Some(failure) = &reports.gate_failure {
+        let _ = writeln!(anstream::stderr(), "{ERROR}error:{ERROR:#} {failure}");
+    }
+    for problem in &reports.problems {
+        super::diagnostic::print_diagnostic(&problem.to_string(), &[], problem.hint().as_deref());
+    }
+}

@@ -218,6 +218,7 @@ fn parse_placeholder(inner: &str) -> Result<TemplatePart, String> {
             let hint = super::suggest(name, known.iter().copied())
                 .map(|near| format!("; did you mean `{{{near}}}`?"))
                 .unwrap_or_default();
+            let hint = if hint.is_empty() { "; write `{{` and `}}` for literal braces".to_owned() } else { hint };
             return Err(format!("unknown placeholder `{{{inner}}}`{hint}"));
         }
     };

@@ -1,0 +1,204 @@
+//! Virtualenvs with real uv: reuse when up to date, rebuild on every input change, `-R`,
+//! `--no-install`, half-built envs, and the environment commands see.
+
+use crate::support::{Run, Test};
+
+fn env_state(run: &Run, name: &str) -> String {
+    let json = run.run_json();
+    let session = json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == name).unwrap().clone();
+    session["env"].as_str().unwrap_or("none").to_owned()
+}
+
+const REUSE: &str = r#"
+[sessions.check]
+python = "3.11"
+deps = ["iniconfig==2.0.0"]
+requirements = ["requirements.txt"]
+install-project = true
+commands = ["python -c 'import iniconfig, tinyproject; print(\"imports ok\")'"]
+"#;
+
+const PYPROJECT: &str = r#"
+[project]
+name = "tinyproject"
+version = "0.1.0"
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"#;
+
+fn reuse_project() -> Test {
+    Test::new()
+        .sessions(REUSE)
+        .file("requirements.txt", "packaging==24.1\n")
+        .file("pyproject.toml", PYPROJECT)
+        .file("tinyproject/__init__.py", "")
+        .args(&["-s", "check"])
+}
+
+#[test]
+fn envs_are_reused_until_an_input_changes() {
+    let mut test = reuse_project();
+    let first = test.run();
+    first.assert_code(0);
+    assert_eq!(env_state(&first, "check"), "built");
+    assert!(first.stdout.contains("imports ok"), "{}", first.stdout);
+
+    let second = test.rerun(&["-s", "check"]);
+    second.assert_code(0);
+    assert_eq!(env_state(&second, "check"), "reused");
+    assert!(second.stderr.contains("venv reused"), "the reuse is visible: {}", second.stderr);
+    assert!(!second.log("check").contains("uv pip install"), "a warm run installs nothing");
+
+    // The content of a requirements file.
+    std::fs::write(test.root().join("requirements.txt"), "packaging==24.2\n").unwrap();
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
+
+    // The project's pyproject.toml.
+    std::fs::write(test.root().join("pyproject.toml"), format!("{PYPROJECT}\n# changed\n")).unwrap();
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+
+    // `deps`.
+    std::fs::write(test.root().join("sessions.toml"), REUSE.replace("iniconfig==2.0.0", "iniconfig==2.1.0")).unwrap();
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+
+    // `--no-install` uses the env as it is even though an input changed.
+    std::fs::write(test.root().join("requirements.txt"), "packaging==24.1\n").unwrap();
+    assert_eq!(env_state(&test.rerun(&["-s", "check", "--no-install"]).assert_code(0), "check"), "reused");
+
+    // `python`: same interpreter, different request, still a different env.
+    std::fs::write(test.root().join("sessions.toml"), REUSE.replace("python = \"3.11\"", "python = \"3\"")).unwrap();
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
+
+    // `-R` rebuilds an up-to-date env.
+    assert_eq!(env_state(&test.rerun(&["-s", "check", "-R"]).assert_code(0), "check"), "built");
+}
+
+#[test]
+fn a_half_built_env_is_never_reused() {
+    // Real uv cannot be made to crash halfway, so a wrapper runs the real `uv venv` and then
+    // dies by SIGKILL in the middle of `uv pip install`.
+    let test = Test::new()
+        .sessions("[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
+        .file("crashing-uv", "#!/bin/sh\nif [ \"$1\" = pip ]; then kill -9 $$; fi\nexec \"$REAL_UV\" \"$@\"\n");
+    let crashing = test.root().join("crashing-uv");
+    std::process::Command::new("chmod").arg("+x").arg(&crashing).status().unwrap();
+    let real_uv = which_uv();
+    let mut test = test.env("FORGE_UV", crashing.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check"]);
+    let crashed = test.run();
+    crashed.assert_code(1);
+    assert_eq!(crashed.status_of("check"), "error");
+    assert!(crashed.stderr.contains("virtualenv build failed"), "{}", crashed.stderr);
+    assert!(test.root().join(".forge/envs/check/bin/python").exists(), "the half-built env is on disk");
+
+    let mut test = test.env("FORGE_UV", &real_uv);
+    let rebuilt = test.rerun(&["-s", "check"]);
+    rebuilt.assert_code(0);
+    assert_eq!(env_state(&rebuilt, "check"), "built");
+}
+
+/// The real uv, as forge would find it (pyenv shims resolved by forge itself are fine too).
+pub fn which_uv() -> String {
+    let output = std::process::Command::new("python3").args(["-c", "import uv; print(uv.find_uv_bin())"]).output().unwrap();
+    let path = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(!path.is_empty(), "uv is installed (scripts/install-test-deps)");
+    path
+}
+
+#[test]
+fn commands_see_the_env_and_the_substitutions() {
+    let script = "import os, sys; print('ARGV', sys.argv[1:]); print('VENV', os.environ.get('VIRTUAL_ENV') == sys.prefix); \
+                  print('PATH0', os.environ['PATH'].split(':')[0] == os.path.join(sys.prefix, 'bin')); \
+                  print('HOME_SET', 'PYTHONHOME' in os.environ); print('GREETING', os.environ['GREETING'])";
+    let sessions = format!(
+        r#"
+[sessions.show]
+python = "3.11"
+env = {{ GREETING = "hello {{session}}" }}
+commands = [
+  ["python", "-c", "{script}", "{{posargs:-k default}}", "{{python}}", "{{session}}", "x{{posargs}}y", "{{env:FORGE_TEST_VALUE}}", "{{env:FORGE_TEST_UNSET:fallback}}", "{{{{literal}}}}"],
+  "python -c 'import sys; print(\"REPORTS\", sys.argv[1:])' {{reports}} {{root}} {{envdir}}",
+]
+"#
+    );
+    let mut test = Test::new().sessions(&sessions).env("FORGE_TEST_VALUE", "from-env").env("PYTHONHOME", "/nonexistent");
+    let run = test.rerun(&["-s", "show", "--", "-k", "a b"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("ARGV ['-k', 'a b', '3.11', 'show', 'x-k a by', 'from-env', 'fallback', '{literal}']"), "{}", run.stdout);
+    assert!(run.stdout.contains("VENV True") && run.stdout.contains("PATH0 True"), "{}", run.stdout);
+    assert!(run.stdout.contains("HOME_SET False"), "PYTHONHOME is removed: {}", run.stdout);
+    assert!(run.stdout.contains("GREETING hello show"), "{}", run.stdout);
+    let root = run.root.to_string_lossy();
+    assert!(
+        run.stdout.contains(&format!("REPORTS ['{root}/.forge/reports', '{root}', '{root}/.forge/envs/show']")),
+        "{}",
+        run.stdout
+    );
+
+    let defaults = test.rerun(&["-s", "show"]);
+    assert!(defaults.stdout.contains("ARGV ['-k', 'default', '3.11', 'show', 'xy',"), "{}", defaults.stdout);
+}
+
+#[test]
+fn venv_false_runs_with_the_callers_path() {
+    let run = Test::new()
+        .sessions("[sessions.host]\nvenv = false\ncommands = [\"sh -c 'echo VIRTUAL_ENV=${{VIRTUAL_ENV:-unset}}; command -v cargo'\"]\n")
+        .args(&["-s", "host"])
+        .run();
+    run.assert_code(0);
+    assert!(run.stdout.contains("VIRTUAL_ENV=unset"), "{}", run.stdout);
+    assert!(run.stdout.contains("cargo"), "the caller's PATH: {}", run.stdout);
+    assert!(!run.root.join(".forge/envs/host").exists(), "no env is created");
+}
+
+#[test]
+fn each_python_instance_gets_its_own_interpreter() {
+    let pyenv_has_312 = std::fs::read_dir(std::env::var("PYENV_ROOT").unwrap_or_else(|_| format!("{}/.pyenv", std::env::var("HOME").unwrap())) + "/versions")
+        .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().starts_with("3.12")))
+        .unwrap_or(false);
+    let run = Test::new()
+        .sessions("[sessions.version]\npython = [\"3.11\", \"3.12\"]\ncommands = [\"python -c 'import sys; print(\\\"VERSION\\\", sys.version_info[:2], sys.prefix)'\"]\n")
+        .args(&["-s", "version", "-v"])
+        .run();
+    assert!(run.stdout.contains("VERSION (3, 11)") && run.stdout.contains(".forge/envs/version-3.11"), "{}", run.stdout);
+    if pyenv_has_312 {
+        // pyenv's shims refuse 3.12 here; forge finds the install under $PYENV_ROOT/versions.
+        run.assert_code(0);
+        assert!(run.stdout.contains("VERSION (3, 12)") && run.stdout.contains(".forge/envs/version-3.12"), "{}", run.stdout);
+    } else {
+        run.assert_code(1);
+        assert_eq!(run.status_of("version-3.12"), "error");
+    }
+}
+
+#[test]
+fn a_missing_interpreter_fails_its_instance_or_is_skipped_on_request() {
+    let mut test = Test::new().sessions("[sessions.test]\npython = [\"3.11\", \"3.99\"]\ncommands = [\"python -c pass\"]\n");
+    let run = test.rerun(&["-s", "test"]);
+    run.assert_code(1);
+    assert_eq!(run.status_of("test-3.11"), "success");
+    assert_eq!(run.status_of("test-3.99"), "error");
+    assert!(run.stderr.contains("no Python interpreter found for `3.99`"), "{}", run.stderr);
+
+    let skipped = test.rerun(&["-s", "test", "--skip-missing-interpreters"]);
+    skipped.assert_code(0);
+    assert_eq!(skipped.status_of("test-3.99"), "skipped");
+    assert!(skipped.stderr.contains("warning: test-3.99 skipped"), "{}", skipped.stderr);
+}
+
+#[test]
+fn uv_not_found_is_a_usage_error_with_an_install_hint() {
+    let run = Test::new()
+        .sessions("[sessions.test]\ncommands = [\"python -c pass\"]\n")
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("FORGE_UV")
+        .args(&["-s", "test"])
+        .run();
+    run.assert_code(2);
+    insta::assert_snapshot!(run.stderr, @r"
+    error: `uv` was not found on PATH
+    hint: install uv with `python3 -m pip install uv` (or `pipx install uv`), or point FORGE_UV at its executable
+    ");
+}

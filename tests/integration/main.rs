@@ -4,4 +4,5 @@ mod support;
 
 mod cli;
 mod dag;
+mod real_projects;
 mod venv;

@@ -47,6 +47,9 @@ pub struct TemplateContext<'a> {
     pub reports: &'a str,
     /// Project root.
     pub root: &'a str,
+    /// Render `{env:NAME}` as itself instead of its value: for everything displayed or written
+    /// to reports, so environment values (tokens) never leave the process that uses them.
+    pub redact_env: bool,
 }
 
 // Private-use characters stand in for placeholders while a command line is split into words.
@@ -117,6 +120,11 @@ impl Template {
                 TemplatePart::Envdir => out.push_str(context.envdir),
                 TemplatePart::Reports => out.push_str(context.reports),
                 TemplatePart::Root => out.push_str(context.root),
+                TemplatePart::Env(name, _) if context.redact_env => {
+                    out.push_str("{env:");
+                    out.push_str(name);
+                    out.push('}');
+                }
                 TemplatePart::Env(name, default) => match std::env::var(name) {
                     Ok(value) => out.push_str(&value),
                     Err(_) => out.push_str(default.as_deref().unwrap_or("")),
@@ -237,6 +245,7 @@ mod tests {
             envdir: "/envs/test-3.11",
             reports: "/r",
             root: "/p",
+            redact_env: false,
         }
     }
 

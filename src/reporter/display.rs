@@ -29,6 +29,8 @@ pub struct Display {
     names: Vec<String>,
     mode: Mode,
     verbosity: Verbosity,
+    /// Bytes of a UTF-8 sequence split across two live output chunks.
+    carry: Vec<u8>,
 }
 
 impl Display {
@@ -42,7 +44,7 @@ impl Display {
         } else {
             Mode::Blocks
         };
-        Self { names, mode, verbosity }
+        Self { names, mode, verbosity, carry: Vec::new() }
     }
 
     fn print_err(&self, line: &str) {
@@ -73,7 +75,7 @@ impl Display {
         let show_block = !matches!(self.mode, Mode::Live)
             && (outcome.status.is_failure() || outcome.status == SessionStatus::Interrupted || self.verbosity == Verbosity::Verbose);
         if show_block && let Some(log) = &outcome.log {
-            let block = read_block(log);
+            let block = String::from_utf8_lossy(&read_block(log)).into_owned().into_bytes();
             let header = format!("{DIM}──── output of {} ────{DIM:#}", outcome.name);
             let footer = format!("{DIM}──── end of {} (log: {}) ────{DIM:#}", outcome.name, log.display());
             let print = || {
@@ -117,6 +119,27 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
     }
     let detail = if detail.is_empty() { String::new() } else { format!(" {DIM}({}){DIM:#}", detail.join("; ")) };
     format!("{style}{label:>11}{style:#} {} {BOLD}{}{BOLD:#}{detail}", duration_column(outcome), outcome.name)
+}
+
+/// Decodes a chunk of output for display: invalid UTF-8 becomes U+FFFD (the log keeps the bytes),
+/// and an incomplete sequence at the end waits in `carry` for the next chunk.
+fn decode_streaming(carry: &mut Vec<u8>, bytes: &[u8]) -> String {
+    carry.extend_from_slice(bytes);
+    let keep = match std::str::from_utf8(carry) {
+        Ok(_) => 0,
+        Err(error) if error.error_len().is_none() => carry.len() - error.valid_up_to(),
+        Err(_) => {
+            // Find a split point that does not cut a trailing incomplete sequence.
+            let tail_start = carry.len().saturating_sub(3);
+            (tail_start..carry.len())
+                .find(|&start| matches!(std::str::from_utf8(&carry[start..]), Err(error) if error.error_len().is_none() && error.valid_up_to() == 0))
+                .map_or(0, |start| carry.len() - start)
+        }
+    };
+    let rest = carry.split_off(carry.len() - keep);
+    let text = String::from_utf8_lossy(carry).into_owned();
+    *carry = rest;
+    text
 }
 
 fn read_block(log: &std::path::Path) -> Vec<u8> {
@@ -172,8 +195,9 @@ impl EventSink for Display {
                 _ => self.set_message(*index, format!("$ {command}")),
             },
             Event::Output { bytes, .. } => {
+                let text = decode_streaming(&mut self.carry, bytes);
                 let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(bytes);
+                let _ = stdout.write_all(text.as_bytes());
                 let _ = stdout.flush();
             }
             Event::Retrying { index, attempt, status, delay_seconds } => {
@@ -198,5 +222,20 @@ impl EventSink for Display {
                 self.print_err(&format!("{WARNING}forge: {count} failure(s): starting no new session (--max-fail){WARNING:#}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_streaming;
+
+    #[test]
+    fn split_sequences_are_joined_and_invalid_bytes_replaced() {
+        let mut carry = Vec::new();
+        let euro = "€".as_bytes();
+        assert_eq!(decode_streaming(&mut carry, &[b'a', euro[0]]), "a");
+        assert_eq!(decode_streaming(&mut carry, &euro[1..]), "€");
+        assert_eq!(decode_streaming(&mut carry, &[0xff, b'b']), "\u{fffd}b");
+        assert!(carry.is_empty());
     }
 }

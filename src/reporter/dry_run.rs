@@ -47,6 +47,7 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                 envdir: &envdir,
                 reports: &reports,
                 root: &root,
+                redact_env: true,
             };
             for command in &session.commands {
                 let words: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(&context)).collect();

@@ -121,6 +121,7 @@ impl Executor {
             envdir: &envdir,
             reports: &reports,
             root: &root,
+            redact_env: false,
         };
         let resolve = |template: &crate::config::Template| context.project.root.join(template.render(&template_context));
         outcome.junit = definition.junit.iter().map(resolve).collect();
@@ -263,7 +264,9 @@ impl Executor {
             let Some(program) = words.first() else {
                 return AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(format!("`{}` expands to nothing", command.source)) };
             };
-            let display = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
+            let shown_context = TemplateContext { redact_env: true, ..*template_context };
+            let shown: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(&shown_context)).collect();
+            let display = shlex::try_join(shown.iter().map(String::as_str)).unwrap_or_else(|_| shown.join(" "));
             sink.note(&format!("$ {display}"));
             self.emit(Event::CommandStarted { index: self.index, command: display.clone() }).await;
             let resolved = which::which_in(program, path.as_ref(), &context.project.root);

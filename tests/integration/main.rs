@@ -4,5 +4,6 @@ mod support;
 
 mod cli;
 mod dag;
+mod faults;
 mod real_projects;
 mod venv;

@@ -72,15 +72,15 @@ impl Graph {
                 nodes.push(Node { name, base: session.name.clone(), python, session: session_index, requires: Vec::new() });
             }
         }
-        for index in 0..nodes.len() {
-            let session = &project.sessions[nodes[index].session];
+        for node in &mut nodes {
+            let session = &project.sessions[node.session];
             let mut requires = Vec::new();
             for required in &session.requires {
                 requires.extend(resolve(&by_name, &by_base, required).unwrap_or_default());
             }
             requires.sort_unstable();
             requires.dedup();
-            nodes[index].requires = requires;
+            node.requires = requires;
         }
         Self { nodes, by_name, by_base }
     }

@@ -1,0 +1,304 @@
+//! `coverage.xml`: every declared coverage file (Cobertura XML or LCOV) read, its paths made
+//! relative to the project root, merged (see [`model`] for the rules) and written as Cobertura.
+
+mod cobertura;
+mod lcov;
+pub mod model;
+mod write;
+
+pub use cobertura::parse_cobertura;
+pub use lcov::parse_lcov;
+pub use model::{Branches, Coverage, FileCoverage, HitRule, LineCoverage};
+pub use write::{cobertura_xml, rate};
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use super::ReportError;
+use crate::runner::{RunOutcome, SessionStatus};
+
+/// One coverage file as read: its `<source>` directories (Cobertura; none for LCOV) and its
+/// files by path as written in it (`filename`, `SF:`), not yet resolved.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// `<source>` texts in document order.
+    pub sources: Vec<String>,
+    /// Files by their raw path.
+    pub files: BTreeMap<String, FileCoverage>,
+}
+
+/// Parses a coverage file, telling the format by its first character: `<` is Cobertura XML,
+/// anything else LCOV.
+///
+/// # Errors
+/// A message saying why it is neither.
+pub fn parse_coverage(bytes: &[u8]) -> Result<Parsed, String> {
+    let text = String::from_utf8_lossy(bytes);
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('<') {
+        parse_cobertura(body.as_bytes())
+    } else {
+        parse_lcov(body)
+    }
+}
+
+/// Turns the paths written in coverage files into paths relative to the project root.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    root: PathBuf,
+    canonical_root: Option<PathBuf>,
+    /// Take relative paths as relative to the root when no `<source>` places them under it: for
+    /// `forge report`, whose inputs are forge's own coverage.xml files written on other machines
+    /// (their `<source>` is that machine's project root).
+    trust_relative: bool,
+}
+
+impl Resolver {
+    /// A resolver for files produced in this project (`trust_relative` false) or for forge's own
+    /// reports from elsewhere (`trust_relative` true).
+    pub fn new(root: &Path, trust_relative: bool) -> Self {
+        let root = normalize(root);
+        let canonical_root = std::fs::canonicalize(&root)
+            .ok()
+            .filter(|canonical| *canonical != root);
+        Self {
+            root,
+            canonical_root,
+            trust_relative,
+        }
+    }
+
+    /// The project-relative `/`-separated path of `filename` (as written in a file whose
+    /// `<source>`s are `sources`), or `None` when it lies outside the root.
+    ///
+    /// Absolute paths are used as they are; a relative one is tried against each source (one
+    /// that exists first, as coverage.py does with several `--cov` sources), then, when there
+    /// are no sources (LCOV) or with `trust_relative`, against the root.
+    pub fn resolve(&self, filename: &str, sources: &[String]) -> Option<String> {
+        let path = Path::new(filename.trim());
+        if path.is_absolute() {
+            return self.relative(path);
+        }
+        let candidates: Vec<PathBuf> = sources
+            .iter()
+            .map(|source| self.root.join(source).join(path))
+            .collect();
+        let existing = candidates
+            .iter()
+            .filter(|candidate| candidate.exists())
+            .find_map(|candidate| self.relative(candidate));
+        if let Some(found) = existing.or_else(|| {
+            candidates
+                .iter()
+                .find_map(|candidate| self.relative(candidate))
+        }) {
+            return Some(found);
+        }
+        if sources.is_empty() || self.trust_relative {
+            self.relative(&self.root.join(path))
+        } else {
+            None
+        }
+    }
+
+    fn relative(&self, path: &Path) -> Option<String> {
+        let normal = normalize(path);
+        let roots = std::iter::once(&self.root).chain(self.canonical_root.as_ref());
+        let mut found = roots
+            .clone()
+            .find_map(|root| normal.strip_prefix(root).ok().map(Path::to_path_buf));
+        if found.is_none()
+            && let Ok(canonical) = std::fs::canonicalize(&normal)
+        {
+            found = roots
+                .clone()
+                .find_map(|root| canonical.strip_prefix(root).ok().map(Path::to_path_buf));
+        }
+        let parts: Vec<String> = found?
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("/"))
+    }
+}
+
+/// `path` with `.` removed and `..` applied lexically (the file need not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Adds `parsed` (one input: one run) to `into`, resolving its paths; returns the raw paths
+/// dropped because they lie outside the root.
+pub fn add_parsed(into: &mut Coverage, parsed: Parsed, resolver: &Resolver) -> Vec<String> {
+    let mut input = Coverage::default();
+    let mut dropped = Vec::new();
+    for (raw, file) in parsed.files {
+        match resolver.resolve(&raw, &parsed.sources) {
+            Some(path) => input.add_file(path, file, HitRule::Max),
+            None => dropped.push(raw),
+        }
+    }
+    into.merge(input);
+    dropped
+}
+
+/// The run's merged coverage (`None` when no session that ran declared any) and the problems
+/// found: declared data missing everywhere ([`ReportError::NoCoverageData`]), a successful
+/// session's file missing, unreadable files, or data that lies wholly outside the root.
+pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<ReportError>) {
+    let resolver = Resolver::new(root, false);
+    let mut coverage = Coverage::default();
+    let mut problems = Vec::new();
+    let (mut declared, mut read_any) = (false, false);
+    let mut missing = Vec::new();
+    let mut not_written = Vec::new();
+    let mut dropped = Vec::new();
+    for outcome in run
+        .sessions
+        .iter()
+        .filter(|outcome| !outcome.attempts.is_empty() && outcome.status != SessionStatus::Skipped)
+    {
+        for path in &outcome.coverage {
+            declared = true;
+            match std::fs::read(path) {
+                Ok(bytes) => match parse_coverage(&bytes) {
+                    Ok(parsed) => {
+                        read_any = true;
+                        dropped.extend(add_parsed(&mut coverage, parsed, &resolver));
+                    }
+                    Err(message) => problems.push(ReportError::Read {
+                        path: path.clone(),
+                        message,
+                    }),
+                },
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    missing.push(path.clone());
+                    if outcome.status == SessionStatus::Success {
+                        not_written.push(ReportError::CoverageNotWritten {
+                            session: outcome.name.clone(),
+                            path: path.clone(),
+                        });
+                    }
+                }
+                Err(error) => problems.push(ReportError::Read {
+                    path: path.clone(),
+                    message: error.to_string(),
+                }),
+            }
+        }
+    }
+    if !declared {
+        return (None, problems);
+    }
+    if !read_any {
+        if !missing.is_empty() {
+            problems.push(ReportError::NoCoverageData { missing });
+        }
+        return (None, problems);
+    }
+    problems.extend(not_written);
+    if coverage.files.is_empty() && !dropped.is_empty() {
+        problems.push(outside_root(root, &dropped));
+        return (None, problems);
+    }
+    (Some(coverage), problems)
+}
+
+/// The problem for coverage data none of whose files lies under the root.
+pub fn outside_root(root: &Path, dropped: &[String]) -> ReportError {
+    ReportError::Message {
+        message: format!(
+            "none of the {} files in the coverage data lies under the project root {} (e.g. {})",
+            dropped.len(),
+            root.display(),
+            dropped.first().map_or("", String::as_str)
+        ),
+        hint: Some("measure the project's own sources (e.g. `pytest --cov=src`), or pass --root to `forge report`".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_through_sources_and_outside_files_are_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src/pkg")).expect("mkdir");
+        std::fs::write(root.join("src/pkg/a.py"), "").expect("write");
+        let resolver = Resolver::new(root, false);
+        let src = root.join("src").to_string_lossy().into_owned();
+        let tests = root.join("tests").to_string_lossy().into_owned();
+        assert_eq!(
+            resolver
+                .resolve("pkg/a.py", &[tests.clone(), src.clone()])
+                .as_deref(),
+            Some("src/pkg/a.py")
+        );
+        assert_eq!(
+            resolver
+                .resolve("test_x.py", std::slice::from_ref(&tests))
+                .as_deref(),
+            Some("tests/test_x.py")
+        );
+        assert_eq!(
+            resolver
+                .resolve(&format!("{src}/./pkg/../pkg/a.py"), &[])
+                .as_deref(),
+            Some("src/pkg/a.py")
+        );
+        assert_eq!(resolver.resolve("/usr/lib/python3/os.py", &[]), None);
+        assert_eq!(resolver.resolve("../elsewhere.py", &[]), None);
+        assert_eq!(
+            resolver.resolve("lib/x.js", &[]).as_deref(),
+            Some("lib/x.js")
+        );
+        assert_eq!(
+            resolver.resolve("a.py", &["/other/machine/project".to_owned()]),
+            None
+        );
+        let trusting = Resolver::new(root, true);
+        assert_eq!(
+            trusting
+                .resolve("src/a.py", &["/other/machine/project".to_owned()])
+                .as_deref(),
+            Some("src/a.py")
+        );
+    }
+
+    #[test]
+    fn formats_are_told_apart() {
+        assert!(parse_coverage(b"\xef\xbb\xbf  <coverage/>").is_ok());
+        assert_eq!(
+            parse_coverage(b"SF:a.py\nDA:1,1\nend_of_record\n").map(|parsed| parsed.files.len()),
+            Ok(1)
+        );
+        assert!(parse_coverage(b"{\"json\": true}").is_err());
+    }
+
+    #[test]
+    fn two_inputs_merge_as_separate_runs() {
+        let resolver = Resolver::new(Path::new("/p"), false);
+        let mut coverage = Coverage::default();
+        let one = parse_coverage(
+            b"SF:/p/a.py\nDA:1,1\nDA:2,0\nend_of_record\nSF:/usr/x.py\nDA:1,1\nend_of_record\n",
+        )
+        .expect("lcov");
+        let two = parse_coverage(br#"<coverage><sources><source>/p</source></sources><packages><package><classes><class filename="a.py"><lines><line number="2" hits="2"/><line number="3" hits="0"/></lines></class></classes></package></packages></coverage>"#).expect("xml");
+        assert_eq!(add_parsed(&mut coverage, one, &resolver), ["/usr/x.py"]);
+        assert!(add_parsed(&mut coverage, two, &resolver).is_empty());
+        assert_eq!(coverage.line_counts(), (2, 3));
+        assert_eq!(coverage.files["a.py"].lines[&2].hits, 2);
+    }
+}

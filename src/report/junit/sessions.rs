@@ -1,0 +1,118 @@
+//! forge's own `<testsuite name="forge">`: one `<testcase classname="forge.sessions">` per session
+//! instance, following the Surefire/Jenkins JUnit schema (`junit-10.xsd`) for `<failure>`,
+//! `<error>`, `<skipped>`, `<flakyFailure>` and `<rerunFailure>`.
+
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestRerun};
+
+use crate::report::sanitize;
+use crate::runner::{Attempt, SessionOutcome, SessionStatus};
+
+/// The `classname` of every session testcase.
+pub const CLASSNAME: &str = "forge.sessions";
+
+/// The testcase for one session instance. `notes` (e.g. a declared JUnit file that was not
+/// written) go to its `<system-err>`; its log path goes to `<system-out>`.
+///
+/// - success → passed, with one `<flakyFailure>`/`<flakyError>` per failed earlier attempt;
+/// - failed → `<failure type="exit status N">` with the output tail, `<rerunFailure>` per failed
+///   earlier attempt;
+/// - error → `<error>`; interrupted → `<error message="interrupted: …">`;
+/// - skipped → `<skipped message=REASON>`.
+pub fn session_case(outcome: &SessionOutcome, notes: &[String]) -> TestCase {
+    let earlier = outcome
+        .attempts
+        .split_last()
+        .map_or(&[][..], |(_, earlier)| earlier);
+    let reruns = || {
+        earlier
+            .iter()
+            .filter(|attempt| attempt.status != SessionStatus::Success)
+            .map(rerun)
+    };
+    let tail = sanitize::output(&outcome.output_tail);
+    let status = match outcome.status {
+        SessionStatus::Success => TestCaseStatus::Success {
+            flaky_runs: reruns().collect(),
+        },
+        SessionStatus::Failed | SessionStatus::Error | SessionStatus::Interrupted => {
+            let kind = if outcome.status == SessionStatus::Failed {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut status = TestCaseStatus::non_success(kind);
+            let message = outcome
+                .message
+                .clone()
+                .unwrap_or_else(|| default_message(outcome));
+            if outcome.status == SessionStatus::Interrupted {
+                status.set_message(sanitize::one_line(&format!("interrupted: {message}")));
+                status.set_type("interrupted");
+            } else {
+                status.set_message(sanitize::one_line(&message));
+                status.set_type(match (outcome.status, outcome.exit_code) {
+                    (SessionStatus::Failed, Some(code)) => format!("exit status {code}"),
+                    (SessionStatus::Failed, None) => "failure".to_owned(),
+                    _ => "error".to_owned(),
+                });
+            }
+            if !tail.trim().is_empty() {
+                status.set_description(tail.clone());
+            }
+            status.add_reruns(reruns());
+            status
+        }
+        SessionStatus::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(sanitize::one_line(
+                outcome.message.as_deref().unwrap_or("not run"),
+            ));
+            status
+        }
+    };
+    let mut case = TestCase::new(sanitize::one_line(&outcome.name), status);
+    case.set_classname(CLASSNAME);
+    case.set_time(outcome.duration);
+    if let Some(log) = &outcome.log {
+        case.set_system_out(sanitize::text(&format!("log: {}", log.display())));
+    }
+    if !notes.is_empty() {
+        case.set_system_err(sanitize::text(&notes.join("\n")));
+    }
+    case
+}
+
+fn default_message(outcome: &SessionOutcome) -> String {
+    match (outcome.status, outcome.exit_code) {
+        (SessionStatus::Failed, Some(code)) => format!("exited with status {code}"),
+        (SessionStatus::Interrupted, _) => "stopped by a signal".to_owned(),
+        _ => "forge could not run the session".to_owned(),
+    }
+}
+
+fn rerun(attempt: &Attempt) -> TestRerun {
+    let kind = if attempt.status == SessionStatus::Failed {
+        NonSuccessKind::Failure
+    } else {
+        NonSuccessKind::Error
+    };
+    let mut run = TestRerun::new(kind);
+    run.set_time(attempt.duration);
+    run.set_type(match attempt.exit_code {
+        Some(code) => format!("exit status {code}"),
+        None => attempt.status.as_str().to_owned(),
+    });
+    let message = attempt
+        .message
+        .clone()
+        .unwrap_or_else(|| attempt.status.as_str().to_owned());
+    run.set_message(sanitize::one_line(&format!(
+        "attempt {}: {message}",
+        attempt.number
+    )));
+    let tail = sanitize::output(&attempt.output_tail);
+    if !tail.trim().is_empty() {
+        run.set_system_out(tail);
+    }
+    run
+}

@@ -11,7 +11,7 @@ use crate::error::{Error, ExitStatus};
 use crate::plan::{self, Selection};
 use crate::report;
 use crate::reporter::{self, Display};
-use crate::runner::{self, RunContext, SessionStatus};
+use crate::runner::{self, RunContext, SessionStatus, StdinMode};
 use crate::settings::Settings;
 use crate::venv::{self, InterpreterFinder};
 
@@ -86,7 +86,11 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         finder: uv.clone().map(InterpreterFinder::new),
         uv,
         live,
-        inherit_stdin: plan.instances.len() == 1 && !std::io::stdin().is_terminal(),
+        stdin: match (plan.instances.len(), std::io::stdin().is_terminal()) {
+            (1, true) => StdinMode::Terminal,
+            (1, false) => StdinMode::Inherit,
+            _ => StdinMode::Null,
+        },
         project,
         plan,
         settings: settings.clone(),

@@ -15,7 +15,7 @@ use crate::venv::InterpreterFinder;
 
 use super::executor::execute;
 use super::outcome::{RunOutcome, SessionOutcome, SessionStatus};
-use super::process::StopRequest;
+use super::process::{StdinMode, StopRequest};
 use super::{Event, EventSink};
 
 /// Everything executors share, read-only.
@@ -33,8 +33,8 @@ pub struct RunContext {
     pub finder: Option<InterpreterFinder>,
     /// Stream output to the reporter as it comes (one session at a time).
     pub live: bool,
-    /// Give commands forge's stdin (one session in the plan).
-    pub inherit_stdin: bool,
+    /// The stdin of session commands (see [`StdinMode`]).
+    pub stdin: StdinMode,
 }
 
 /// What executors send the dispatcher.
@@ -130,6 +130,13 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
                 Some(Message::Event(event)) => sink.handle(&event),
                 Some(Message::Finished(index, outcome)) => {
                     running -= 1;
+                    if let Some(number) = outcome.interrupted_by
+                        && first_signal.is_none()
+                    {
+                        first_signal = Some(number);
+                        stopped_reason.get_or_insert_with(|| format!("not started: run interrupted by {}", signal_name(number)));
+                        let _ = stop_sender.send(StopRequest::Terminate(number));
+                    }
                     let failed = outcome.status.is_failure();
                     finish(sink, &mut states, &mut outcomes, index, *outcome);
                     if failed {

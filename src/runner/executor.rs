@@ -15,7 +15,7 @@ use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, VenvError};
 use super::dispatcher::{Message, RunContext};
 use super::event::EnvProgress;
 use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
-use super::process::{run_command, CommandEnd, CommandRun, OutputSink, StopRequest};
+use super::process::{run_command, CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest};
 use super::Event;
 
 /// Longest back-off between attempts, as the contract caps it.
@@ -25,6 +25,8 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 const REDIRECTING_VARIABLES: [&str; 5] = ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
 
 struct Executor {
+    /// A signal the terminal sent the session's foreground command (see `StdinMode::Terminal`).
+    terminal_signal: Option<i32>,
     context: Arc<RunContext>,
     index: usize,
     sender: mpsc::Sender<Message>,
@@ -33,7 +35,7 @@ struct Executor {
 
 /// Runs plan instance `index` and sends its events, then its outcome, to `sender`.
 pub async fn execute(context: Arc<RunContext>, index: usize, sender: mpsc::Sender<Message>, stop: watch::Receiver<StopRequest>) {
-    let mut executor = Executor { context, index, sender, stop };
+    let mut executor = Executor { terminal_signal: None, context, index, sender, stop };
     let outcome = executor.run().await;
     let _ = executor.sender.send(Message::Finished(index, Box::new(outcome))).await;
 }
@@ -170,6 +172,7 @@ impl Executor {
         outcome.exit_code = end.exit_code;
         outcome.message = end.message;
         outcome.output_tail = sink.tail();
+        outcome.interrupted_by = self.terminal_signal;
         if let Some(error) = sink.finish() {
             outcome.message.get_or_insert_with(String::new).push_str(&format!(" (log incomplete: {error})"));
         }
@@ -227,7 +230,7 @@ impl Executor {
         for step in &plan.steps {
             sink.note(&format!("$ {}", step.display));
             self.emit(Event::CommandStarted { index: self.index, command: step.display.clone() }).await;
-            let run = CommandRun { argv: &step.argv, env: &environment, cwd: &context.project.root, inherit_stdin: false, timeout: None, grace: context.settings.grace };
+            let run = CommandRun { argv: &step.argv, env: &environment, cwd: &context.project.root, stdin: StdinMode::Null, timeout: None, grace: context.settings.grace };
             match run_command(&run, sink, &mut self.stop).await {
                 CommandEnd::Exited(0) => {}
                 CommandEnd::Stopped(_) => return Err(VenvError::Interrupted),
@@ -281,11 +284,19 @@ impl Executor {
                 argv: &argv,
                 env: environment,
                 cwd: &context.project.root,
-                inherit_stdin: context.inherit_stdin,
+                stdin: context.stdin,
                 timeout: definition.timeout,
                 grace: context.settings.grace,
             };
-            let end = run_command(&run, sink, &mut self.stop).await;
+            let mut end = run_command(&run, sink, &mut self.stop).await;
+            if context.stdin == StdinMode::Terminal
+                && let CommandEnd::Signaled(number @ (1 | 2 | 15)) = end
+            {
+                // The terminal delivered Ctrl-C to the foreground command, not to forge: the run
+                // ends as if forge had received it.
+                self.terminal_signal = Some(number);
+                end = CommandEnd::Stopped(number);
+            }
             let attempt_end = match end {
                 CommandEnd::Exited(0) => continue,
                 CommandEnd::Exited(code) => AttemptEnd { status: SessionStatus::Failed, exit_code: Some(code), message: Some(format!("`{display}` exited with status {code}")) },

@@ -10,7 +10,7 @@ mod process;
 pub use dispatcher::{run, signal_name, RunContext};
 pub use event::{EnvProgress, Event};
 pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
-pub use process::TAIL_BYTES;
+pub use process::{StdinMode, TAIL_BYTES};
 
 /// Receives the run's events synchronously, in order, from the dispatcher.
 pub trait EventSink {

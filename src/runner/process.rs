@@ -111,6 +111,19 @@ impl OutputSink {
     }
 }
 
+/// What a command's stdin is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinMode {
+    /// `/dev/null`: sessions running in parallel, or in the background.
+    Null,
+    /// forge's own stdin (a pipe or file): the single session of a run.
+    Inherit,
+    /// forge's stdin is a terminal: the command's process group becomes the terminal's foreground
+    /// group while it runs (as a shell does for a job), so it can read input — `pytest --pdb`,
+    /// a REPL — and Ctrl-C reaches it directly.
+    Terminal,
+}
+
 /// One command to run.
 pub struct CommandRun<'a> {
     /// Program (absolute) and arguments.
@@ -119,8 +132,8 @@ pub struct CommandRun<'a> {
     pub env: &'a [(OsString, OsString)],
     /// Working directory.
     pub cwd: &'a Path,
-    /// Give the child forge's stdin (a single foreground session) instead of /dev/null.
-    pub inherit_stdin: bool,
+    /// The command's stdin.
+    pub stdin: StdinMode,
     /// Limit for this command.
     pub timeout: Option<Duration>,
     /// Time between the terminating signal and SIGKILL.
@@ -139,10 +152,23 @@ pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut
         .envs(run.env.iter().map(|(key, value)| (key, value)))
         .current_dir(run.cwd)
         .process_group(0)
-        .stdin(if run.inherit_stdin { Stdio::inherit() } else { Stdio::null() })
+        .stdin(if run.stdin == StdinMode::Null { Stdio::null() } else { Stdio::inherit() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    if run.stdin == StdinMode::Terminal {
+        // SAFETY: runs in the forked child before exec and only calls async-signal-safe
+        // functions (sigaction, getpid, tcsetpgrp) on plain values.
+        unsafe {
+            command.pre_exec(|| {
+                use nix::sys::signal::{signal, SigHandler};
+                let _ = signal(Signal::SIGTTOU, SigHandler::SigIgn);
+                let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpid());
+                let _ = signal(Signal::SIGTTOU, SigHandler::SigDfl);
+                Ok(())
+            });
+        }
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => return CommandEnd::SpawnFailed(error),
@@ -215,6 +241,9 @@ pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut
             }
         }
     }
+    if run.stdin == StdinMode::Terminal {
+        reclaim_terminal();
+    }
     if let Some(forced) = forced {
         return forced;
     }
@@ -229,6 +258,19 @@ pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut
         }
         Some(Err(error)) => CommandEnd::SpawnFailed(error),
         None => CommandEnd::Exited(-1),
+    }
+}
+
+/// Makes forge's process group the terminal's foreground group again after a `Terminal` command.
+fn reclaim_terminal() {
+    use nix::sys::signal::{signal, SigHandler};
+    // SAFETY: installing SIG_IGN and restoring the default has no handler code to be unsafe.
+    unsafe {
+        let previous = signal(Signal::SIGTTOU, SigHandler::SigIgn);
+        let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpgrp());
+        if let Ok(previous) = previous {
+            let _ = signal(Signal::SIGTTOU, previous);
+        }
     }
 }
 

@@ -6,4 +6,5 @@ mod cli;
 mod dag;
 mod faults;
 mod real_projects;
+mod terminal;
 mod venv;

@@ -71,9 +71,10 @@ impl InterpreterFinder {
                 continue;
             }
             if pyenv::is_shim(&candidate) {
-                // pyenv's installs are asked directly below; the shim would only add ~150 ms.
-                if request.is_none()
-                    && let Some(real) = pyenv::resolve_shim(&program)
+                // What the shim would run, without its ~150 ms of bash: pyenv's selected version
+                // comes first on PATH, as it does for a user typing `python3.11`. A shim pyenv
+                // would refuse is skipped; pyenv's other installs are asked below.
+                if let Some(real) = pyenv::resolve_shim(&program)
                     && let Some(found) = query(&real, version).await
                 {
                     return Some(found);

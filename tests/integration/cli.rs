@@ -111,3 +111,53 @@ fn unknown_session_is_a_usage_error_with_the_nearest_name() {
     ");
     assert!(!run.root.join(".forge/reports/run.json").exists(), "nothing ran");
 }
+
+#[test]
+fn the_summary_shows_status_duration_and_how_to_rerun_failures() {
+    let sessions = r#"
+[sessions.good]
+venv = false
+commands = [["echo", "fine"]]
+
+[sessions.bad]
+venv = false
+commands = ["sh -c 'echo something broke; exit 3'"]
+
+[sessions.after-bad]
+venv = false
+requires = ["bad"]
+commands = [["echo", "never"]]
+"#;
+    let run = Test::new().sessions(sessions).args(&["-j", "2"]).run();
+    run.assert_code(1);
+    // Without a terminal: no spinners, a line per finished session (in finishing order, which
+    // two parallel sessions do not fix), then the summary in plan order.
+    let stderr = run.redacted(&run.stderr);
+    let (streamed, summary) = stderr.split_once("────────────\n").expect("a summary");
+    let mut streamed: Vec<&str> = streamed.lines().collect();
+    streamed.sort_unstable();
+    assert_eq!(
+        streamed,
+        [
+            "       FAIL [DURATION] bad (`sh -c 'echo something broke; exit 3'` exited with status 3)",
+            "       PASS [DURATION] good",
+            "       SKIP            after-bad (requirement `bad` failed)",
+        ]
+    );
+    insta::assert_snapshot!(summary, @r"
+        Summary [DURATION] 3 sessions: 1 succeeded, 1 failed, 1 skipped
+           PASS [DURATION] good
+           FAIL [DURATION] bad (`sh -c 'echo something broke; exit 3'` exited with status 3)
+           SKIP            after-bad (requirement `bad` failed)
+    To re-run the failure alone:
+      forge -s bad --no-deps
+    ");
+    // Each failure's output is shown as one block.
+    insta::assert_snapshot!(run.redacted(&run.stdout), @r"
+    ──── output of bad ────
+    $ sh -c 'echo something broke; exit 3'
+    something broke
+    forge: `sh -c 'echo something broke; exit 3'` exited with status 3
+    ──── end of bad (log: [ROOT]/.forge/reports/logs/bad.log) ────
+    ");
+}

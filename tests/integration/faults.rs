@@ -253,3 +253,26 @@ fn environment_values_never_reach_run_json_or_the_display() {
     assert!(!run.stderr.contains("hunter2-token") && !run.stdout.contains("hunter2-token"), "{}", run.stderr);
     assert!(run.stderr.contains("{env:FORGE_TEST_TOKEN}"), "the command is shown with the placeholder: {}", run.stderr);
 }
+
+#[test]
+fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
+    // A wrapper around the real uv that announces the install and then hangs in it, so the
+    // signal is certain to arrive mid-build.
+    let test = Test::new()
+        .sessions("[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
+        .file("slow-uv", "#!/bin/sh\nif [ \"$1\" = pip ]; then echo > installing; exec sleep 1000; fi\nexec \"$REAL_UV\" \"$@\"\n");
+    let wrapper = test.root().join("slow-uv");
+    std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap();
+    let real_uv = crate::venv::which_uv();
+    let test = test.env("FORGE_UV", wrapper.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check", "--grace", "5s"]);
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    wait_for_file(&test.root().join("installing"));
+    signal(&forge, libc::SIGINT);
+    assert_eq!(wait_for_exit(&mut forge), Some(130));
+    let env = test.root().join(".forge/envs/check");
+    assert!(env.join("bin/python").exists(), "the env was half built");
+    assert!(!env.join(".forge-env.json").exists(), "no completion marker: it will be rebuilt");
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
+    assert_eq!(run["sessions"][0]["status"], "interrupted");
+    assert_eq!(run["interrupted_by"], "SIGINT");
+}

@@ -86,7 +86,7 @@ fn a_half_built_env_is_never_reused() {
     let crashing = test.root().join("crashing-uv");
     std::process::Command::new("chmod").arg("+x").arg(&crashing).status().unwrap();
     let real_uv = which_uv();
-    let mut test = test.env("FORGE_UV", crashing.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check"]);
+    let test = test.env("FORGE_UV", crashing.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check"]);
     let crashed = test.run();
     crashed.assert_code(1);
     assert_eq!(crashed.status_of("check"), "error");

@@ -260,11 +260,8 @@ fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
     // signal is certain to arrive mid-build.
     let test = Test::new()
         .sessions("[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
-        .file("slow-uv", "#!/bin/sh\nif [ \"$1\" = pip ]; then echo > installing; exec sleep 1000; fi\nexec \"$REAL_UV\" \"$@\"\n");
-    let wrapper = test.root().join("slow-uv");
-    std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().unwrap();
-    let real_uv = crate::venv::which_uv();
-    let test = test.env("FORGE_UV", wrapper.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check", "--grace", "5s"]);
+        .uv_wrapper("echo > installing; exec sleep 1000")
+        .args(&["-s", "check", "--grace", "5s"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_for_file(&test.root().join("installing"));
     signal(&forge, libc::SIGINT);

@@ -46,6 +46,19 @@ impl Test {
         self
     }
 
+    /// Puts a wrapper around the real uv in front of forge (`FORGE_UV`): it runs `on_pip` (shell
+    /// code) when uv is called for `pip`, and the real uv otherwise. Real uv cannot be made to
+    /// crash or hang halfway; this is the one place the tests provoke that.
+    pub fn uv_wrapper(self, on_pip: &str) -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.path().join("uv-wrapper");
+        let script = format!("#!/bin/sh\nif [ \"$1\" = pip ]; then {on_pip}; fi\nexec \"$REAL_UV\" \"$@\"\n");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let wrapper = path.to_string_lossy().into_owned();
+        self.env("FORGE_UV", &wrapper).env("REAL_UV", &real_uv())
+    }
+
     /// Adds arguments.
     pub fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|arg| (*arg).to_owned()));
@@ -179,7 +192,10 @@ pub fn redact(text: &str, root: &Path) -> String {
     redacted
 }
 
-/// The Python on this machine, for commands that need one outside any env.
-pub fn python3() -> &'static str {
-    "python3"
+/// The real uv binary (installed by scripts/install-test-deps), bypassing any pyenv shim.
+pub fn real_uv() -> String {
+    let output = std::process::Command::new("python3").args(["-c", "import uv; print(uv.find_uv_bin())"]).output().unwrap();
+    let path = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(!path.is_empty(), "uv is installed (scripts/install-test-deps)");
+    path
 }

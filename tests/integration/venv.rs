@@ -1,7 +1,7 @@
 //! Virtualenvs with real uv: reuse when up to date, rebuild on every input change, `-R`,
 //! `--no-install`, half-built envs, and the environment commands see.
 
-use crate::support::{Run, Test};
+use crate::support::{real_uv, Run, Test};
 
 fn env_state(run: &Run, name: &str) -> String {
     let json = run.run_json();
@@ -82,29 +82,18 @@ fn a_half_built_env_is_never_reused() {
     // dies by SIGKILL in the middle of `uv pip install`.
     let test = Test::new()
         .sessions("[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
-        .file("crashing-uv", "#!/bin/sh\nif [ \"$1\" = pip ]; then kill -9 $$; fi\nexec \"$REAL_UV\" \"$@\"\n");
-    let crashing = test.root().join("crashing-uv");
-    std::process::Command::new("chmod").arg("+x").arg(&crashing).status().unwrap();
-    let real_uv = which_uv();
-    let test = test.env("FORGE_UV", crashing.to_str().unwrap()).env("REAL_UV", &real_uv).args(&["-s", "check"]);
+        .uv_wrapper("kill -9 $$")
+        .args(&["-s", "check"]);
     let crashed = test.run();
     crashed.assert_code(1);
     assert_eq!(crashed.status_of("check"), "error");
     assert!(crashed.stderr.contains("virtualenv build failed"), "{}", crashed.stderr);
     assert!(test.root().join(".forge/envs/check/bin/python").exists(), "the half-built env is on disk");
 
-    let mut test = test.env("FORGE_UV", &real_uv);
+    let mut test = test.env("FORGE_UV", &real_uv());
     let rebuilt = test.rerun(&["-s", "check"]);
     rebuilt.assert_code(0);
     assert_eq!(env_state(&rebuilt, "check"), "built");
-}
-
-/// The real uv, as forge would find it (pyenv shims resolved by forge itself are fine too).
-pub fn which_uv() -> String {
-    let output = std::process::Command::new("python3").args(["-c", "import uv; print(uv.find_uv_bin())"]).output().unwrap();
-    let path = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    assert!(!path.is_empty(), "uv is installed (scripts/install-test-deps)");
-    path
 }
 
 #[test]

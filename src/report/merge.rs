@@ -35,7 +35,7 @@ pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
             "pass a number from 0 to 100",
         ));
     }
-    let root = cwd.join(args.root.as_deref().unwrap_or(Path::new(".")));
+    let root = coverage::normalize(&cwd.join(args.root.as_deref().unwrap_or(Path::new("."))));
     let output = cwd.join(&args.output);
     let mut summary = ReportSummary::default();
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod reports;
 mod dag;
 mod faults;
 mod real_projects;

@@ -123,7 +123,7 @@ impl Resolver {
 }
 
 /// `path` with `.` removed and `..` applied lexically (the file need not exist).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -188,9 +188,6 @@ fn rerun(element: &Element, kind: NonSuccessKind) -> TestRerun {
     if let Some(message) = element.attr("message") {
         run.set_message(sanitize::one_line(message));
     }
-    if let Some(time) = element.attr("time").and_then(parse_time) {
-        run.set_time(time);
-    }
     if let Some(trace) = element.child("stackTrace") {
         run.set_stack_trace(output(&trace.text));
     }

@@ -90,6 +90,8 @@ fn default_message(outcome: &SessionOutcome) -> String {
     }
 }
 
+/// A `<flakyFailure>`/`<rerunFailure>` (or `…Error`) for a failed attempt. No `time`: the
+/// schema's `rerunType` allows only `message` and `type` (required) attributes.
 fn rerun(attempt: &Attempt) -> TestRerun {
     let kind = if attempt.status == SessionStatus::Failed {
         NonSuccessKind::Failure
@@ -97,7 +99,6 @@ fn rerun(attempt: &Attempt) -> TestRerun {
         NonSuccessKind::Error
     };
     let mut run = TestRerun::new(kind);
-    run.set_time(attempt.duration);
     run.set_type(match attempt.exit_code {
         Some(code) => format!("exit status {code}"),
         None => attempt.status.as_str().to_owned(),

@@ -12,7 +12,7 @@ use crate::plan::{self, Selection};
 use crate::report;
 use crate::reporter::{self, Display};
 use crate::runner::{self, RunContext, SessionStatus, StdinMode};
-use crate::settings::Settings;
+use crate::settings::{Settings, Verbosity};
 use crate::venv::{self, InterpreterFinder};
 
 /// Runs the parsed command line.
@@ -56,6 +56,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
             let selection = Selection { no_deps: true, ..settings.selection.clone() };
             Some(plan::plan(&project, &selection)?.instances.into_iter().map(|instance| instance.name).collect())
         } else {
+            plan::validate(&project)?;
             None
         };
         if args.json {
@@ -74,7 +75,8 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
 
     let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
     let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
-    let live = settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1);
+    // One session at a time streams its output live; `-q` shows only failures, so it never does.
+    let live = settings.verbosity != Verbosity::Quiet && (settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
     let names: Vec<String> = plan.instances.iter().map(|instance| instance.name.clone()).collect();
     let rerun_prefix = match &args.file {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),

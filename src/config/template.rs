@@ -120,9 +120,13 @@ impl Template {
                 TemplatePart::Envdir => out.push_str(context.envdir),
                 TemplatePart::Reports => out.push_str(context.reports),
                 TemplatePart::Root => out.push_str(context.root),
-                TemplatePart::Env(name, _) if context.redact_env => {
+                TemplatePart::Env(name, default) if context.redact_env => {
                     out.push_str("{env:");
                     out.push_str(name);
+                    if let Some(default) = default {
+                        out.push(':');
+                        out.push_str(default);
+                    }
                     out.push('}');
                 }
                 TemplatePart::Env(name, default) => match std::env::var(name) {

@@ -13,6 +13,14 @@ pub use select::Selection;
 
 use crate::config::Project;
 
+/// Checks the whole `requires` graph without selecting anything (for `forge -l`).
+///
+/// # Errors
+/// [`PlanError::Cycle`].
+pub fn validate(project: &Project) -> Result<(), PlanError> {
+    dag::Graph::new(project).check_acyclic()
+}
+
 /// Builds the plan for `selection`: the selected instances plus, unless `--no-deps`, everything
 /// they require, in a stable topological order.
 ///

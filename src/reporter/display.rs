@@ -93,7 +93,7 @@ impl Display {
                 _ => print(),
             }
         }
-        let quiet_success = self.verbosity == Verbosity::Quiet && !outcome.status.is_failure();
+        let quiet_success = self.verbosity == Verbosity::Quiet && matches!(outcome.status, SessionStatus::Success | SessionStatus::Skipped);
         if !quiet_success {
             self.print_err(&status_line(outcome));
         }
@@ -196,7 +196,8 @@ impl EventSink for Display {
             },
             Event::Output { bytes, .. } => {
                 let text = decode_streaming(&mut self.carry, bytes);
-                let mut stdout = std::io::stdout().lock();
+                // anstream drops the commands' own colours under --color never / NO_COLOR.
+                let mut stdout = anstream::stdout().lock();
                 let _ = stdout.write_all(text.as_bytes());
                 let _ = stdout.flush();
             }

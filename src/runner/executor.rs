@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{SessionDef, TemplateContext};
-use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, VenvError};
+use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
 
 use super::dispatcher::{Message, RunContext};
 use super::event::EnvProgress;
@@ -90,9 +90,26 @@ impl Executor {
         let python_request = instance.python.clone().or_else(|| context.project.python.clone());
         let mut python_label = python_request.clone().unwrap_or_default();
         let mut end = None;
+        let mut _env_lock = None;
         if definition.needs_venv() {
-            match self.prepare_env(&definition, &env_path, python_request.clone(), &mut sink).await {
-                Ok((state, version)) => {
+            // uv sees the session's `env` too (an index URL, a proxy), rendered before the
+            // interpreter is known: `{python}` is the request there.
+            let build_context = TemplateContext {
+                posargs: None,
+                python: &python_label,
+                session: &instance.name,
+                envdir: &env_path.to_string_lossy(),
+                reports: &context.settings.reports_dir.to_string_lossy(),
+                root: &context.project.root.to_string_lossy(),
+                redact_env: false,
+            };
+            let mut uv_environment = base_environment();
+            for (name, value) in &definition.env {
+                set(&mut uv_environment, name.into(), value.render(&build_context).into());
+            }
+            match self.prepare_env(&definition, &env_path, python_request.clone(), &uv_environment, &mut sink).await {
+                Ok((state, version, lock)) => {
+                    _env_lock = Some(lock);
                     outcome.env = Some(state);
                     if python_label.is_empty() {
                         python_label = version.split('.').take(2).collect::<Vec<_>>().join(".");
@@ -184,25 +201,35 @@ impl Executor {
         outcome
     }
 
-    /// Reuses or builds the env; returns its state and interpreter version.
-    async fn prepare_env(&mut self, definition: &SessionDef, env_path: &Path, python: Option<String>, sink: &mut OutputSink) -> Result<(EnvState, String), VenvError> {
+    /// Waits for the env's lock in `mode`, saying so when another process holds it.
+    async fn lock(&mut self, path: &Path, mode: LockMode, sink: &mut OutputSink) -> Result<EnvLock, VenvError> {
+        if let Some(lock) = EnvLock::try_acquire(path, mode)? {
+            return Ok(lock);
+        }
+        self.emit(Event::Env { index: self.index, progress: EnvProgress::WaitingForLock }).await;
+        sink.note("forge: waiting for another forge process using this virtualenv");
+        tokio::select! {
+            lock = EnvLock::acquire(path.to_path_buf(), mode) => lock,
+            () = stopped(&mut self.stop) => Err(VenvError::Interrupted),
+        }
+    }
+
+    /// Reuses or builds the env; returns its state, interpreter version, and the shared lock that
+    /// keeps other forge processes from rebuilding it while the commands run.
+    async fn prepare_env(
+        &mut self,
+        definition: &SessionDef,
+        env_path: &Path,
+        python: Option<String>,
+        uv_environment: &[(OsString, OsString)],
+        sink: &mut OutputSink,
+    ) -> Result<(EnvState, String, EnvLock), VenvError> {
         let context = Arc::clone(&self.context);
         let name = &context.plan.instances[self.index].name;
         let (Some(uv), Some(finder)) = (&context.uv, &context.finder) else {
             return Err(VenvError::UvNotFound { forge_uv: None });
         };
         let lock_path = context.project.env_dir.join(".locks").join(format!("{name}.lock"));
-        let _lock = match EnvLock::try_acquire(&lock_path)? {
-            Some(lock) => lock,
-            None => {
-                self.emit(Event::Env { index: self.index, progress: EnvProgress::WaitingForLock }).await;
-                sink.note(&format!("forge: waiting for another forge process building {}", env_path.display()));
-                tokio::select! {
-                    lock = EnvLock::acquire(lock_path) => lock?,
-                    () = stopped(&mut self.stop) => return Err(VenvError::Interrupted),
-                }
-            }
-        };
         let request = EnvRequest {
             path: env_path.to_path_buf(),
             inputs: EnvInputs {
@@ -215,22 +242,29 @@ impl Executor {
             },
             python,
         };
-        let plan = match venv::decide(&request, context.settings.env_policy, uv, finder).await? {
+        let policy = context.settings.env_policy;
+        // Check under a shared lock (many runs may use one env at once); rebuild under an
+        // exclusive one, deciding again, since another process may have built it meanwhile.
+        let shared = self.lock(&lock_path, LockMode::Shared, sink).await?;
+        if let Decision::Reuse(marker) = venv::decide(&request, policy, uv, finder).await? {
+            return Ok(self.reused(env_path, marker.python_version, shared, sink).await);
+        }
+        drop(shared);
+        let exclusive = self.lock(&lock_path, LockMode::Exclusive, sink).await?;
+        let plan = match venv::decide(&request, policy, uv, finder).await? {
             Decision::Reuse(marker) => {
-                sink.note(&format!("forge: reusing virtualenv {} (up to date)", env_path.display()));
-                self.emit(Event::Env { index: self.index, progress: EnvProgress::Reused }).await;
-                return Ok((EnvState::Reused, marker.python_version));
+                let shared = exclusive.downgrade(lock_path).await?;
+                return Ok(self.reused(env_path, marker.python_version, shared, sink).await);
             }
             Decision::Build(plan) => plan,
         };
         let version = plan.marker().python_version.clone();
         self.emit(Event::Env { index: self.index, progress: EnvProgress::Building(version.clone()) }).await;
         plan.begin()?;
-        let environment = base_environment();
         for step in &plan.steps {
             sink.note(&format!("$ {}", step.display));
             self.emit(Event::CommandStarted { index: self.index, command: step.display.clone() }).await;
-            let run = CommandRun { argv: &step.argv, env: &environment, cwd: &context.project.root, stdin: StdinMode::Null, timeout: None, grace: context.settings.grace };
+            let run = CommandRun { argv: &step.argv, env: uv_environment, cwd: &context.project.root, stdin: StdinMode::Null, timeout: None, grace: context.settings.grace };
             match run_command(&run, sink, &mut self.stop).await {
                 CommandEnd::Exited(0) => {}
                 CommandEnd::Stopped(_) => return Err(VenvError::Interrupted),
@@ -239,7 +273,14 @@ impl Executor {
         }
         plan.complete()?;
         self.emit(Event::Env { index: self.index, progress: EnvProgress::Built }).await;
-        Ok((EnvState::Built, version))
+        let shared = exclusive.downgrade(lock_path).await?;
+        Ok((EnvState::Built, version, shared))
+    }
+
+    async fn reused(&self, env_path: &Path, version: String, lock: EnvLock, sink: &mut OutputSink) -> (EnvState, String, EnvLock) {
+        sink.note(&format!("forge: reusing virtualenv {} (up to date)", env_path.display()));
+        self.emit(Event::Env { index: self.index, progress: EnvProgress::Reused }).await;
+        (EnvState::Reused, version, lock)
     }
 
     /// The commands' environment: the caller's, minus variables that redirect the env, with the
@@ -324,11 +365,11 @@ async fn stopped(stop: &mut watch::Receiver<StopRequest>) {
 }
 
 /// Creates `directory` with a `.gitignore` of `*` (as pytest and uv do for their caches), so envs
-/// and reports never end up in commits or sdists.
+/// and reports never end up in commits or sdists. A directory that already exists is left alone:
+/// it may be the user's (`--reports-dir .`).
 fn ignore_directory(directory: &Path) {
-    let ignore = directory.join(".gitignore");
-    if !ignore.exists() && std::fs::create_dir_all(directory).is_ok() {
-        let _ = std::fs::write(ignore, "# created by forge\n*\n");
+    if !directory.exists() && std::fs::create_dir_all(directory).is_ok() {
+        let _ = std::fs::write(directory.join(".gitignore"), "# created by forge\n*\n");
     }
 }
 

@@ -56,16 +56,21 @@ pub struct OutputSink {
     log_error: Option<std::io::Error>,
     tail: VecDeque<u8>,
     live: Option<(usize, mpsc::Sender<Message>)>,
+    /// Whether the last byte recorded ended a line (forge's own notes start on a fresh line).
+    at_line_start: bool,
 }
 
 impl OutputSink {
     /// A sink writing to `log`; `live` forwards output as [`Event::Output`] for plan index `.0`.
     pub fn new(log: std::fs::File, live: Option<(usize, mpsc::Sender<Message>)>) -> Self {
-        Self { log: std::io::BufWriter::with_capacity(64 * 1024, log), log_error: None, tail: VecDeque::new(), live }
+        Self { log: std::io::BufWriter::with_capacity(64 * 1024, log), log_error: None, tail: VecDeque::new(), live, at_line_start: true }
     }
 
     /// Records `bytes` everywhere.
     pub async fn write(&mut self, bytes: &[u8]) {
+        if let Some(&last) = bytes.last() {
+            self.at_line_start = last == b'\n';
+        }
         if self.log_error.is_none()
             && let Err(error) = self.log.write_all(bytes)
         {
@@ -79,7 +84,9 @@ impl OutputSink {
 
     /// Records a line forge itself writes (e.g. `$ command`), in the log and tail only.
     pub fn note(&mut self, line: &str) {
-        let text = format!("{line}\n");
+        let separator = if self.at_line_start { "" } else { "\n" };
+        self.at_line_start = true;
+        let text = format!("{separator}{line}\n");
         if self.log_error.is_none()
             && let Err(error) = self.log.write_all(text.as_bytes())
         {

@@ -137,13 +137,7 @@ fn hash_requirements(file: &Path, depth: usize, field: &mut impl FnMut(&str, &[u
     }
     let text = String::from_utf8_lossy(&content);
     for line in text.lines() {
-        let line = line.trim();
-        let included = ["-r", "--requirement", "-c", "--constraint"].iter().find_map(|flag| {
-            let rest = line.strip_prefix(flag)?;
-            let rest = rest.strip_prefix('=').unwrap_or(rest);
-            (rest.starts_with([' ', '\t']) || line.contains('=')).then(|| rest.trim())
-        });
-        if let Some(included) = included.filter(|included| !included.is_empty()) {
+        if let Some(included) = included_file(line) {
             let base = file.parent().unwrap_or(Path::new("."));
             hash_requirements(&base.join(included), depth + 1, field)?;
         }
@@ -151,9 +145,39 @@ fn hash_requirements(file: &Path, depth: usize, field: &mut impl FnMut(&str, &[u
     Ok(())
 }
 
+/// The file a requirements line includes (`-r x.txt`, `-rx.txt`, `--requirement=x.txt`, and
+/// the same for `-c`/`--constraint`), with pip's ` #` comments removed.
+fn included_file(line: &str) -> Option<&str> {
+    let line = line.split(" #").next().unwrap_or("").split("\t#").next().unwrap_or("").trim();
+    for long in ["--requirement", "--constraint"] {
+        if let Some(rest) = line.strip_prefix(long)
+            && rest.starts_with(['=', ' ', '\t'])
+        {
+            return Some(rest[1..].trim()).filter(|path| !path.is_empty());
+        }
+    }
+    for short in ["-r", "-c"] {
+        if let Some(rest) = line.strip_prefix(short) {
+            return Some(rest.trim_start_matches('=').trim()).filter(|path| !path.is_empty());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn include_lines_are_read_like_pip() {
+        assert_eq!(included_file("-r base.txt  # shared pins"), Some("base.txt"));
+        assert_eq!(included_file("-rbase.txt"), Some("base.txt"));
+        assert_eq!(included_file("--requirement=base.txt"), Some("base.txt"));
+        assert_eq!(included_file("--constraint constraints.txt"), Some("constraints.txt"));
+        assert_eq!(included_file("requests==2.0  # -r not.txt"), None);
+        assert_eq!(included_file("# -r commented.txt"), None);
+        assert_eq!(included_file("-r"), None);
+    }
 
     fn inputs(root: &Path) -> EnvInputs {
         EnvInputs {

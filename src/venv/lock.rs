@@ -1,27 +1,41 @@
-//! The per-env file lock, so two forge processes never build the same env at once.
+//! The per-env file lock: shared while sessions use an env, exclusive while one is built, so two
+//! forge processes never build the same env at once and never delete one that is in use.
 
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
 use super::VenvError;
 
-/// An exclusive advisory lock (`flock`) on `ENV_DIR/.locks/NAME.lock`, released on drop.
+/// How an env is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Using the env (checking it, running commands in it): any number of holders.
+    Shared,
+    /// Building it: one holder and no users.
+    Exclusive,
+}
+
+/// An advisory lock (`flock`) on `ENV_DIR/.locks/NAME.lock`, released on drop.
 #[derive(Debug)]
 pub struct EnvLock {
-    _file: File,
+    file: File,
 }
 
 impl EnvLock {
-    /// Takes the lock if it is free; `Ok(None)` when another process holds it.
+    /// Takes the lock if it is free; `Ok(None)` when another process holds it incompatibly.
     ///
     /// # Errors
-    /// The lock file cannot be created.
-    pub fn try_acquire(path: &Path) -> Result<Option<Self>, VenvError> {
+    /// The lock file cannot be created or locked.
+    pub fn try_acquire(path: &Path, mode: LockMode) -> Result<Option<Self>, VenvError> {
         let file = open(path)?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(Self { _file: file })),
+        let result = match mode {
+            LockMode::Shared => file.try_lock_shared(),
+            LockMode::Exclusive => file.try_lock(),
+        };
+        match result {
+            Ok(()) => Ok(Some(Self { file })),
             Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(source)) => Err(VenvError::Io { action: "cannot lock", path: path.to_path_buf(), source }),
+            Err(TryLockError::Error(source)) => Err(lock_error(path, source)),
         }
     }
 
@@ -29,15 +43,38 @@ impl EnvLock {
     ///
     /// # Errors
     /// The lock file cannot be created or locked.
-    pub async fn acquire(path: PathBuf) -> Result<Self, VenvError> {
-        tokio::task::spawn_blocking(move || {
-            let file = open(&path)?;
-            file.lock().map_err(|source| VenvError::Io { action: "cannot lock", path: path.clone(), source })?;
-            Ok(Self { _file: file })
+    pub async fn acquire(path: PathBuf, mode: LockMode) -> Result<Self, VenvError> {
+        let file = open(&path)?;
+        blocking(path, move || {
+            match mode {
+                LockMode::Shared => file.lock_shared(),
+                LockMode::Exclusive => file.lock(),
+            }
+            .map(|()| Self { file })
         })
         .await
-        .unwrap_or_else(|join| Err(VenvError::Io { action: "cannot lock", path: PathBuf::new(), source: std::io::Error::other(join) }))
     }
+
+    /// Turns an exclusive lock into a shared one once the env is built, so other processes may
+    /// use it while this one runs its commands.
+    ///
+    /// # Errors
+    /// The lock cannot be converted.
+    pub async fn downgrade(self, path: PathBuf) -> Result<Self, VenvError> {
+        blocking(path, move || self.file.lock_shared().map(|()| self)).await
+    }
+}
+
+async fn blocking(path: PathBuf, work: impl FnOnce() -> std::io::Result<EnvLock> + Send + 'static) -> Result<EnvLock, VenvError> {
+    let lock_path = path.clone();
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(|source| lock_error(&lock_path, source)),
+        Err(join) => Err(lock_error(&path, std::io::Error::other(join))),
+    }
+}
+
+fn lock_error(path: &Path, source: std::io::Error) -> VenvError {
+    VenvError::Io { action: "cannot lock", path: path.to_path_buf(), source }
 }
 
 fn open(path: &Path) -> Result<File, VenvError> {

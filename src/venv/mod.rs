@@ -10,7 +10,7 @@ mod pyenv;
 mod uv;
 
 pub use build::{decide, BuildPlan, BuildStep, Decision, EnvRequest, MARKER_FILE};
-pub use lock::EnvLock;
+pub use lock::{EnvLock, LockMode};
 pub use error::VenvError;
 pub use fingerprint::{fingerprint, EnvInputs, Marker, FORMAT_VERSION};
 pub use interpreter::{Interpreter, InterpreterFinder};

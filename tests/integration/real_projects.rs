@@ -37,7 +37,9 @@ fn unpack_sdist(test: &Test, requirement: &str) -> std::path::PathBuf {
     test.root().join(name)
 }
 
-fn check_project(requirement: &str, pytest_summary: &str) {
+/// `pytest_summaries`: the real results for that version; more than one where the interpreter
+/// decides (six's tkinter tests skip on a Python built without Tk).
+fn check_project(requirement: &str, pytest_summaries: &[&str]) {
     let test = Test::new();
     let project = unpack_sdist(&test, requirement);
     std::fs::write(project.join("sessions.toml"), SESSIONS).unwrap();
@@ -45,7 +47,10 @@ fn check_project(requirement: &str, pytest_summary: &str) {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     let log = std::fs::read_to_string(project.join(".forge/reports/logs/test.log")).unwrap();
-    assert!(log.contains(pytest_summary), "pytest's real result for {requirement}:\n{log}");
+    assert!(
+        pytest_summaries.iter().any(|summary| log.lines().any(|line| line.starts_with(summary))),
+        "pytest's real result for {requirement}:\n{log}"
+    );
     let dist: Vec<String> = std::fs::read_dir(project.join("dist")).unwrap().flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
     assert!(dist.iter().any(|name| name.ends_with(".tar.gz")), "an sdist in dist/: {dist:?}");
     assert!(dist.iter().any(|name| name.ends_with(".whl")), "a wheel in dist/: {dist:?}");
@@ -61,10 +66,10 @@ fn check_project(requirement: &str, pytest_summary: &str) {
 
 #[test]
 fn six_1_17_0_tests_and_builds() {
-    check_project("six==1.17.0", "184 passed, 16 skipped");
+    check_project("six==1.17.0", &["198 passed, 2 skipped", "184 passed, 16 skipped"]);
 }
 
 #[test]
 fn toolz_1_0_0_tests_and_builds() {
-    check_project("toolz==1.0.0", "180 passed");
+    check_project("toolz==1.0.0", &["180 passed in"]);
 }

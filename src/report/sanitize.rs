@@ -21,11 +21,8 @@ pub fn text(input: &str) -> String {
         match c {
             '\u{1b}' => skip_escape(&mut chars),
             '\u{9b}' => skip_csi(&mut chars),
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
+            '\r' => {}
             '\t' | '\n' => out.push(c),
             c if is_xml_char(c) => out.push(c),
             _ => {}
@@ -82,7 +79,7 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
         }
         Some(c)
             if ('\u{40}'..='\u{7e}').contains(c)
-                || ('0'..='9').contains(c)
+                || c.is_ascii_digit()
                 || *c == '='
                 || *c == '>' =>
         {

@@ -3,168 +3,16 @@
 //! coverage.py itself as the oracle for merged coverage. The Python tools live in a test-owned
 //! venv under `target/tmp/test-tools`, built once per test run.
 
-use std::path::{Path, PathBuf};
+mod tools;
+
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
-use crate::support::{Run, Test};
-
-/// The test-only tools: a venv with junitparser, pycobertura, diff-cover and coverage, and the
-/// schema files extracted from the pytest and coverage sdists.
-struct Tools {
-    python: PathBuf,
-    bin: PathBuf,
-    junit_xsd: PathBuf,
-    coverage_dtd: PathBuf,
-    toolz: PathBuf,
-}
-
-/// The coverage.py version every session and the oracle use (its sdist ships the DTD).
-const COVERAGE: &str = "coverage==7.17.3";
-
-fn tools() -> &'static Tools {
-    static TOOLS: OnceLock<Tools> = OnceLock::new();
-    TOOLS.get_or_init(|| {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-tools");
-        std::fs::create_dir_all(&base).expect("create test-tools dir");
-        // Another `cargo test` process may be building the same tools: take a file lock.
-        let lock = std::fs::File::create(base.join(".lock")).expect("lock file");
-        lock.lock().expect("lock test-tools");
-        let venv = base.join("venv");
-        let python = venv.join("bin/python");
-        if !venv.join(".complete").exists() {
-            let _ = std::fs::remove_dir_all(&venv);
-            ok(Command::new("uv").args(["venv", "--quiet", "--python", "3.11"]).arg(&venv));
-            ok(Command::new("uv")
-                .args(["pip", "install", "--quiet", "--python"])
-                .arg(&python)
-                .args(["pip", "junitparser", "pycobertura", "diff-cover", COVERAGE]));
-            std::fs::write(venv.join(".complete"), "").expect("marker");
-        }
-        let sdists = base.join("sdists");
-        let wanted = [("pytest-9.2.0.tar.gz", "pytest==9.2.0"), ("coverage-7.17.3.tar.gz", COVERAGE), ("toolz-1.0.0.tar.gz", "toolz==1.0.0")];
-        for (file, requirement) in wanted {
-            if !sdists.join(file).exists() {
-                ok(Command::new(&python)
-                    .args(["-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:", "--dest"])
-                    .arg(&sdists)
-                    .arg(requirement));
-            }
-        }
-        let extracted = base.join("extracted");
-        if !extracted.join(".complete").exists() {
-            let script = "import sys, tarfile\nfor name in sys.argv[2:]:\n    with tarfile.open(name) as archive:\n        archive.extractall(sys.argv[1], filter='data')\n";
-            ok(Command::new(&python).args(["-c", script]).arg(&extracted).args(wanted.map(|(file, _)| sdists.join(file))));
-            std::fs::write(extracted.join(".complete"), "").expect("marker");
-        }
-        let tools = Tools {
-            bin: venv.join("bin"),
-            python,
-            junit_xsd: extracted.join("pytest-9.2.0/testing/example_scripts/junit-10.xsd"),
-            coverage_dtd: extracted.join("coverage-7.17.3/lab/coverage-04.dtd"),
-            toolz: extracted.join("toolz-1.0.0"),
-        };
-        assert!(tools.junit_xsd.is_file() && tools.coverage_dtd.is_file(), "schema files extracted");
-        tools
-    })
-}
-
-/// Runs `command`, asserting it succeeds; returns its stdout.
-#[track_caller]
-fn ok(command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{command:?} failed\n--- stdout\n{stdout}\n--- stderr\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// Runs a Python snippet in the tools venv with `args`; returns its stdout parsed as JSON.
-#[track_caller]
-fn python_json(script: &str, args: &[&Path]) -> serde_json::Value {
-    let stdout = ok(Command::new(&tools().python)
-        .args(["-c", script])
-        .args(args));
-    serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"))
-}
-
-/// `xmllint --schema` with junit-10.xsd. Relaxation: the schema's `<testsuites>` declares no
-/// `skipped` attribute, which quick-junit (like most writers since Surefire 2.x) puts on the root;
-/// it is added here. Nothing else is relaxed.
-#[track_caller]
-fn assert_junit_schema_valid(junit: &Path) {
-    let original = std::fs::read_to_string(&tools().junit_xsd).expect("xsd");
-    let (head, tail) = original
-        .split_once("<xs:element name=\"testsuites\">")
-        .expect("testsuites element in xsd");
-    let tail = tail.replacen(
-        "<xs:attribute name=\"errors\" type=\"xs:string\" />",
-        "<xs:attribute name=\"errors\" type=\"xs:string\" />\n            <xs:attribute name=\"skipped\" type=\"xs:string\" />",
-        1,
-    );
-    let relaxed = junit.with_file_name("junit-10-relaxed.xsd");
-    std::fs::write(
-        &relaxed,
-        format!("{head}<xs:element name=\"testsuites\">{tail}"),
-    )
-    .expect("write xsd");
-    ok(Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(&relaxed)
-        .arg(junit));
-}
-
-/// `xmllint --dtdvalid` with coverage-04.dtd. Relaxation: coverage.py's own `missing-branches`
-/// line attribute (which forge keeps so branches merge exactly) is declared; nothing else.
-#[track_caller]
-fn assert_cobertura_dtd_valid(coverage: &Path) {
-    let dtd = std::fs::read_to_string(&tools().coverage_dtd).expect("dtd");
-    let relaxed = coverage.with_file_name("coverage-04-relaxed.dtd");
-    std::fs::write(
-        &relaxed,
-        format!("{dtd}\n<!ATTLIST line missing-branches CDATA #IMPLIED>\n"),
-    )
-    .expect("write dtd");
-    ok(Command::new("xmllint")
-        .args(["--noout", "--dtdvalid"])
-        .arg(&relaxed)
-        .arg(coverage));
-}
-
-/// An attribute of the root element of an XML file (read with Python's ElementTree).
-fn root_attributes(path: &Path) -> serde_json::Value {
-    python_json(
-        "import sys, json, xml.etree.ElementTree as ET\nprint(json.dumps(ET.parse(sys.argv[1]).getroot().attrib))",
-        &[path],
-    )
-}
-
-fn number(attributes: &serde_json::Value, name: &str) -> u64 {
-    attributes[name]
-        .as_str()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or_else(|| panic!("{name} in {attributes}"))
-}
-
-/// `(covered, valid)` from the `TOTAL c/v lines p%` line forge printed.
-fn printed_total(run: &Run) -> (u64, u64) {
-    let line = run
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("TOTAL "))
-        .unwrap_or_else(|| panic!("no TOTAL line in {}", run.stdout));
-    let fraction = line.split_whitespace().nth(1).expect("c/v");
-    let (covered, valid) = fraction.split_once('/').expect("c/v");
-    (
-        covered.parse().expect("covered"),
-        valid.parse().expect("valid"),
-    )
-}
+use crate::support::Test;
+use tools::{
+    assert_cobertura_dtd_valid, assert_junit_schema_valid, copy_tree, junit_shape, number, ok, printed_total,
+    python_json, root_attributes, tools,
+};
 
 const CALC: &str = "def add(a, b):\n    return a + b\n\n\ndef sign(x):\n    if x > 0:\n        return 1\n    if x < 0:\n        return -1\n    return 0\n\n\ndef unused():\n    return None\n";
 
@@ -192,10 +40,7 @@ commands = [["true"]]
 "#;
 
 fn calc_project() -> Test {
-    Test::new()
-        .sessions(CALC_SESSIONS)
-        .file("src/calc/__init__.py", CALC)
-        .file("tests/test_calc.py", CALC_TESTS)
+    Test::new().sessions(CALC_SESSIONS).file("src/calc/__init__.py", CALC).file("tests/test_calc.py", CALC_TESTS)
 }
 
 #[test]
@@ -212,12 +57,7 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
     // The same three pytest tests from two instances are two results each; forge's own suite has
     // test-3.11, test-3 (failed), broken (error) and after (skipped).
     let root = root_attributes(&junit);
-    let expected = [
-        ("tests", 12),
-        ("failures", 4),
-        ("errors", 1),
-        ("skipped", 3),
-    ];
+    let expected = [("tests", 12), ("failures", 4), ("errors", 1), ("skipped", 3)];
     for (name, value) in expected {
         assert_eq!(number(&root, name), value, "{name} in {root}");
     }
@@ -228,14 +68,9 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
     for (name, value) in expected {
         assert_eq!(read["counts"][name], value, "junitparser {name}: {read}");
     }
-    assert_eq!(
-        read["suites"],
-        serde_json::json!(["forge", "test-3.11: pytest", "test-3: pytest"])
-    );
+    assert_eq!(read["suites"], serde_json::json!(["forge", "test-3.11: pytest", "test-3: pytest"]));
     assert!(
-        run.stderr.contains("2 failed")
-            && run.stderr.contains("1 errored")
-            && run.stderr.contains("1 skipped"),
+        run.stderr.contains("2 failed") && run.stderr.contains("1 errored") && run.stderr.contains("1 skipped"),
         "{}",
         run.stderr
     );
@@ -243,40 +78,20 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
     // Coverage: the printed TOTAL, the file's attributes and pycobertura agree.
     let (covered, valid) = printed_total(&run);
     let attributes = root_attributes(&coverage);
-    assert_eq!(
-        (
-            number(&attributes, "lines-covered"),
-            number(&attributes, "lines-valid")
-        ),
-        (covered, valid)
-    );
-    assert_eq!(
-        (covered, valid),
-        (6, 10),
-        "the defs, add's body and sign(5)'s path run"
-    );
+    assert_eq!((number(&attributes, "lines-covered"), number(&attributes, "lines-valid")), (covered, valid));
+    assert_eq!((covered, valid), (6, 10), "the defs, add's body and sign(5)'s path run");
     let rate = python_json(
         "import sys, json\nfrom pycobertura import Cobertura\nprint(json.dumps(Cobertura(sys.argv[1]).line_rate()))",
         &[&coverage],
     );
     let rate = rate.as_f64().expect("line rate");
-    assert!(
-        (rate - covered as f64 / valid as f64).abs() < 1e-4,
-        "pycobertura line rate {rate}"
-    );
+    assert!((rate - covered as f64 / valid as f64).abs() < 1e-4, "pycobertura line rate {rate}");
 
     // diff-cover, in a git repository where the sources were added on a branch, finds coverage
     // for every file of the merged report.
     let git = |args: &[&str]| {
         ok(Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "init.defaultBranch=main",
-            ])
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
             .args(args)
             .current_dir(&run.root))
     };
@@ -294,8 +109,7 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
         .arg(format!("json:{}", json_report.display()))
         .current_dir(&run.root));
     let stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json_report).expect("diff-cover json"))
-            .expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&json_report).expect("diff-cover json")).expect("json");
     let files = python_json(
         "import sys, json, xml.etree.ElementTree as ET\nprint(json.dumps([c.get('filename') for c in ET.parse(sys.argv[1]).iter('class')]))",
         &[&coverage],
@@ -345,11 +159,7 @@ coverage = ["{root}/out/{session}.xml"]
 
     // The oracle: coverage.py combines the two runs' data and reports them.
     let data = run.root.join("data");
-    let coverage = |args: &[&str]| {
-        ok(Command::new(tools.bin.join("coverage"))
-            .args(args)
-            .current_dir(&run.root))
-    };
+    let coverage = |args: &[&str]| ok(Command::new(tools.bin.join("coverage")).args(args).current_dir(&run.root));
     let combined = data.join(".coverage");
     let combined_text = combined.to_string_lossy().into_owned();
     let half = |name: &str| data.join(name).to_string_lossy().into_owned();
@@ -361,19 +171,9 @@ coverage = ["{root}/out/{session}.xml"]
         &half(".coverage.half-b"),
     ]);
     let oracle_path = run.root.join("combined.xml");
-    coverage(&[
-        "xml",
-        &format!("--data-file={combined_text}"),
-        "-o",
-        &oracle_path.to_string_lossy(),
-    ]);
+    coverage(&["xml", &format!("--data-file={combined_text}"), "-o", &oracle_path.to_string_lossy()]);
     let oracle = root_attributes(&oracle_path);
-    for name in [
-        "lines-covered",
-        "lines-valid",
-        "branches-covered",
-        "branches-valid",
-    ] {
+    for name in ["lines-covered", "lines-valid", "branches-covered", "branches-valid"] {
         assert_eq!(
             number(&forge_xml, name),
             number(&oracle, name),
@@ -381,45 +181,17 @@ coverage = ["{root}/out/{session}.xml"]
         );
     }
     assert!(number(&oracle, "lines-covered") < number(&oracle, "lines-valid"));
-    assert_eq!(
-        printed_total(&run),
-        (
-            number(&oracle, "lines-covered"),
-            number(&oracle, "lines-valid")
-        )
-    );
+    assert_eq!(printed_total(&run), (number(&oracle, "lines-covered"), number(&oracle, "lines-valid")));
 
     // The same two runs as LCOV give the same figures (coverage.py's BRDA lines identify each
     // branch, so branches merge exactly too).
     let lcov_run = test.rerun(&["-f", "lcov.toml", "--reports-dir", "lcov-reports"]);
     lcov_run.assert_code(0);
     let from_lcov = root_attributes(&lcov_run.root.join("lcov-reports/coverage.xml"));
-    for name in [
-        "lines-covered",
-        "lines-valid",
-        "branches-covered",
-        "branches-valid",
-    ] {
-        assert_eq!(
-            number(&from_lcov, name),
-            number(&oracle, name),
-            "{name}: forge over LCOV {from_lcov} vs {oracle}"
-        );
+    for name in ["lines-covered", "lines-valid", "branches-covered", "branches-valid"] {
+        assert_eq!(number(&from_lcov, name), number(&oracle, name), "{name}: forge over LCOV {from_lcov} vs {oracle}");
     }
     assert_cobertura_dtd_valid(&lcov_run.root.join("lcov-reports/coverage.xml"));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 #[test]
@@ -445,16 +217,10 @@ sys.exit(3)
     assert_junit_schema_valid(&junit);
     let text = std::fs::read_to_string(&junit).expect("junit.xml is UTF-8");
     assert!(text.contains("red  plain"), "{text}");
-    assert!(
-        text.contains("cdata end ]]&gt; and &lt;tag&gt; &amp; ampersand"),
-        "{text}"
-    );
+    assert!(text.contains("cdata end ]]&gt; and &lt;tag&gt; &amp; ampersand"), "{text}");
     assert!(text.contains("invalid utf-8: \u{fffd}"), "{text}");
     assert!(!text.contains('\u{fffe}') && !text.contains('\u{ffff}') && !text.contains('\u{1b}'));
-    assert!(
-        text.contains("<rerunFailure"),
-        "the first attempt is kept as a rerun: {text}"
-    );
+    assert!(text.contains("<rerunFailure"), "the first attempt is kept as a rerun: {text}");
     assert!(text.contains(r#"type="exit status 3""#), "{text}");
 }
 
@@ -478,81 +244,38 @@ const GATED: &str = "def used():\n    return 1\n\n\ndef unused():\n    return 2\
 
 #[test]
 fn fail_under_just_above_and_just_below_the_measured_total() {
-    let test = Test::new()
-        .sessions(&GATE_SESSIONS.replace("FAIL_UNDER", "80.01"))
-        .file("gated.py", GATED);
+    let test = Test::new().sessions(&GATE_SESSIONS.replace("FAIL_UNDER", "80.01")).file("gated.py", GATED);
     let run = test.run();
     run.assert_code(1);
+    assert!(run.stdout.contains("TOTAL 4/5 lines 80.00%"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("TOTAL 4/5 lines 80.00%"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr
-            .contains("error: line coverage 80.00% is below fail-under 80.01% by 0.01 points"),
+        run.stderr.contains("error: line coverage 80.00% is below fail-under 80.01% by 0.01 points"),
         "{}",
         run.stderr
     );
     assert_eq!(run.status_of("measure"), "success");
 
-    std::fs::write(
-        test.root().join("sessions.toml"),
-        GATE_SESSIONS.replace("FAIL_UNDER", "79.99"),
-    )
-    .expect("rewrite");
+    std::fs::write(test.root().join("sessions.toml"), GATE_SESSIONS.replace("FAIL_UNDER", "79.99")).expect("rewrite");
     let run = test.run();
     run.assert_code(0);
-    assert!(
-        run.stdout.contains("TOTAL 4/5 lines 80.00%"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("TOTAL 4/5 lines 80.00%"), "{}", run.stdout);
     assert!(!run.stderr.contains("fail-under"), "{}", run.stderr);
 
-    std::fs::write(
-        test.root().join("sessions.toml"),
-        GATE_SESSIONS.replace("FAIL_UNDER", "80"),
-    )
-    .expect("rewrite");
+    std::fs::write(test.root().join("sessions.toml"), GATE_SESSIONS.replace("FAIL_UNDER", "80")).expect("rewrite");
     test.run().assert_code(0);
 }
 
 #[test]
 fn declared_coverage_that_is_never_written_is_an_error() {
-    let sessions = "[sessions.test]\nvenv = false\ncommands = [[\"true\"]]\ncoverage = [\"{reports}/never-written.xml\"]\n";
+    let sessions =
+        "[sessions.test]\nvenv = false\ncommands = [[\"true\"]]\ncoverage = [\"{reports}/never-written.xml\"]\n";
     let run = Test::new().sessions(sessions).run();
     run.assert_code(1);
     assert_eq!(run.status_of("test"), "success");
-    assert!(
-        !run.stdout.contains("TOTAL"),
-        "no 100% for missing data: {}",
-        run.stdout
-    );
-    assert!(
-        run.stderr
-            .contains("error: coverage is declared but no coverage data was found"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("never-written.xml") && run.stderr.contains("hint:"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.root.join(".forge/reports/junit.xml").is_file()
-            && run.root.join(".forge/reports/run.json").is_file()
-    );
-}
-
-/// junit.xml normalized for comparison: suites with their counts and testcases (status and
-/// message), times, timestamps and output left out.
-fn junit_shape(path: &Path) -> serde_json::Value {
-    python_json(
-        "import sys, json, xml.etree.ElementTree as ET\nroot = ET.parse(sys.argv[1]).getroot()\nout = dict((k, root.get(k)) for k in ('tests', 'failures', 'errors', 'skipped'))\nout['suites'] = [dict(name=s.get('name'), counts=[s.get(k) for k in ('tests', 'failures', 'errors', 'skipped')], cases=sorted([c.get('classname'), c.get('name')] + [[r.tag, r.get('message')] for r in c if r.tag not in ('system-out', 'system-err')] for c in s.findall('testcase'))) for s in root.findall('testsuite')]\nprint(json.dumps(out))",
-        &[path],
-    )
+    assert!(!run.stdout.contains("TOTAL"), "no 100% for missing data: {}", run.stdout);
+    assert!(run.stderr.contains("error: coverage is declared but no coverage data was found"), "{}", run.stderr);
+    assert!(run.stderr.contains("never-written.xml") && run.stderr.contains("hint:"), "{}", run.stderr);
+    assert!(run.root.join(".forge/reports/junit.xml").is_file() && run.root.join(".forge/reports/run.json").is_file());
 }
 
 #[test]
@@ -570,40 +293,22 @@ coverage = ["{reports}/cov-{session}.xml"]
     let sessions = session.replace("NAME", "adds").replace("PICK", "add")
         + &session.replace("NAME", "signs").replace("PICK", "sign");
     let tests = "from calc import add, sign\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_sign_negative():\n    assert sign(-5) == -1\n    assert sign(0) == 0\n\n\ndef test_sign_positive():\n    assert sign(5) == 1\n";
-    let mut test = Test::new()
-        .sessions(&sessions)
-        .file("src/calc/__init__.py", CALC)
-        .file("tests/test_calc.py", tests);
+    let mut test = Test::new().sessions(&sessions).file("src/calc/__init__.py", CALC).file("tests/test_calc.py", tests);
     let both = test.rerun(&["--reports-dir", "both"]);
     both.assert_code(0);
-    test.rerun(&["-s", "adds", "--reports-dir", "job-adds"])
-        .assert_code(0);
-    test.rerun(&["-s", "signs", "--reports-dir", "job-signs"])
-        .assert_code(0);
-    let merged = test.rerun(&[
-        "report",
-        "job-adds",
-        "job-signs",
-        "-o",
-        "merged",
-        "--fail-under",
-        "50",
-    ]);
+    test.rerun(&["-s", "adds", "--reports-dir", "job-adds"]).assert_code(0);
+    test.rerun(&["-s", "signs", "--reports-dir", "job-signs"]).assert_code(0);
+    let merged = test.rerun(&["report", "job-adds", "job-signs", "-o", "merged", "--fail-under", "50"]);
     merged.assert_code(0);
     let root = &merged.root;
 
-    assert_eq!(
-        junit_shape(&root.join("merged/junit.xml")),
-        junit_shape(&root.join("both/junit.xml"))
-    );
+    assert_eq!(junit_shape(&root.join("merged/junit.xml")), junit_shape(&root.join("both/junit.xml")));
     let without_timestamp = |path: &Path| {
         let text = std::fs::read_to_string(path).expect("coverage.xml");
         let start = text.find("timestamp=\"").expect("timestamp");
         let end = start
             + "timestamp=\"".len()
-            + text[start + "timestamp=\"".len()..]
-                .find('"')
-                .expect("end of timestamp")
+            + text[start + "timestamp=\"".len()..].find('"').expect("end of timestamp")
             + 1;
         format!("{}{}", &text[..start], &text[end..])
     };
@@ -612,19 +317,11 @@ coverage = ["{reports}/cov-{session}.xml"]
         without_timestamp(&root.join("both/coverage.xml"))
     );
     assert_eq!(printed_total(&merged), printed_total(&both));
-    assert!(
-        merged
-            .stdout
-            .contains("junit.xml: 5 tests, 0 failures, 0 errors, 0 skipped"),
-        "{}",
-        merged.stdout
-    );
+    assert!(merged.stdout.contains("junit.xml: 5 tests, 0 failures, 0 errors, 0 skipped"), "{}", merged.stdout);
     assert_junit_schema_valid(&root.join("merged/junit.xml"));
     assert_cobertura_dtd_valid(&root.join("merged/coverage.xml"));
-    let run_json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("merged/run.json")).expect("run.json"),
-    )
-    .expect("json");
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("merged/run.json")).expect("run.json")).expect("json");
     let names: Vec<&str> = run_json["sessions"]
         .as_array()
         .expect("sessions")
@@ -635,20 +332,10 @@ coverage = ["{reports}/cov-{session}.xml"]
 
     let gated = test.rerun(&["report", "job-adds", "-o", "gated", "--fail-under", "99.5"]);
     gated.assert_code(1);
-    assert!(
-        gated.stderr.contains("is below fail-under 99.5% by"),
-        "{}",
-        gated.stderr
-    );
+    assert!(gated.stderr.contains("is below fail-under 99.5% by"), "{}", gated.stderr);
 
     let missing = test.rerun(&["report", "job-adds", "no-such-dir", "-o", "out"]);
     missing.assert_code(2);
-    assert!(
-        missing
-            .stderr
-            .contains("error: report directory no-such-dir does not exist"),
-        "{}",
-        missing.stderr
-    );
+    assert!(missing.stderr.contains("error: report directory no-such-dir does not exist"), "{}", missing.stderr);
     assert!(missing.stderr.contains("hint:"), "{}", missing.stderr);
 }

@@ -22,10 +22,7 @@ pub enum ReportError {
         message: String,
     },
     /// Sessions declared coverage files but none of them held data (never 100%).
-    #[error(
-        "coverage is declared but no coverage data was found (missing: {})",
-        list(missing)
-    )]
+    #[error("coverage is declared but no coverage data was found (missing: {})", list(missing))]
     NoCoverageData {
         /// The declared files that do not exist.
         missing: Vec<PathBuf>,
@@ -63,9 +60,5 @@ impl ReportError {
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|path| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    paths.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", ")
 }

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::coverage::{self, Coverage, Resolver};
 use super::{
-    COVERAGE_FILE, JUNIT_FILE, RUN_FILE, ReportError, ReportSummary, TestCounts, gate, junit,
-    write_atomically,
+    COVERAGE_FILE, JUNIT_FILE, RUN_FILE, ReportError, ReportSummary, TestCounts, gate, junit, write_atomically,
 };
 use crate::cli::ReportArgs;
 use crate::error::{Error, ExitStatus};
@@ -20,20 +19,11 @@ use crate::error::{Error, ExitStatus};
 /// # Errors
 /// [`Error::Usage`] (exit 2) when an input is not a directory or holds no forge report.
 pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
-    let cwd = std::env::current_dir().map_err(|error| {
-        Error::Internal(anyhow::anyhow!(
-            "cannot read the current directory: {error}"
-        ))
-    })?;
+    let cwd = std::env::current_dir()
+        .map_err(|error| Error::Internal(anyhow::anyhow!("cannot read the current directory: {error}")))?;
     check_inputs(&args.inputs)?;
-    if let Some(percent) = args
-        .fail_under
-        .filter(|percent| !(0.0..=100.0).contains(percent))
-    {
-        return Err(usage(
-            format!("--fail-under {percent} is not a percentage"),
-            "pass a number from 0 to 100",
-        ));
+    if let Some(percent) = args.fail_under.filter(|percent| !(0.0..=100.0).contains(percent)) {
+        return Err(usage(format!("--fail-under {percent} is not a percentage"), "pass a number from 0 to 100"));
     }
     let root = coverage::normalize(&cwd.join(args.root.as_deref().unwrap_or(Path::new("."))));
     let output = cwd.join(&args.output);
@@ -56,12 +46,8 @@ pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
 
     let coverage_inputs = existing(&args.inputs, COVERAGE_FILE);
     if let Some(coverage) = merge_coverage(&coverage_inputs, &root, &mut summary.problems) {
-        summary.coverage = Some(super::write_coverage(
-            &coverage,
-            &root,
-            &output.join(COVERAGE_FILE),
-            &mut summary.problems,
-        ));
+        summary.coverage =
+            Some(super::write_coverage(&coverage, &root, &output.join(COVERAGE_FILE), &mut summary.problems));
         summary.gate_failure = gate(summary.coverage, args.fail_under);
     } else if args.fail_under.is_some() && coverage_inputs.is_empty() {
         summary.problems.push(ReportError::Message {
@@ -83,45 +69,28 @@ pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
     }
 
     crate::reporter::print_reports(&summary);
-    Ok(
-        if summary.problems.is_empty() && summary.gate_failure.is_none() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        },
-    )
+    Ok(if summary.problems.is_empty() && summary.gate_failure.is_none() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 fn usage(message: String, hint: &str) -> Error {
-    Error::Usage {
-        message,
-        hint: Some(hint.to_owned()),
-    }
+    Error::Usage { message, hint: Some(hint.to_owned()) }
 }
 
 fn check_inputs(inputs: &[PathBuf]) -> Result<(), Error> {
-    const HINT: &str = "pass the reports directories that earlier forge runs wrote (--reports-dir, default .forge/reports)";
+    const HINT: &str =
+        "pass the reports directories that earlier forge runs wrote (--reports-dir, default .forge/reports)";
     for input in inputs {
         if !input.is_dir() {
-            let what = if input.exists() {
-                "is not a directory"
-            } else {
-                "does not exist"
-            };
-            return Err(usage(
-                format!("report directory {} {what}", input.display()),
-                HINT,
-            ));
+            let what = if input.exists() { "is not a directory" } else { "does not exist" };
+            return Err(usage(format!("report directory {} {what}", input.display()), HINT));
         }
-        if [JUNIT_FILE, COVERAGE_FILE, RUN_FILE]
-            .iter()
-            .all(|name| !input.join(name).is_file())
-        {
+        if [JUNIT_FILE, COVERAGE_FILE, RUN_FILE].iter().all(|name| !input.join(name).is_file()) {
             return Err(usage(
-                format!(
-                    "{} holds no forge report (junit.xml, coverage.xml or run.json)",
-                    input.display()
-                ),
+                format!("{} holds no forge report (junit.xml, coverage.xml or run.json)", input.display()),
                 HINT,
             ));
         }
@@ -130,37 +99,25 @@ fn check_inputs(inputs: &[PathBuf]) -> Result<(), Error> {
 }
 
 fn existing(inputs: &[PathBuf], name: &str) -> Vec<PathBuf> {
-    inputs
-        .iter()
-        .map(|input| input.join(name))
-        .filter(|path| path.is_file())
-        .collect()
+    inputs.iter().map(|input| input.join(name)).filter(|path| path.is_file()).collect()
 }
 
 /// Merges forge coverage.xml files: their paths are relative to their `<source>`, which forge
 /// set to the project root of the machine that wrote them, so they are taken as root-relative.
-fn merge_coverage(
-    paths: &[PathBuf],
-    root: &Path,
-    problems: &mut Vec<ReportError>,
-) -> Option<Coverage> {
+fn merge_coverage(paths: &[PathBuf], root: &Path, problems: &mut Vec<ReportError>) -> Option<Coverage> {
     let resolver = Resolver::new(root, true);
     let mut merged = Coverage::default();
     let mut dropped = Vec::new();
     let mut read_any = false;
     for path in paths {
-        let parsed = std::fs::read(path)
-            .map_err(|error| error.to_string())
-            .and_then(|bytes| coverage::parse_coverage(&bytes));
+        let parsed =
+            std::fs::read(path).map_err(|error| error.to_string()).and_then(|bytes| coverage::parse_coverage(&bytes));
         match parsed {
             Ok(parsed) => {
                 read_any = true;
                 dropped.extend(coverage::add_parsed(&mut merged, parsed, &resolver));
             }
-            Err(message) => problems.push(ReportError::Read {
-                path: path.clone(),
-                message,
-            }),
+            Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
         }
     }
     if merged.files.is_empty() && !dropped.is_empty() {
@@ -179,13 +136,9 @@ fn merged_run_json(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<Vec<u8>, Rep
     let mut interrupted_by = serde_json::Value::Null;
     let mut timed_out = false;
     for path in paths {
-        let read = |message: String| ReportError::Read {
-            path: path.clone(),
-            message,
-        };
+        let read = |message: String| ReportError::Read { path: path.clone(), message };
         let text = std::fs::read(path).map_err(|error| read(error.to_string()))?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|error| read(error.to_string()))?;
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|error| read(error.to_string()))?;
         if let Some(list) = value.get("sessions").and_then(serde_json::Value::as_array) {
             sessions.extend(list.iter().cloned());
         }
@@ -202,15 +155,9 @@ fn merged_run_json(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<Vec<u8>, Rep
         if interrupted_by.is_null() {
             interrupted_by = value.get("interrupted_by").cloned().unwrap_or_default();
         }
-        timed_out |= value
-            .get("timed_out")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
+        timed_out |= value.get("timed_out").and_then(serde_json::Value::as_bool).unwrap_or(false);
     }
-    let seconds = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|text| humantime::parse_rfc3339_weak(text).ok())
-    };
+    let seconds = |text: &Option<String>| text.as_deref().and_then(|text| humantime::parse_rfc3339_weak(text).ok());
     let duration = match (seconds(&start), seconds(&end)) {
         (Some(start), Some(end)) => end.duration_since(start).unwrap_or_default().as_secs_f64(),
         _ => 0.0,

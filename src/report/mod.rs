@@ -43,11 +43,7 @@ pub struct CoverageTotal {
 impl CoverageTotal {
     /// Covered lines in percent (100 when there are no valid lines).
     pub fn percent(&self) -> f64 {
-        if self.valid == 0 {
-            100.0
-        } else {
-            self.covered as f64 * 100.0 / self.valid as f64
-        }
+        if self.valid == 0 { 100.0 } else { self.covered as f64 * 100.0 / self.valid as f64 }
     }
 }
 
@@ -105,12 +101,7 @@ pub fn write_reports(input: &ReportInput<'_>) -> ReportSummary {
     let coverage_path = input.reports_dir.join(COVERAGE_FILE);
     match coverage {
         Some(coverage) => {
-            summary.coverage = Some(write_coverage(
-                &coverage,
-                input.root,
-                &coverage_path,
-                &mut summary.problems,
-            ));
+            summary.coverage = Some(write_coverage(&coverage, input.root, &coverage_path, &mut summary.problems));
             summary.gate_failure = gate(summary.coverage, input.fail_under);
         }
         None => {
@@ -127,14 +118,8 @@ fn write_coverage(
     path: &Path,
     problems: &mut Vec<ReportError>,
 ) -> CoverageTotal {
-    let timestamp = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    if let Err(error) = write_atomically(
-        path,
-        coverage::cobertura_xml(coverage, root, timestamp).as_bytes(),
-    ) {
+    let timestamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis();
+    if let Err(error) = write_atomically(path, coverage::cobertura_xml(coverage, root, timestamp).as_bytes()) {
         problems.push(error);
     }
     let (covered, valid) = coverage.line_counts();
@@ -149,14 +134,8 @@ pub fn gate(total: Option<CoverageTotal>, fail_under: Option<f64>) -> Option<Str
         return None;
     }
     let short = fail_under - percent;
-    let by = if short < 0.01 {
-        "less than 0.01 points".to_owned()
-    } else {
-        format!("{short:.2} points")
-    };
-    Some(format!(
-        "line coverage {percent:.2}% is below fail-under {fail_under}% by {by}"
-    ))
+    let by = if short < 0.01 { "less than 0.01 points".to_owned() } else { format!("{short:.2} points") };
+    Some(format!("line coverage {percent:.2}% is below fail-under {fail_under}% by {by}"))
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a concurrent reader (or a
@@ -168,18 +147,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let write = || -> std::io::Result<()> {
         let directory = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(directory)?;
-        let file_name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = directory.join(format!(".{file_name}.{}.tmp", std::process::id()));
         std::fs::write(&temporary, bytes)?;
         std::fs::rename(&temporary, path)
     };
-    write().map_err(|source| ReportError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    write().map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]
@@ -188,10 +161,7 @@ mod tests {
 
     #[test]
     fn gate_says_by_how_much() {
-        let total = Some(CoverageTotal {
-            covered: 795,
-            valid: 1000,
-        });
+        let total = Some(CoverageTotal { covered: 795, valid: 1000 });
         assert_eq!(
             gate(total, Some(80.0)).as_deref(),
             Some("line coverage 79.50% is below fail-under 80% by 0.50 points")
@@ -199,13 +169,7 @@ mod tests {
         assert_eq!(gate(total, Some(79.5)), None);
         assert_eq!(gate(total, None), None);
         assert_eq!(gate(None, Some(80.0)), None);
-        let close = Some(CoverageTotal {
-            covered: 79_999,
-            valid: 100_000,
-        });
-        assert!(
-            gate(close, Some(80.0))
-                .is_some_and(|message| message.ends_with("by less than 0.01 points"))
-        );
+        let close = Some(CoverageTotal { covered: 79_999, valid: 100_000 });
+        assert!(gate(close, Some(80.0)).is_some_and(|message| message.ends_with("by less than 0.01 points")));
     }
 }

@@ -77,12 +77,7 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
             chars.next();
             chars.next();
         }
-        Some(c)
-            if ('\u{40}'..='\u{7e}').contains(c)
-                || c.is_ascii_digit()
-                || *c == '='
-                || *c == '>' =>
-        {
+        Some(c) if ('\u{40}'..='\u{7e}').contains(c) || c.is_ascii_digit() || *c == '=' || *c == '>' => {
             chars.next();
         }
         _ => {}
@@ -112,10 +107,7 @@ pub fn cap_tail(text: &str, max: usize) -> String {
     while !text.is_char_boundary(start) {
         start += 1;
     }
-    format!(
-        "[... {start} earlier bytes omitted ...]\n{}",
-        &text[start..]
-    )
+    format!("[... {start} earlier bytes omitted ...]\n{}", &text[start..])
 }
 
 /// The first `max` bytes of `text` (cut at a character boundary), with `...` when cut.
@@ -138,10 +130,7 @@ mod tests {
     fn strips_ansi_sequences() {
         assert_eq!(text("\u{1b}[1;31mred\u{1b}[0m plain"), "red plain");
         assert_eq!(text("\u{1b}]0;title\u{7}after"), "after");
-        assert_eq!(
-            text("\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\"),
-            "link"
-        );
+        assert_eq!(text("\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\"), "link");
         assert_eq!(text("\u{1b}(Bx\u{1b}7y"), "xy");
         assert_eq!(text("\u{9b}2Kz"), "z");
     }
@@ -167,10 +156,7 @@ mod tests {
 
     #[test]
     fn one_line_collapses_whitespace() {
-        assert_eq!(
-            one_line("  exit status 1\n\tsecond\r\nthird  "),
-            "exit status 1 second third"
-        );
+        assert_eq!(one_line("  exit status 1\n\tsecond\r\nthird  "), "exit status 1 second third");
         assert!(one_line(&"x".repeat(5000)).len() <= 1003);
     }
 }

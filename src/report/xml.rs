@@ -24,10 +24,7 @@ pub struct Element {
 impl Element {
     /// The value of attribute `name`, if present.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     /// Child elements named `name`.
@@ -58,10 +55,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
         let event = match reader.read_event() {
             Ok(event) => event,
             Err(error) => {
-                return Err(format!(
-                    "malformed XML at byte {}: {error}",
-                    reader.error_position()
-                ));
+                return Err(format!("malformed XML at byte {}: {error}", reader.error_position()));
             }
         };
         match event {
@@ -141,12 +135,7 @@ fn element(start: &BytesStart<'_>) -> Element {
             (key, value)
         })
         .collect();
-    Element {
-        name,
-        attributes,
-        children: Vec::new(),
-        text: String::new(),
-    }
+    Element { name, attributes, children: Vec::new(), text: String::new() }
 }
 
 #[cfg(test)]
@@ -159,10 +148,7 @@ mod tests {
             .expect("parses");
         assert_eq!(root.name, "a");
         assert_eq!(root.attr("k"), Some("1 & 2"));
-        assert_eq!(
-            root.child("b").map(|b| b.text.as_str()),
-            Some("t<x <raw> A")
-        );
+        assert_eq!(root.child("b").map(|b| b.text.as_str()), Some("t<x <raw> A"));
         assert!(root.child("c").is_some());
     }
 

@@ -20,10 +20,7 @@ use crate::report::xml::{self, Element};
 pub fn parse_cobertura(bytes: &[u8]) -> Result<Parsed, String> {
     let root = xml::parse(bytes)?;
     if root.name != "coverage" {
-        return Err(format!(
-            "root element is <{}>, expected <coverage> (Cobertura)",
-            root.name
-        ));
+        return Err(format!("root element is <{}>, expected <coverage> (Cobertura)", root.name));
     }
     let sources = root
         .child("sources")
@@ -36,18 +33,11 @@ pub fn parse_cobertura(bytes: &[u8]) -> Result<Parsed, String> {
     let mut classes = Vec::new();
     collect_classes(&root, &mut classes);
     for class in classes {
-        let Some(filename) = class
-            .attr("filename")
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-        else {
+        let Some(filename) = class.attr("filename").map(str::trim).filter(|name| !name.is_empty()) else {
             continue;
         };
         let mut file = FileCoverage::default();
-        let own: Vec<&Element> = class
-            .children_named("lines")
-            .flat_map(|lines| lines.children_named("line"))
-            .collect();
+        let own: Vec<&Element> = class.children_named("lines").flat_map(|lines| lines.children_named("line")).collect();
         let lines = if own.is_empty() {
             class
                 .children_named("methods")
@@ -60,18 +50,10 @@ pub fn parse_cobertura(bytes: &[u8]) -> Result<Parsed, String> {
         };
         for line in lines {
             if let Some((number, coverage)) = parse_line(line) {
-                file.merge(
-                    FileCoverage {
-                        lines: [(number, coverage)].into(),
-                    },
-                    HitRule::Max,
-                );
+                file.merge(FileCoverage { lines: [(number, coverage)].into() }, HitRule::Max);
             }
         }
-        files
-            .entry(filename.to_owned())
-            .or_default()
-            .merge(file, HitRule::Max);
+        files.entry(filename.to_owned()).or_default().merge(file, HitRule::Max);
     }
     Ok(Parsed { sources, files })
 }
@@ -88,47 +70,20 @@ fn collect_classes<'a>(element: &'a Element, out: &mut Vec<&'a Element>) {
 }
 
 fn parse_line(line: &Element) -> Option<(u32, LineCoverage)> {
-    let number: u32 = line
-        .attr("number")?
-        .trim()
-        .parse()
-        .ok()
-        .filter(|number| *number > 0)?;
+    let number: u32 = line.attr("number")?.trim().parse().ok().filter(|number| *number > 0)?;
     let hits = line.attr("hits").map_or(0, parse_count);
-    let is_branch = line
-        .attr("branch")
-        .is_some_and(|branch| branch.trim().eq_ignore_ascii_case("true"));
-    let counts = line
-        .attr("condition-coverage")
-        .and_then(parse_condition_coverage);
+    let is_branch = line.attr("branch").is_some_and(|branch| branch.trim().eq_ignore_ascii_case("true"));
+    let counts = line.attr("condition-coverage").and_then(parse_condition_coverage);
     let branches = match (is_branch, counts) {
         (true, Some((covered, total))) if total > 0 => {
             let missing: BTreeSet<String> = line
                 .attr("missing-branches")
-                .map(|list| {
-                    list.split(',')
-                        .map(str::trim)
-                        .filter(|id| !id.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
+                .map(|list| list.split(',').map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default();
-            if covered == total
-                || (!missing.is_empty() && missing.len() as u64 == u64::from(total - covered))
-            {
-                Some(Branches::Missing {
-                    total,
-                    missing: if covered == total {
-                        BTreeSet::new()
-                    } else {
-                        missing
-                    },
-                })
+            if covered == total || (!missing.is_empty() && missing.len() as u64 == u64::from(total - covered)) {
+                Some(Branches::Missing { total, missing: if covered == total { BTreeSet::new() } else { missing } })
             } else {
-                Some(Branches::Counts {
-                    covered: covered.min(total),
-                    total,
-                })
+                Some(Branches::Counts { covered: covered.min(total), total })
             }
         }
         _ => None,
@@ -142,10 +97,7 @@ pub fn parse_count(text: &str) -> u64 {
     text.parse::<u64>()
         .ok()
         .or_else(|| {
-            text.parse::<f64>()
-                .ok()
-                .filter(|value| value.is_finite() && *value > 0.0)
-                .map(|value| value as u64)
+            text.parse::<f64>().ok().filter(|value| value.is_finite() && *value > 0.0).map(|value| value as u64)
         })
         .unwrap_or(0)
 }
@@ -191,13 +143,7 @@ mod tests {
         let file = &parsed.files["pkg/mod.py"];
         assert_eq!(file.line_counts(), (2, 4));
         assert_eq!(file.branch_counts(), (3, 4));
-        assert_eq!(
-            file.lines[&2].branches,
-            Some(Branches::Missing {
-                total: 2,
-                missing: ["4".to_owned()].into()
-            })
-        );
+        assert_eq!(file.lines[&2].branches, Some(Branches::Missing { total: 2, missing: ["4".to_owned()].into() }));
     }
 
     #[test]
@@ -208,13 +154,7 @@ mod tests {
         let parsed = parse_cobertura(istanbul.as_bytes()).expect("parses");
         let file = &parsed.files["src/a.js"];
         assert_eq!(file.line_counts(), (2, 2));
-        assert_eq!(
-            file.lines[&2].branches,
-            Some(Branches::Counts {
-                covered: 1,
-                total: 2
-            })
-        );
+        assert_eq!(file.lines[&2].branches, Some(Branches::Counts { covered: 1, total: 2 }));
 
         let coverlet = r#"<coverage><sources><source>C:\src\</source></sources><packages><package name="Lib"><classes>
             <class name="Lib.Foo" filename="Lib/Foo.cs"><methods><method name="Bar"><lines><line number="5" hits="2" branch="True" condition-coverage="100% (2/2)"><conditions><condition number="0" type="jump" coverage="100%"/></conditions></line></lines></method></methods>
@@ -224,17 +164,10 @@ mod tests {
           </classes></package></packages></coverage>"#;
         let parsed = parse_cobertura(coverlet.as_bytes()).expect("parses");
         let foo = &parsed.files["Lib/Foo.cs"];
-        assert_eq!(
-            foo.lines[&6].hits, 4,
-            "same run, split class: the larger count"
-        );
+        assert_eq!(foo.lines[&6].hits, 4, "same run, split class: the larger count");
         assert_eq!(foo.line_counts(), (2, 3));
         assert_eq!(foo.branch_counts(), (2, 2));
-        assert_eq!(
-            parsed.files["Lib/Gen.cs"].line_counts(),
-            (1, 1),
-            "lines from methods when the class has none"
-        );
+        assert_eq!(parsed.files["Lib/Gen.cs"].line_counts(), (1, 1), "lines from methods when the class has none");
     }
 
     #[test]

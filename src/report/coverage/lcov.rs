@@ -28,10 +28,7 @@ pub fn parse_lcov(text: &str) -> Result<Parsed, String> {
                 if let Some(record) = current.take() {
                     record.finish(&mut files);
                 }
-                current = Some(Record {
-                    path: value.trim().to_owned(),
-                    ..Record::default()
-                });
+                current = Some(Record { path: value.trim().to_owned(), ..Record::default() });
                 records += 1;
             }
             "end_of_record" => {
@@ -41,10 +38,7 @@ pub fn parse_lcov(text: &str) -> Result<Parsed, String> {
             }
             "DA" | "BRDA" => {
                 let Some(record) = current.as_mut() else {
-                    return Err(format!(
-                        "line {}: `{key}` outside an `SF:` record",
-                        index + 1
-                    ));
+                    return Err(format!("line {}: `{key}` outside an `SF:` record", index + 1));
                 };
                 if key == "DA" {
                     record.line(value);
@@ -61,10 +55,7 @@ pub fn parse_lcov(text: &str) -> Result<Parsed, String> {
     if records == 0 {
         return Err("not LCOV: no `SF:` record".to_owned());
     }
-    Ok(Parsed {
-        sources: Vec::new(),
-        files,
-    })
+    Ok(Parsed { sources: Vec::new(), files })
 }
 
 #[derive(Default)]
@@ -77,27 +68,14 @@ struct Record {
 impl Record {
     fn line(&mut self, value: &str) {
         let mut fields = value.split(',');
-        let Some(number) = fields
-            .next()
-            .and_then(|number| number.trim().parse::<u32>().ok())
-            .filter(|number| *number > 0)
+        let Some(number) =
+            fields.next().and_then(|number| number.trim().parse::<u32>().ok()).filter(|number| *number > 0)
         else {
             return;
         };
         let hits = fields.next().map_or(0, parse_count);
-        self.lines.merge(
-            FileCoverage {
-                lines: [(
-                    number,
-                    LineCoverage {
-                        hits,
-                        branches: None,
-                    },
-                )]
-                .into(),
-            },
-            HitRule::Sum,
-        );
+        self.lines
+            .merge(FileCoverage { lines: [(number, LineCoverage { hits, branches: None })].into() }, HitRule::Sum);
     }
 
     fn branch(&mut self, value: &str) {
@@ -111,17 +89,9 @@ impl Record {
         let Some(line) = line.trim().parse::<u32>().ok() else {
             return;
         };
-        let taken = if taken.trim() == "-" {
-            0
-        } else {
-            parse_count(taken)
-        };
-        *self
-            .branches
-            .entry(line)
-            .or_default()
-            .entry(format!("{}.{}", block.trim(), branch.trim()))
-            .or_insert(0) += taken;
+        let taken = if taken.trim() == "-" { 0 } else { parse_count(taken) };
+        *self.branches.entry(line).or_default().entry(format!("{}.{}", block.trim(), branch.trim())).or_insert(0) +=
+            taken;
     }
 
     fn finish(mut self, files: &mut BTreeMap<String, FileCoverage>) {
@@ -133,10 +103,7 @@ impl Record {
                 line.branches = Some(Branches::Known(branches));
             }
         }
-        files
-            .entry(self.path)
-            .or_default()
-            .merge(self.lines, HitRule::Sum);
+        files.entry(self.path).or_default().merge(self.lines, HitRule::Sum);
     }
 }
 
@@ -151,10 +118,7 @@ mod tests {
         let file = &parsed.files["src/a.py"];
         assert_eq!(file.line_counts(), (2, 3));
         assert_eq!(file.branch_counts(), (1, 2));
-        assert_eq!(
-            file.lines[&3].branches.as_ref().and_then(Branches::missing),
-            Some(vec!["0.1"])
-        );
+        assert_eq!(file.lines[&3].branches.as_ref().and_then(Branches::missing), Some(vec!["0.1"]));
     }
 
     #[test]

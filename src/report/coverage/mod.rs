@@ -35,11 +35,7 @@ pub struct Parsed {
 pub fn parse_coverage(bytes: &[u8]) -> Result<Parsed, String> {
     let text = String::from_utf8_lossy(bytes);
     let body = text.trim_start_matches('\u{feff}').trim_start();
-    if body.starts_with('<') {
-        parse_cobertura(body.as_bytes())
-    } else {
-        parse_lcov(body)
-    }
+    if body.starts_with('<') { parse_cobertura(body.as_bytes()) } else { parse_lcov(body) }
 }
 
 /// Turns the paths written in coverage files into paths relative to the project root.
@@ -58,14 +54,8 @@ impl Resolver {
     /// reports from elsewhere (`trust_relative` true).
     pub fn new(root: &Path, trust_relative: bool) -> Self {
         let root = normalize(root);
-        let canonical_root = std::fs::canonicalize(&root)
-            .ok()
-            .filter(|canonical| *canonical != root);
-        Self {
-            root,
-            canonical_root,
-            trust_relative,
-        }
+        let canonical_root = std::fs::canonicalize(&root).ok().filter(|canonical| *canonical != root);
+        Self { root, canonical_root, trust_relative }
     }
 
     /// The project-relative `/`-separated path of `filename` (as written in a file whose
@@ -79,45 +69,26 @@ impl Resolver {
         if path.is_absolute() {
             return self.relative(path);
         }
-        let candidates: Vec<PathBuf> = sources
-            .iter()
-            .map(|source| self.root.join(source).join(path))
-            .collect();
-        let existing = candidates
-            .iter()
-            .filter(|candidate| candidate.exists())
-            .find_map(|candidate| self.relative(candidate));
-        if let Some(found) = existing.or_else(|| {
-            candidates
-                .iter()
-                .find_map(|candidate| self.relative(candidate))
-        }) {
+        let candidates: Vec<PathBuf> = sources.iter().map(|source| self.root.join(source).join(path)).collect();
+        let existing =
+            candidates.iter().filter(|candidate| candidate.exists()).find_map(|candidate| self.relative(candidate));
+        if let Some(found) = existing.or_else(|| candidates.iter().find_map(|candidate| self.relative(candidate))) {
             return Some(found);
         }
-        if sources.is_empty() || self.trust_relative {
-            self.relative(&self.root.join(path))
-        } else {
-            None
-        }
+        if sources.is_empty() || self.trust_relative { self.relative(&self.root.join(path)) } else { None }
     }
 
     fn relative(&self, path: &Path) -> Option<String> {
         let normal = normalize(path);
         let roots = std::iter::once(&self.root).chain(self.canonical_root.as_ref());
-        let mut found = roots
-            .clone()
-            .find_map(|root| normal.strip_prefix(root).ok().map(Path::to_path_buf));
+        let mut found = roots.clone().find_map(|root| normal.strip_prefix(root).ok().map(Path::to_path_buf));
         if found.is_none()
             && let Ok(canonical) = std::fs::canonicalize(&normal)
         {
-            found = roots
-                .clone()
-                .find_map(|root| canonical.strip_prefix(root).ok().map(Path::to_path_buf));
+            found = roots.clone().find_map(|root| canonical.strip_prefix(root).ok().map(Path::to_path_buf));
         }
-        let parts: Vec<String> = found?
-            .components()
-            .map(|part| part.as_os_str().to_string_lossy().into_owned())
-            .collect();
+        let parts: Vec<String> =
+            found?.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect();
         (!parts.is_empty()).then(|| parts.join("/"))
     }
 }
@@ -163,10 +134,8 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
     let mut missing = Vec::new();
     let mut not_written = Vec::new();
     let mut dropped = Vec::new();
-    for outcome in run
-        .sessions
-        .iter()
-        .filter(|outcome| !outcome.attempts.is_empty() && outcome.status != SessionStatus::Skipped)
+    for outcome in
+        run.sessions.iter().filter(|outcome| !outcome.attempts.is_empty() && outcome.status != SessionStatus::Skipped)
     {
         for path in &outcome.coverage {
             declared = true;
@@ -176,10 +145,7 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
                         read_any = true;
                         dropped.extend(add_parsed(&mut coverage, parsed, &resolver));
                     }
-                    Err(message) => problems.push(ReportError::Read {
-                        path: path.clone(),
-                        message,
-                    }),
+                    Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
                 },
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     missing.push(path.clone());
@@ -190,10 +156,7 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
                         });
                     }
                 }
-                Err(error) => problems.push(ReportError::Read {
-                    path: path.clone(),
-                    message: error.to_string(),
-                }),
+                Err(error) => problems.push(ReportError::Read { path: path.clone(), message: error.to_string() }),
             }
         }
     }
@@ -223,7 +186,9 @@ pub fn outside_root(root: &Path, dropped: &[String]) -> ReportError {
             root.display(),
             dropped.first().map_or("", String::as_str)
         ),
-        hint: Some("measure the project's own sources (e.g. `pytest --cov=src`), or pass --root to `forge report`".into()),
+        hint: Some(
+            "measure the project's own sources (e.g. `pytest --cov=src`), or pass --root to `forge report`".into(),
+        ),
     }
 }
 
@@ -240,50 +205,21 @@ mod tests {
         let resolver = Resolver::new(root, false);
         let src = root.join("src").to_string_lossy().into_owned();
         let tests = root.join("tests").to_string_lossy().into_owned();
-        assert_eq!(
-            resolver
-                .resolve("pkg/a.py", &[tests.clone(), src.clone()])
-                .as_deref(),
-            Some("src/pkg/a.py")
-        );
-        assert_eq!(
-            resolver
-                .resolve("test_x.py", std::slice::from_ref(&tests))
-                .as_deref(),
-            Some("tests/test_x.py")
-        );
-        assert_eq!(
-            resolver
-                .resolve(&format!("{src}/./pkg/../pkg/a.py"), &[])
-                .as_deref(),
-            Some("src/pkg/a.py")
-        );
+        assert_eq!(resolver.resolve("pkg/a.py", &[tests.clone(), src.clone()]).as_deref(), Some("src/pkg/a.py"));
+        assert_eq!(resolver.resolve("test_x.py", std::slice::from_ref(&tests)).as_deref(), Some("tests/test_x.py"));
+        assert_eq!(resolver.resolve(&format!("{src}/./pkg/../pkg/a.py"), &[]).as_deref(), Some("src/pkg/a.py"));
         assert_eq!(resolver.resolve("/usr/lib/python3/os.py", &[]), None);
         assert_eq!(resolver.resolve("../elsewhere.py", &[]), None);
-        assert_eq!(
-            resolver.resolve("lib/x.js", &[]).as_deref(),
-            Some("lib/x.js")
-        );
-        assert_eq!(
-            resolver.resolve("a.py", &["/other/machine/project".to_owned()]),
-            None
-        );
+        assert_eq!(resolver.resolve("lib/x.js", &[]).as_deref(), Some("lib/x.js"));
+        assert_eq!(resolver.resolve("a.py", &["/other/machine/project".to_owned()]), None);
         let trusting = Resolver::new(root, true);
-        assert_eq!(
-            trusting
-                .resolve("src/a.py", &["/other/machine/project".to_owned()])
-                .as_deref(),
-            Some("src/a.py")
-        );
+        assert_eq!(trusting.resolve("src/a.py", &["/other/machine/project".to_owned()]).as_deref(), Some("src/a.py"));
     }
 
     #[test]
     fn formats_are_told_apart() {
         assert!(parse_coverage(b"\xef\xbb\xbf  <coverage/>").is_ok());
-        assert_eq!(
-            parse_coverage(b"SF:a.py\nDA:1,1\nend_of_record\n").map(|parsed| parsed.files.len()),
-            Ok(1)
-        );
+        assert_eq!(parse_coverage(b"SF:a.py\nDA:1,1\nend_of_record\n").map(|parsed| parsed.files.len()), Ok(1));
         assert!(parse_coverage(b"{\"json\": true}").is_err());
     }
 
@@ -291,10 +227,8 @@ mod tests {
     fn two_inputs_merge_as_separate_runs() {
         let resolver = Resolver::new(Path::new("/p"), false);
         let mut coverage = Coverage::default();
-        let one = parse_coverage(
-            b"SF:/p/a.py\nDA:1,1\nDA:2,0\nend_of_record\nSF:/usr/x.py\nDA:1,1\nend_of_record\n",
-        )
-        .expect("lcov");
+        let one = parse_coverage(b"SF:/p/a.py\nDA:1,1\nDA:2,0\nend_of_record\nSF:/usr/x.py\nDA:1,1\nend_of_record\n")
+            .expect("lcov");
         let two = parse_coverage(br#"<coverage><sources><source>/p</source></sources><packages><package><classes><class filename="a.py"><lines><line number="2" hits="2"/><line number="3" hits="0"/></lines></class></classes></package></packages></coverage>"#).expect("xml");
         assert_eq!(add_parsed(&mut coverage, one, &resolver), ["/usr/x.py"]);
         assert!(add_parsed(&mut coverage, two, &resolver).is_empty());

@@ -59,9 +59,7 @@ impl Branches {
     pub fn covered(&self) -> u64 {
         match self {
             Branches::Known(branches) => branches.values().filter(|hits| **hits > 0).count() as u64,
-            Branches::Missing { total, missing } => {
-                u64::from(*total).saturating_sub(missing.len() as u64)
-            }
+            Branches::Missing { total, missing } => u64::from(*total).saturating_sub(missing.len() as u64),
             Branches::Counts { covered, .. } => u64::from(*covered),
         }
     }
@@ -77,13 +75,9 @@ impl Branches {
     /// Identities of the branches never taken, when known.
     pub fn missing(&self) -> Option<Vec<&str>> {
         match self {
-            Branches::Known(branches) => Some(
-                branches
-                    .iter()
-                    .filter(|(_, hits)| **hits == 0)
-                    .map(|(id, _)| id.as_str())
-                    .collect(),
-            ),
+            Branches::Known(branches) => {
+                Some(branches.iter().filter(|(_, hits)| **hits == 0).map(|(id, _)| id.as_str()).collect())
+            }
             Branches::Missing { missing, .. } => Some(missing.iter().map(String::as_str).collect()),
             Branches::Counts { .. } => None,
         }
@@ -101,28 +95,18 @@ impl Branches {
             }
             (
                 Branches::Missing { total, missing },
-                Branches::Missing {
-                    total: other_total,
-                    missing: other_missing,
-                },
-            ) if total == other_total => Branches::Missing {
-                total,
-                missing: missing.intersection(&other_missing).cloned().collect(),
-            },
+                Branches::Missing { total: other_total, missing: other_missing },
+            ) if total == other_total => {
+                Branches::Missing { total, missing: missing.intersection(&other_missing).cloned().collect() }
+            }
             (left, right) => {
                 let total = left.total().max(right.total());
                 for side in [&left, &right] {
                     if side.total() == total && side.covered() == total {
-                        return Branches::Missing {
-                            total: clamp(total),
-                            missing: BTreeSet::new(),
-                        };
+                        return Branches::Missing { total: clamp(total), missing: BTreeSet::new() };
                     }
                 }
-                Branches::Counts {
-                    covered: clamp(left.covered().max(right.covered())),
-                    total: clamp(total),
-                }
+                Branches::Counts { covered: clamp(left.covered().max(right.covered())), total: clamp(total) }
             }
         }
     }
@@ -160,9 +144,7 @@ impl FileCoverage {
     pub fn merge(&mut self, other: FileCoverage, rule: HitRule) {
         for (number, line) in other.lines {
             match self.lines.entry(number) {
-                std::collections::btree_map::Entry::Occupied(mut entry) => {
-                    entry.get_mut().merge(line, rule)
-                }
+                std::collections::btree_map::Entry::Occupied(mut entry) => entry.get_mut().merge(line, rule),
                 std::collections::btree_map::Entry::Vacant(entry) => {
                     entry.insert(line);
                 }
@@ -172,10 +154,7 @@ impl FileCoverage {
 
     /// `(covered, valid)` lines.
     pub fn line_counts(&self) -> (u64, u64) {
-        (
-            self.lines.values().filter(|line| line.hits > 0).count() as u64,
-            self.lines.len() as u64,
-        )
+        (self.lines.values().filter(|line| line.hits > 0).count() as u64, self.lines.len() as u64)
     }
 
     /// `(covered, valid)` branches.
@@ -183,9 +162,7 @@ impl FileCoverage {
         self.lines
             .values()
             .filter_map(|line| line.branches.as_ref())
-            .fold((0, 0), |(covered, total), branches| {
-                (covered + branches.covered(), total + branches.total())
-            })
+            .fold((0, 0), |(covered, total), branches| (covered + branches.covered(), total + branches.total()))
     }
 }
 
@@ -204,18 +181,12 @@ impl Coverage {
 
     /// `(covered, valid)` lines over all files.
     pub fn line_counts(&self) -> (u64, u64) {
-        self.files
-            .values()
-            .map(FileCoverage::line_counts)
-            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+        self.files.values().map(FileCoverage::line_counts).fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
     }
 
     /// `(covered, valid)` branches over all files.
     pub fn branch_counts(&self) -> (u64, u64) {
-        self.files
-            .values()
-            .map(FileCoverage::branch_counts)
-            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+        self.files.values().map(FileCoverage::branch_counts).fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
     }
 }
 
@@ -224,23 +195,13 @@ mod tests {
     use super::*;
 
     fn missing(total: u32, ids: &[&str]) -> Branches {
-        Branches::Missing {
-            total,
-            missing: ids.iter().map(|id| (*id).to_owned()).collect(),
-        }
+        Branches::Missing { total, missing: ids.iter().map(|id| (*id).to_owned()).collect() }
     }
 
     #[test]
     fn known_branches_are_summed_by_identity() {
         let left = Branches::Known([("0.0".to_owned(), 1), ("0.1".to_owned(), 0)].into());
-        let right = Branches::Known(
-            [
-                ("0.0".to_owned(), 0),
-                ("0.1".to_owned(), 2),
-                ("1.0".to_owned(), 0),
-            ]
-            .into(),
-        );
+        let right = Branches::Known([("0.0".to_owned(), 0), ("0.1".to_owned(), 2), ("1.0".to_owned(), 0)].into());
         let merged = left.merge(right);
         assert_eq!((merged.covered(), merged.total()), (2, 3));
         assert_eq!(merged.missing(), Some(vec!["1.0"]));
@@ -255,57 +216,22 @@ mod tests {
 
     #[test]
     fn counts_only_give_a_lower_bound() {
-        let merged = Branches::Counts {
-            covered: 1,
-            total: 2,
-        }
-        .merge(Branches::Counts {
-            covered: 1,
-            total: 2,
-        });
-        assert_eq!(
-            merged,
-            Branches::Counts {
-                covered: 1,
-                total: 2
-            }
-        );
-        let merged = missing(2, &["9"]).merge(Branches::Counts {
-            covered: 0,
-            total: 4,
-        });
+        let merged = Branches::Counts { covered: 1, total: 2 }.merge(Branches::Counts { covered: 1, total: 2 });
+        assert_eq!(merged, Branches::Counts { covered: 1, total: 2 });
+        let merged = missing(2, &["9"]).merge(Branches::Counts { covered: 0, total: 4 });
         assert_eq!((merged.covered(), merged.total()), (1, 4));
-        let full = Branches::Counts {
-            covered: 2,
-            total: 2,
-        }
-        .merge(missing(2, &["9"]));
+        let full = Branches::Counts { covered: 2, total: 2 }.merge(missing(2, &["9"]));
         assert_eq!(full, missing(2, &[]));
     }
 
     #[test]
     fn lines_union_with_hits_summed_or_maxed() {
-        let line = |hits| LineCoverage {
-            hits,
-            branches: None,
-        };
-        let mut file = FileCoverage {
-            lines: [(1, line(1)), (2, line(0))].into(),
-        };
-        file.merge(
-            FileCoverage {
-                lines: [(2, line(3)), (3, line(0))].into(),
-            },
-            HitRule::Sum,
-        );
+        let line = |hits| LineCoverage { hits, branches: None };
+        let mut file = FileCoverage { lines: [(1, line(1)), (2, line(0))].into() };
+        file.merge(FileCoverage { lines: [(2, line(3)), (3, line(0))].into() }, HitRule::Sum);
         assert_eq!(file.lines[&2].hits, 3);
         assert_eq!(file.line_counts(), (2, 3));
-        file.merge(
-            FileCoverage {
-                lines: [(1, line(5))].into(),
-            },
-            HitRule::Max,
-        );
+        file.merge(FileCoverage { lines: [(1, line(5))].into() }, HitRule::Max);
         assert_eq!(file.lines[&1].hits, 5);
     }
 }

@@ -32,24 +32,13 @@ pub fn run_report(run: &RunOutcome) -> (Report, Vec<ReportError>) {
         if !outcome.attempts.is_empty() {
             for path in &outcome.junit {
                 match read_declared(path) {
-                    Ok(suites) => merged.extend(
-                        suites
-                            .into_iter()
-                            .map(|suite| renamed(suite, &outcome.name)),
-                    ),
-                    Err(Missing::NotWritten) => notes.push(format!(
-                        "declared JUnit file {} was not written",
-                        path.display()
-                    )),
+                    Ok(suites) => merged.extend(suites.into_iter().map(|suite| renamed(suite, &outcome.name))),
+                    Err(Missing::NotWritten) => {
+                        notes.push(format!("declared JUnit file {} was not written", path.display()))
+                    }
                     Err(Missing::Unreadable(message)) => {
-                        notes.push(format!(
-                            "declared JUnit file {} could not be read: {message}",
-                            path.display()
-                        ));
-                        problems.push(ReportError::Read {
-                            path: path.clone(),
-                            message,
-                        });
+                        notes.push(format!("declared JUnit file {} could not be read: {message}", path.display()));
+                        problems.push(ReportError::Read { path: path.clone(), message });
                     }
                 }
             }
@@ -79,10 +68,7 @@ pub fn merge_files(paths: &[PathBuf]) -> (Report, Vec<ReportError>) {
                     }
                 }
             }
-            Err(message) => problems.push(ReportError::Read {
-                path: path.clone(),
-                message,
-            }),
+            Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
         }
     }
     forge.set_time(forge_time);
@@ -97,10 +83,7 @@ pub fn write_junit(report: &Report, path: &Path) -> Result<(), ReportError> {
     let mut bytes = Vec::new();
     report
         .serialize(&mut bytes)
-        .map_err(|error| ReportError::Write {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(error),
-        })?;
+        .map_err(|error| ReportError::Write { path: path.to_path_buf(), source: std::io::Error::other(error) })?;
     write_atomically(path, &bytes)
 }
 
@@ -179,10 +162,7 @@ mod tests {
         let mut failed = outcome("lint", SessionStatus::Failed);
         failed.exit_code = Some(3);
         failed.output_tail = b"bad ]]> \x00\xff".to_vec();
-        failed.attempts = vec![
-            attempt(1, SessionStatus::Failed, b"a"),
-            attempt(2, SessionStatus::Failed, b"b"),
-        ];
+        failed.attempts = vec![attempt(1, SessionStatus::Failed, b"a"), attempt(2, SessionStatus::Failed, b"b")];
         let mut skipped = outcome("docs", SessionStatus::Skipped);
         skipped.message = Some("requirement lint failed".into());
         skipped.junit = vec![declared];
@@ -195,36 +175,20 @@ mod tests {
         };
         let (report, problems) = run_report(&run);
         assert!(problems.is_empty());
-        assert_eq!(
-            (report.tests, report.failures, report.errors, report.skipped),
-            (5, 2, 0, 1)
-        );
-        let names: Vec<&str> = report
-            .test_suites
-            .iter()
-            .map(|suite| suite.name.as_str())
-            .collect();
+        assert_eq!((report.tests, report.failures, report.errors, report.skipped), (5, 2, 0, 1));
+        let names: Vec<&str> = report.test_suites.iter().map(|suite| suite.name.as_str()).collect();
         assert_eq!(names, ["forge", "test-3.11: pytest"]);
         let text = report.to_string().expect("serializes");
         assert!(
-            text.contains(r#"message="attempt 1: failed" type="exit status 1""#)
-                && text.contains("<flakyFailure"),
+            text.contains(r#"message="attempt 1: failed" type="exit status 1""#) && text.contains("<flakyFailure"),
             "{text}"
         );
         assert!(text.contains("first try"));
-        assert!(
-            text.contains(r#"<failure message="exited with status 3" type="exit status 3">"#),
-            "{text}"
-        );
+        assert!(text.contains(r#"<failure message="exited with status 3" type="exit status 3">"#), "{text}");
         assert!(text.contains("bad ]]&gt; \u{fffd}"), "{text}");
         assert_eq!(text.matches("<rerunFailure").count(), 1);
-        assert!(
-            text.contains("declared JUnit file") && text.contains("missing.xml was not written")
-        );
-        assert!(
-            text.contains(r#"<skipped message="requirement lint failed"/>"#),
-            "{text}"
-        );
+        assert!(text.contains("declared JUnit file") && text.contains("missing.xml was not written"));
+        assert!(text.contains(r#"<skipped message="requirement lint failed"/>"#), "{text}");
         crate::report::xml::parse(text.as_bytes()).expect("well-formed");
     }
 
@@ -238,10 +202,7 @@ mod tests {
         let (report, problems) = merge_files(&[one, two, dir.path().join("absent.xml")]);
         assert_eq!(problems.len(), 1);
         assert_eq!(report.test_suites.len(), 2);
-        assert_eq!(
-            (report.test_suites[0].tests, report.test_suites[0].failures),
-            (2, 1)
-        );
+        assert_eq!((report.test_suites[0].tests, report.test_suites[0].failures), (2, 1));
         assert_eq!(report.test_suites[0].time, Some(Duration::from_secs(3)));
         assert_eq!(report.tests, 3);
     }

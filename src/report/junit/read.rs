@@ -29,18 +29,13 @@ pub fn parse_junit(bytes: &[u8]) -> Result<Vec<TestSuite>, String> {
             }
             let loose: Vec<TestCase> = root.children_named("testcase").map(test_case).collect();
             if !loose.is_empty() {
-                let mut suite = TestSuite::new(
-                    root.attr("name")
-                        .map_or_else(String::new, sanitize::one_line),
-                );
+                let mut suite = TestSuite::new(root.attr("name").map_or_else(String::new, sanitize::one_line));
                 suite.add_test_cases(loose);
                 suites.push(suite);
             }
         }
         other => {
-            return Err(format!(
-                "root element is <{other}>, expected <testsuites> or <testsuite>"
-            ));
+            return Err(format!("root element is <{other}>, expected <testsuites> or <testsuite>"));
         }
     }
     Ok(suites)
@@ -58,46 +53,24 @@ pub fn read_junit(path: &Path) -> Result<Vec<TestSuite>, String> {
 /// Adds `element` (a `<testsuite>`) and its nested suites to `out`, depth first; a suite with
 /// neither testcases nor output is dropped (a pure container).
 fn flatten(element: &Element, out: &mut Vec<TestSuite>) {
-    let mut suite = TestSuite::new(
-        element
-            .attr("name")
-            .map_or_else(String::new, sanitize::one_line),
-    );
+    let mut suite = TestSuite::new(element.attr("name").map_or_else(String::new, sanitize::one_line));
     suite.add_test_cases(element.children_named("testcase").map(test_case));
-    for property in element
-        .child("properties")
-        .into_iter()
-        .flat_map(|properties| properties.children_named("property"))
+    for property in element.child("properties").into_iter().flat_map(|properties| properties.children_named("property"))
     {
-        let value = property
-            .attr("value")
-            .map_or_else(|| sanitize::text(&property.text), sanitize::text);
-        suite.add_property(Property::new(
-            sanitize::one_line(property.attr("name").unwrap_or_default()),
-            value,
-        ));
+        let value = property.attr("value").map_or_else(|| sanitize::text(&property.text), sanitize::text);
+        suite.add_property(Property::new(sanitize::one_line(property.attr("name").unwrap_or_default()), value));
     }
-    if let Some(out) = element
-        .child("system-out")
-        .filter(|out| !out.text.trim().is_empty())
-    {
+    if let Some(out) = element.child("system-out").filter(|out| !out.text.trim().is_empty()) {
         suite.set_system_out(output(&out.text));
     }
-    if let Some(err) = element
-        .child("system-err")
-        .filter(|err| !err.text.trim().is_empty())
-    {
+    if let Some(err) = element.child("system-err").filter(|err| !err.text.trim().is_empty()) {
         suite.set_system_err(output(&err.text));
     }
     let own_time = element.attr("time").and_then(parse_time);
     let case_time: Duration = suite.test_cases.iter().filter_map(|case| case.time).sum();
     suite.set_time(own_time.unwrap_or(case_time));
     let nested: Vec<&Element> = element.children_named("testsuite").collect();
-    if !suite.test_cases.is_empty()
-        || suite.system_out.is_some()
-        || suite.system_err.is_some()
-        || nested.is_empty()
-    {
+    if !suite.test_cases.is_empty() || suite.system_out.is_some() || suite.system_err.is_some() || nested.is_empty() {
         out.push(suite);
     }
     for child in nested {
@@ -111,11 +84,7 @@ fn test_case(element: &Element) -> TestCase {
     for child in &element.children {
         match child.name.as_str() {
             "failure" | "error" if matches!(status, TestCaseStatus::Success { .. }) => {
-                let kind = if child.name == "failure" {
-                    NonSuccessKind::Failure
-                } else {
-                    NonSuccessKind::Error
-                };
+                let kind = if child.name == "failure" { NonSuccessKind::Failure } else { NonSuccessKind::Error };
                 status = TestCaseStatus::non_success(kind);
                 describe(&mut status, child);
             }
@@ -124,20 +93,15 @@ fn test_case(element: &Element) -> TestCase {
                 describe(&mut status, child);
             }
             "flakyFailure" | "flakyError" | "rerunFailure" | "rerunError" => {
-                let kind = if child.name.ends_with("Failure") {
-                    NonSuccessKind::Failure
-                } else {
-                    NonSuccessKind::Error
-                };
+                let kind =
+                    if child.name.ends_with("Failure") { NonSuccessKind::Failure } else { NonSuccessKind::Error };
                 reruns.push((child.name.starts_with("flaky"), rerun(child, kind)));
             }
             _ => {}
         }
     }
     match &mut status {
-        TestCaseStatus::Success { flaky_runs } => {
-            flaky_runs.extend(reruns.into_iter().map(|(_, run)| run))
-        }
+        TestCaseStatus::Success { flaky_runs } => flaky_runs.extend(reruns.into_iter().map(|(_, run)| run)),
         TestCaseStatus::NonSuccess { .. } => {
             for (_, run) in reruns {
                 status.add_rerun(run);
@@ -145,26 +109,17 @@ fn test_case(element: &Element) -> TestCase {
         }
         TestCaseStatus::Skipped { .. } => {}
     }
-    let mut case = TestCase::new(
-        sanitize::one_line(element.attr("name").unwrap_or_default()),
-        status,
-    );
+    let mut case = TestCase::new(sanitize::one_line(element.attr("name").unwrap_or_default()), status);
     if let Some(classname) = element.attr("classname") {
         case.set_classname(sanitize::one_line(classname));
     }
     if let Some(time) = element.attr("time").and_then(parse_time) {
         case.set_time(time);
     }
-    if let Some(out) = element
-        .child("system-out")
-        .filter(|out| !out.text.is_empty())
-    {
+    if let Some(out) = element.child("system-out").filter(|out| !out.text.is_empty()) {
         case.set_system_out(output(&out.text));
     }
-    if let Some(err) = element
-        .child("system-err")
-        .filter(|err| !err.text.is_empty())
-    {
+    if let Some(err) = element.child("system-err").filter(|err| !err.text.is_empty()) {
         case.set_system_err(output(&err.text));
     }
     case
@@ -234,29 +189,14 @@ mod tests {
         assert_eq!(suites[0].time, Some(Duration::from_secs_f64(1234.5)));
         let failure = &suites[0].test_cases[1];
         match &failure.status {
-            TestCaseStatus::NonSuccess {
-                kind,
-                message,
-                description,
-                ..
-            } => {
+            TestCaseStatus::NonSuccess { kind, message, description, .. } => {
                 assert_eq!(*kind, NonSuccessKind::Failure);
                 assert_eq!(message.as_ref().map(|m| m.as_str()), Some("assert 1 == 2"));
-                assert!(
-                    description
-                        .as_ref()
-                        .is_some_and(|d| d.as_str().contains(">       assert 1 == 2"))
-                );
+                assert!(description.as_ref().is_some_and(|d| d.as_str().contains(">       assert 1 == 2")));
             }
             other => panic!("unexpected status {other:?}"),
         }
-        assert_eq!(
-            suites[0].test_cases[3]
-                .system_out
-                .as_ref()
-                .map(|s| s.as_str()),
-            Some("out")
-        );
+        assert_eq!(suites[0].test_cases[3].system_out.as_ref().map(|s| s.as_str()), Some("out"));
     }
 
     #[test]
@@ -290,11 +230,7 @@ mod tests {
         let case = &suites[0].test_cases[0];
         assert_eq!(case.name.as_str(), "n two");
         match &case.status {
-            TestCaseStatus::NonSuccess {
-                message,
-                description,
-                ..
-            } => {
+            TestCaseStatus::NonSuccess { message, description, .. } => {
                 assert_eq!(message.as_ref().map(|m| m.as_str()), Some("a b"));
                 assert_eq!(description.as_ref().map(|d| d.as_str()), Some("red "));
             }

@@ -19,32 +19,16 @@ pub const CLASSNAME: &str = "forge.sessions";
 /// - error → `<error>`; interrupted → `<error message="interrupted: …">`;
 /// - skipped → `<skipped message=REASON>`.
 pub fn session_case(outcome: &SessionOutcome, notes: &[String]) -> TestCase {
-    let earlier = outcome
-        .attempts
-        .split_last()
-        .map_or(&[][..], |(_, earlier)| earlier);
-    let reruns = || {
-        earlier
-            .iter()
-            .filter(|attempt| attempt.status != SessionStatus::Success)
-            .map(rerun)
-    };
+    let earlier = outcome.attempts.split_last().map_or(&[][..], |(_, earlier)| earlier);
+    let reruns = || earlier.iter().filter(|attempt| attempt.status != SessionStatus::Success).map(rerun);
     let tail = sanitize::output(&outcome.output_tail);
     let status = match outcome.status {
-        SessionStatus::Success => TestCaseStatus::Success {
-            flaky_runs: reruns().collect(),
-        },
+        SessionStatus::Success => TestCaseStatus::Success { flaky_runs: reruns().collect() },
         SessionStatus::Failed | SessionStatus::Error | SessionStatus::Interrupted => {
-            let kind = if outcome.status == SessionStatus::Failed {
-                NonSuccessKind::Failure
-            } else {
-                NonSuccessKind::Error
-            };
+            let kind =
+                if outcome.status == SessionStatus::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
             let mut status = TestCaseStatus::non_success(kind);
-            let message = outcome
-                .message
-                .clone()
-                .unwrap_or_else(|| default_message(outcome));
+            let message = outcome.message.clone().unwrap_or_else(|| default_message(outcome));
             if outcome.status == SessionStatus::Interrupted {
                 status.set_message(sanitize::one_line(&format!("interrupted: {message}")));
                 status.set_type("interrupted");
@@ -64,9 +48,7 @@ pub fn session_case(outcome: &SessionOutcome, notes: &[String]) -> TestCase {
         }
         SessionStatus::Skipped => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(sanitize::one_line(
-                outcome.message.as_deref().unwrap_or("not run"),
-            ));
+            status.set_message(sanitize::one_line(outcome.message.as_deref().unwrap_or("not run")));
             status
         }
     };
@@ -93,24 +75,14 @@ fn default_message(outcome: &SessionOutcome) -> String {
 /// A `<flakyFailure>`/`<rerunFailure>` (or `…Error`) for a failed attempt. No `time`: the
 /// schema's `rerunType` allows only `message` and `type` (required) attributes.
 fn rerun(attempt: &Attempt) -> TestRerun {
-    let kind = if attempt.status == SessionStatus::Failed {
-        NonSuccessKind::Failure
-    } else {
-        NonSuccessKind::Error
-    };
+    let kind = if attempt.status == SessionStatus::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
     let mut run = TestRerun::new(kind);
     run.set_type(match attempt.exit_code {
         Some(code) => format!("exit status {code}"),
         None => attempt.status.as_str().to_owned(),
     });
-    let message = attempt
-        .message
-        .clone()
-        .unwrap_or_else(|| attempt.status.as_str().to_owned());
-    run.set_message(sanitize::one_line(&format!(
-        "attempt {}: {message}",
-        attempt.number
-    )));
+    let message = attempt.message.clone().unwrap_or_else(|| attempt.status.as_str().to_owned());
+    run.set_message(sanitize::one_line(&format!("attempt {}: {message}", attempt.number)));
     let tail = sanitize::output(&attempt.output_tail);
     if !tail.trim().is_empty() {
         run.set_system_out(tail);

@@ -53,11 +53,8 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
 /// coverage regexes read), the gate's verdict and any report that could not be written.
 pub fn print_reports(reports: &crate::report::ReportSummary) {
     if let Some(counts) = reports.tests {
-        let _ = writeln!(
-            anstream::stdout(),
-            "junit.xml: {} tests, {} failures, {} errors, {} skipped",
-            counts.tests, counts.failures, counts.errors, counts.skipped
-        );
+        let (tests, failures, errors, skipped) = (counts.tests, counts.failures, counts.errors, counts.skipped);
+        let _ = writeln!(anstream::stdout(), "junit.xml: {tests} tests, {failures} failures, {errors} errors, {skipped} skipped");
     }
     if let Some(total) = reports.coverage {
         let _ = writeln!(anstream::stdout(), "TOTAL {}/{} lines {:.2}%", total.covered, total.valid, total.percent());

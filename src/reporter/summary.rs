@@ -54,7 +54,10 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
 pub fn print_reports(reports: &crate::report::ReportSummary) {
     if let Some(counts) = reports.tests {
         let (tests, failures, errors, skipped) = (counts.tests, counts.failures, counts.errors, counts.skipped);
-        let _ = writeln!(anstream::stdout(), "junit.xml: {tests} tests, {failures} failures, {errors} errors, {skipped} skipped");
+        let _ = writeln!(
+            anstream::stdout(),
+            "junit.xml: {tests} tests, {failures} failures, {errors} errors, {skipped} skipped"
+        );
     }
     if let Some(total) = reports.coverage {
         let _ = writeln!(anstream::stdout(), "TOTAL {}/{} lines {:.2}%", total.covered, total.valid, total.percent());

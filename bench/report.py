@@ -1,0 +1,185 @@
+"""Turn bench/run's hyperfine JSON exports into bench/results.md.
+
+Usage: python report.py WORK_DIR RESULTS_MD (called by bench/run; stdlib only).
+"""
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+# (file, title, what it measures, the target from issue 2, check(forge_ms, bare_ms) -> bool)
+CASES = [
+    (
+        "list",
+        "1. List the sessions",
+        "`forge -l` vs `nox -l` vs `tox list`: start-up and config loading, nothing run.",
+        "`forge -l` ≤ 5 ms",
+        lambda forge, bare: forge <= 5.0,
+    ),
+    (
+        "pass",
+        "2. Warm session running `python -c pass`",
+        "Runner overhead on an up-to-date env. bare: the env's `python -c pass`; "
+        "`forge -s pass`; `nox -R -s pass`; `tox -e pass`.",
+        "forge ≤ bare + 15 ms",
+        lambda forge, bare: forge <= bare + 15.0,
+    ),
+    (
+        "cold",
+        "3. Cold env + `pytest` from the warm uv cache",
+        "Each run starts with the env deleted (hyperfine `--prepare`). bare: "
+        "`uv venv && uv pip install pytest && python -c pass` with the real uv binary and an "
+        "absolute interpreter path; `forge -s cold`; `nox -s cold` (uv backend); "
+        "`tox -e cold` (tox-uv).",
+        "forge ≤ 1.1 × bare",
+        lambda forge, bare: forge <= 1.1 * bare,
+    ),
+    (
+        "pytest",
+        "4. Warm pytest session (project installed editable)",
+        "bare: the env's `pytest -q`; `forge -s test`; `nox -R -s test`; `tox -e test` "
+        "(tox re-installs the editable project on every run: that is how tox works).",
+        "forge ≤ 1.1 × bare",
+        lambda forge, bare: forge <= 1.1 * bare,
+    ),
+    (
+        "parallel",
+        "5. Four independent 1-second sessions, four at a time",
+        "bare: four `python -c 'time.sleep(1)'` in the background and `wait`; "
+        "`forge -j 4`; `nox -R -j 4 --allow-parallel`; `tox run-parallel -p 4`.",
+        "forge ≤ 1.1 s",
+        lambda forge, bare: forge <= 1100.0,
+    ),
+]
+
+
+def load_meta(work):
+    meta = {}
+    for line in (work / "meta.txt").read_text().splitlines():
+        key, _, value = line.partition("=")
+        meta[key] = value
+    return meta
+
+
+def summarize(result):
+    times = [t * 1000.0 for t in result["times"]]
+    return {
+        "name": result["command"],
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "runs": len(times),
+    }
+
+
+def fmt_ms(value):
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def ratio(value, base):
+    return f"{value / base:.2f}×" if base else "–"
+
+
+def case_table(rows):
+    bare = next((row for row in rows if row["name"] == "bare"), None)
+    forge = next((row for row in rows if row["name"].startswith("forge")), None)
+    lines = [
+        "| command | median ms | min ms | max ms | runs | ÷ bare | ÷ forge |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            "| {name} | **{median}** | {min} | {max} | {runs} | {bare} | {forge} |".format(
+                name=row["name"],
+                median=fmt_ms(row["median"]),
+                min=fmt_ms(row["min"]),
+                max=fmt_ms(row["max"]),
+                runs=row["runs"],
+                bare=ratio(row["median"], bare["median"]) if bare else "–",
+                forge=ratio(row["median"], forge["median"]) if forge else "–",
+            )
+        )
+    return lines, bare, forge
+
+
+def main():
+    work, out = Path(sys.argv[1]), Path(sys.argv[2])
+    meta = load_meta(work)
+    doc = [
+        "# forge benchmark results",
+        "",
+        "Produced by `bench/run` (see `bench/README.md`). Times are wall-clock per command, from "
+        "hyperfine; **medians** because the machine is small and shared. `÷ bare` is the tool's "
+        "median over the bare command's; `÷ forge` is over forge's (above 1 means slower than forge).",
+        "",
+        "## Machine and versions",
+        "",
+        f"- date: {meta['date']}",
+        f"- machine: {meta['nproc']} CPUs, {meta['cpu']}, {meta['kernel']}; "
+        f"load average at the end of the run: {meta['load']}",
+        f"- forge {meta['forge'].removeprefix('forge ')} (release build of the working tree), "
+        f"nox {meta['nox']} (uv backend), tox {meta['tox']} + tox-uv {meta['tox_uv']}, "
+        f"uv {meta['uv']}, hyperfine {meta['hyperfine']}",
+        f"- every tool ran with the same PATH: the real uv binary first (not the pyenv shim), "
+        f"then the caller's PATH with its pyenv shims",
+        f"- interpreters the tools' envs were built from: forge `{meta['interp_forge']}`, "
+        f"nox `{meta['interp_nox']}`, tox `{meta['interp_tox']}`; bare baselines use "
+        f"`{meta['bare_py']}` (forge's)",
+        "- `just`: "
+        + (
+            meta["just"]
+            if meta.get("just")
+            else "not measured — no `just` package in this machine's Debian release (bookworm)"
+        ),
+        "",
+        "## Targets (issue 2)",
+        "",
+        "| case | target | forge median | bare median | met? |",
+        "|---|---|---:|---:|---|",
+    ]
+    sections = []
+    for name, title, what, target, check in CASES:
+        path = work / "json" / f"{name}.json"
+        if not path.exists():
+            continue
+        rows = [summarize(result) for result in json.loads(path.read_text())["results"]]
+        lines, bare, forge = case_table(rows)
+        forge_ms = forge["median"]
+        bare_ms = bare["median"] if bare else 0.0
+        met = "**met**" if check(forge_ms, bare_ms) else "**missed**"
+        doc.append(
+            f"| {title.split(' ', 1)[1]} | {target} | {fmt_ms(forge_ms)} ms | "
+            f"{fmt_ms(bare_ms) + ' ms' if bare else '–'} | {met} |"
+        )
+        sections += ["", f"## {title}", "", what, "", *lines]
+    doc += sections
+    stale = work / "stale.txt"
+    if stale.exists():
+        doc += [
+            "",
+            "## 6. Staleness: does a warm run notice an edited requirements file?",
+            "",
+            "Each tool built its `stale` env from `requirements-stale.txt` = `iniconfig`; then "
+            "`pluggy` was added to the file and each ran again. The session prints whether "
+            "pluggy is installed. Not timed.",
+            "",
+            "| command (after the edit) | session printed | env | noticed the change? |",
+            "|---|---|---|---|",
+        ]
+        for line in stale.read_text().splitlines():
+            tool, seen, env = (line.split("\t") + ["", ""])[:3]
+            ok = "yes" if seen != "pluggy=MISSING" and seen != "pluggy=?" else "**no**"
+            if seen == "pluggy=?":
+                ok = "? (no output: see bench/.work/stale-*.out)"
+            doc.append(f"| `{tool}` | `{seen}` | {env or '–'} | {ok} |")
+        doc += [
+            "",
+            "`nox -r` notices because it re-runs every install on every run (so it is never as fast "
+            "as `nox -R`); `nox -R` skips installs and runs with the stale env.",
+        ]
+    out.write_text("\n".join(doc) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,8 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let settings = Settings::new(args, &project, &cwd);
 
     if args.list {
-        let filtered = !args.sessions.is_empty() || !args.tags.is_empty() || args.keywords.is_some() || !args.python.is_empty();
+        let filtered =
+            !args.sessions.is_empty() || !args.tags.is_empty() || args.keywords.is_some() || !args.python.is_empty();
         let only: Option<HashSet<String>> = if filtered {
             let selection = Selection { no_deps: true, ..settings.selection.clone() };
             Some(plan::plan(&project, &selection)?.instances.into_iter().map(|instance| instance.name).collect())
@@ -76,7 +77,8 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
     let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
     // One session at a time streams its output live; `-q` shows only failures, so it never does.
-    let live = settings.verbosity != Verbosity::Quiet && (settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
+    let live = settings.verbosity != Verbosity::Quiet
+        && (settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
     let names: Vec<String> = plan.instances.iter().map(|instance| instance.name.clone()).collect();
     let rerun_prefix = match &args.file {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
@@ -98,14 +100,10 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         settings: settings.clone(),
     };
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let mut display = Display::new(names, live, std::io::stderr().is_terminal(), settings.verbosity);
-    let outcome = runtime
-        .block_on(runner::run(context, &mut display))
-        .context("cannot install signal handlers")?;
+    let outcome = runtime.block_on(runner::run(context, &mut display)).context("cannot install signal handlers")?;
     drop(display);
 
     let reports = report::write_reports(&report::ReportInput {
@@ -127,6 +125,10 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     if let Some(signal) = outcome.signal {
         return Ok(ExitStatus::Signal(signal));
     }
-    let failed = outcome.timed_out || outcome.sessions.iter().any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
+    let failed = outcome.timed_out
+        || outcome
+            .sessions
+            .iter()
+            .any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
     Ok(if failed || report_failed { ExitStatus::Failure } else { ExitStatus::Success })
 }

@@ -69,7 +69,13 @@ impl Graph {
             for (name, python) in session.instances() {
                 by_name.insert(name.clone(), nodes.len());
                 by_base.entry(session.name.clone()).or_default().push(nodes.len());
-                nodes.push(Node { name, base: session.name.clone(), python, session: session_index, requires: Vec::new() });
+                nodes.push(Node {
+                    name,
+                    base: session.name.clone(),
+                    python,
+                    session: session_index,
+                    requires: Vec::new(),
+                });
             }
         }
         for node in &mut nodes {
@@ -149,9 +155,12 @@ impl Graph {
         // Kahn's algorithm over the included nodes; the BTreeSet keeps file order among ready ones.
         let mut waiting: HashMap<usize, usize> = included
             .iter()
-            .map(|&node| (node, self.nodes[node].requires.iter().filter(|required| included.contains(required)).count()))
+            .map(|&node| {
+                (node, self.nodes[node].requires.iter().filter(|required| included.contains(required)).count())
+            })
             .collect();
-        let mut ready: BTreeSet<usize> = waiting.iter().filter(|&(_, &count)| count == 0).map(|(&node, _)| node).collect();
+        let mut ready: BTreeSet<usize> =
+            waiting.iter().filter(|&(_, &count)| count == 0).map(|(&node, _)| node).collect();
         let mut position = HashMap::new();
         let mut instances: Vec<Instance> = Vec::with_capacity(included.len());
         while let Some(node) = ready.pop_first() {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::{suggest, Project};
+use crate::config::{Project, suggest};
 
 use super::dag::{Graph, Node};
 use super::{KeywordExpr, PlanError};
@@ -33,7 +33,8 @@ impl Selection {
 pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) -> Result<BTreeSet<usize>, PlanError> {
     let lookup = |name: &str| {
         graph.lookup(name).ok_or_else(|| {
-            let names = graph.by_base.keys().map(String::as_str).chain(graph.nodes.iter().map(|node| node.name.as_str()));
+            let names =
+                graph.by_base.keys().map(String::as_str).chain(graph.nodes.iter().map(|node| node.name.as_str()));
             PlanError::UnknownSession {
                 name: name.to_owned(),
                 suggestions: suggest(name, names).map(str::to_owned).into_iter().collect(),
@@ -47,7 +48,11 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
             chosen.extend(lookup(name)?);
         }
         filters.push(format!("-s {}", selection.sessions.join(" ")));
-    } else if selection.tags.is_empty() && selection.keywords.is_none() && selection.pythons.is_empty() && project.default.is_some() {
+    } else if selection.tags.is_empty()
+        && selection.keywords.is_none()
+        && selection.pythons.is_empty()
+        && project.default.is_some()
+    {
         for name in project.default.iter().flatten() {
             chosen.extend(lookup(name)?);
         }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::style::{duration_column, status_label, BOLD, DIM, WARNING};
+use super::style::{BOLD, DIM, WARNING, duration_column, status_label};
 use crate::runner::{EnvProgress, Event, EventSink, SessionOutcome, SessionStatus};
 use crate::settings::Verbosity;
 
@@ -40,7 +40,10 @@ impl Display {
         let mode = if live {
             Mode::Live
         } else if tty {
-            Mode::Progress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), bars: HashMap::new() }
+            Mode::Progress {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: HashMap::new(),
+            }
         } else {
             Mode::Blocks
         };
@@ -73,7 +76,9 @@ impl Display {
             bar.finish_and_clear();
         }
         let show_block = !matches!(self.mode, Mode::Live)
-            && (outcome.status.is_failure() || outcome.status == SessionStatus::Interrupted || self.verbosity == Verbosity::Verbose);
+            && (outcome.status.is_failure()
+                || outcome.status == SessionStatus::Interrupted
+                || self.verbosity == Verbosity::Verbose);
         if show_block && let Some(log) = &outcome.log {
             let block = String::from_utf8_lossy(&read_block(log)).into_owned().into_bytes();
             let header = format!("{DIM}──── output of {} ────{DIM:#}", outcome.name);
@@ -93,7 +98,8 @@ impl Display {
                 _ => print(),
             }
         }
-        let quiet_success = self.verbosity == Verbosity::Quiet && matches!(outcome.status, SessionStatus::Success | SessionStatus::Skipped);
+        let quiet_success = self.verbosity == Verbosity::Quiet
+            && matches!(outcome.status, SessionStatus::Success | SessionStatus::Skipped);
         if !quiet_success {
             self.print_err(&status_line(outcome));
         }
@@ -148,7 +154,9 @@ fn read_block(log: &std::path::Path) -> Vec<u8> {
     let mut block = Vec::new();
     if length > BLOCK_BYTES {
         let _ = file.seek(SeekFrom::Start(length - BLOCK_BYTES));
-        block.extend_from_slice(format!("[… {} bytes omitted; the whole output is in the log]\n", length - BLOCK_BYTES).as_bytes());
+        block.extend_from_slice(
+            format!("[… {} bytes omitted; the whole output is in the log]\n", length - BLOCK_BYTES).as_bytes(),
+        );
     }
     let _ = file.take(BLOCK_BYTES).read_to_end(&mut block);
     block
@@ -167,7 +175,10 @@ impl EventSink for Display {
                 }
                 Mode::Progress { multi, bars } => {
                     let bar = multi.add(ProgressBar::new_spinner());
-                    bar.set_style(ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
                     bar.set_prefix(self.names[*index].clone());
                     bar.set_message("starting");
                     bar.enable_steady_tick(Duration::from_millis(100));
@@ -183,7 +194,9 @@ impl EventSink for Display {
                     EnvProgress::Built => "venv built".to_owned(),
                 };
                 match self.mode {
-                    Mode::Live if self.verbosity > Verbosity::Quiet => self.print_err(&format!("{DIM}forge ▸ {text}{DIM:#}")),
+                    Mode::Live if self.verbosity > Verbosity::Quiet => {
+                        self.print_err(&format!("{DIM}forge ▸ {text}{DIM:#}"))
+                    }
                     Mode::Blocks if *progress == EnvProgress::WaitingForLock => {
                         self.print_err(&format!("{DIM}forge ▸ {}: {text}{DIM:#}", self.names[*index]));
                     }
@@ -191,7 +204,9 @@ impl EventSink for Display {
                 }
             }
             Event::CommandStarted { index, command } => match self.mode {
-                Mode::Live if self.verbosity > Verbosity::Quiet => self.print_err(&format!("{DIM}forge ▸ ${DIM:#} {command}")),
+                Mode::Live if self.verbosity > Verbosity::Quiet => {
+                    self.print_err(&format!("{DIM}forge ▸ ${DIM:#} {command}"))
+                }
                 _ => self.set_message(*index, format!("$ {command}")),
             },
             Event::Output { bytes, .. } => {
@@ -212,15 +227,21 @@ impl EventSink for Display {
             Event::Signal { signal, count } => {
                 let name = crate::runner::signal_name(*signal);
                 let line = if *count == 1 {
-                    format!("{WARNING}forge: received {name}: stopping running sessions (again to kill them now){WARNING:#}")
+                    format!(
+                        "{WARNING}forge: received {name}: stopping running sessions (again to kill them now){WARNING:#}"
+                    )
                 } else {
                     format!("{WARNING}forge: received {name} again: killing running sessions{WARNING:#}")
                 };
                 self.print_err(&line);
             }
-            Event::RunTimedOut => self.print_err(&format!("{WARNING}forge: the run's --timeout expired: stopping running sessions{WARNING:#}")),
+            Event::RunTimedOut => self.print_err(&format!(
+                "{WARNING}forge: the run's --timeout expired: stopping running sessions{WARNING:#}"
+            )),
             Event::MaxFailReached { count } => {
-                self.print_err(&format!("{WARNING}forge: {count} failure(s): starting no new session (--max-fail){WARNING:#}"));
+                self.print_err(&format!(
+                    "{WARNING}forge: {count} failure(s): starting no new session (--max-fail){WARNING:#}"
+                ));
             }
         }
     }

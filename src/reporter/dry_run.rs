@@ -10,7 +10,12 @@ use crate::settings::Settings;
 /// Prints `plan` level by level (each level can run at once after the previous ones).
 pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
     let mut stdout = anstream::stdout().lock();
-    let _ = writeln!(stdout, "Plan: {} session(s), at most {} at once (dry run: nothing is run)", plan.instances.len(), settings.jobs);
+    let _ = writeln!(
+        stdout,
+        "Plan: {} session(s), at most {} at once (dry run: nothing is run)",
+        plan.instances.len(),
+        settings.jobs
+    );
     let reports = settings.reports_dir.to_string_lossy();
     let root = project.root.to_string_lossy();
     for (level, members) in plan.levels().iter().enumerate() {
@@ -25,7 +30,10 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             if session.commands.is_empty() {
                 details.push("aggregate".to_owned());
             } else if session.venv {
-                details.push(format!("venv {}", if python.is_empty() { "python3".to_owned() } else { format!("python {python}") }));
+                details.push(format!(
+                    "venv {}",
+                    if python.is_empty() { "python3".to_owned() } else { format!("python {python}") }
+                ));
             } else {
                 details.push("no venv".to_owned());
             }
@@ -35,7 +43,8 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             if session.install_project {
                 details.push("installs the project".to_owned());
             }
-            let requires: Vec<&str> = instance.requires.iter().map(|&required| plan.instances[required].name.as_str()).collect();
+            let requires: Vec<&str> =
+                instance.requires.iter().map(|&required| plan.instances[required].name.as_str()).collect();
             if !requires.is_empty() {
                 details.push(format!("after {}", requires.join(", ")));
             }
@@ -50,7 +59,8 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                 redact_env: true,
             };
             for command in &session.commands {
-                let words: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(&context)).collect();
+                let words: Vec<String> =
+                    command.words.iter().flat_map(|word| word.render_arguments(&context)).collect();
                 let line = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
                 let _ = writeln!(stdout, "    $ {line}");
             }

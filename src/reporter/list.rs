@@ -21,14 +21,17 @@ struct Listed<'a> {
 }
 
 fn listed<'a>(project: &'a Project, only: Option<&HashSet<String>>) -> Vec<Listed<'a>> {
-    let defaults: Option<HashSet<&str>> = project.default.as_ref().map(|names| names.iter().map(String::as_str).collect());
+    let defaults: Option<HashSet<&str>> =
+        project.default.as_ref().map(|names| names.iter().map(String::as_str).collect());
     let mut out = Vec::new();
     for session in &project.sessions {
         for (name, python) in session.instances() {
             if only.is_some_and(|only| !only.contains(&name)) {
                 continue;
             }
-            let default = defaults.as_ref().is_none_or(|defaults| defaults.contains(name.as_str()) || defaults.contains(session.name.as_str()));
+            let default = defaults
+                .as_ref()
+                .is_none_or(|defaults| defaults.contains(name.as_str()) || defaults.contains(session.name.as_str()));
             out.push(Listed {
                 python: python.or_else(|| if session.venv { project.python.clone() } else { None }),
                 name,
@@ -54,7 +57,10 @@ pub fn print_list(project: &Project, only: Option<&HashSet<String>>) {
         let description = entry.description.unwrap_or_default();
         let _ = writeln!(stdout, "{marker} {BOLD}{:<width$}{BOLD:#}  {description}", entry.name).map(|()| ());
     }
-    let _ = writeln!(stdout, "\n{DIM}sessions marked with * are selected by default; run them with `forge`, or one with `forge -s NAME`{DIM:#}");
+    let _ = writeln!(
+        stdout,
+        "\n{DIM}sessions marked with * are selected by default; run them with `forge`, or one with `forge -s NAME`{DIM:#}"
+    );
 }
 
 /// Prints the instances as a JSON array.

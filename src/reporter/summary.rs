@@ -27,7 +27,8 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
     if flaky > 0 {
         parts.push(format!("{flaky} flaky"));
     }
-    let style = if run.sessions.iter().any(|outcome| outcome.status != SessionStatus::Success) { ERROR } else { SUCCESS };
+    let style =
+        if run.sessions.iter().any(|outcome| outcome.status != SessionStatus::Success) { ERROR } else { SUCCESS };
     let _ = writeln!(stderr, "────────────");
     let _ = writeln!(
         stderr,
@@ -39,10 +40,18 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
     for outcome in &run.sessions {
         let _ = writeln!(stderr, "{}", status_line(outcome));
     }
-    let failures: Vec<&str> =
-        run.sessions.iter().filter(|outcome| outcome.status.is_failure()).map(|outcome| outcome.name.as_str()).collect();
+    let failures: Vec<&str> = run
+        .sessions
+        .iter()
+        .filter(|outcome| outcome.status.is_failure())
+        .map(|outcome| outcome.name.as_str())
+        .collect();
     if !failures.is_empty() {
-        let _ = writeln!(stderr, "To re-run {}:", if failures.len() == 1 { "the failure alone" } else { "each failure alone" });
+        let _ = writeln!(
+            stderr,
+            "To re-run {}:",
+            if failures.len() == 1 { "the failure alone" } else { "each failure alone" }
+        );
         for name in failures {
             let _ = writeln!(stderr, "  {BOLD}{rerun_prefix} -s {name} --no-deps{BOLD:#}");
         }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -104,12 +104,18 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
                     SessionStatus::Error => "errored",
                     _ => "failed",
                 };
-                let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Skipped, format!("requirement `{required}` {verb}"));
+                let outcome = SessionOutcome::not_run(
+                    &instance.name,
+                    &instance.base,
+                    SessionStatus::Skipped,
+                    format!("requirement `{required}` {verb}"),
+                );
                 finish(sink, &mut states, &mut outcomes, index, outcome);
                 continue;
             }
             if let Some(reason) = &stopped_reason {
-                let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Skipped, reason.clone());
+                let outcome =
+                    SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Skipped, reason.clone());
                 finish(sink, &mut states, &mut outcomes, index, outcome);
                 continue;
             }
@@ -181,7 +187,13 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
     })
 }
 
-fn finish(sink: &mut dyn EventSink, states: &mut [State], outcomes: &mut [Option<SessionOutcome>], index: usize, outcome: SessionOutcome) {
+fn finish(
+    sink: &mut dyn EventSink,
+    states: &mut [State],
+    outcomes: &mut [Option<SessionOutcome>],
+    index: usize,
+    outcome: SessionOutcome,
+) {
     states[index] = State::Done(outcome.status);
     sink.handle(&Event::SessionFinished { index, outcome: Box::new(outcome.clone()) });
     outcomes[index] = Some(outcome);
@@ -193,7 +205,8 @@ fn libc_signal(signal: nix::sys::signal::Signal) -> i32 {
 
 /// "SIGINT" for 2, and so on.
 pub fn signal_name(number: i32) -> String {
-    nix::sys::signal::Signal::try_from(number).map_or_else(|_| format!("signal {number}"), |signal| signal.as_str().to_owned())
+    nix::sys::signal::Signal::try_from(number)
+        .map_or_else(|_| format!("signal {number}"), |signal| signal.as_str().to_owned())
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -12,17 +12,18 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{SessionDef, TemplateContext};
 use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
 
+use super::Event;
 use super::dispatcher::{Message, RunContext};
 use super::event::EnvProgress;
 use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
-use super::process::{run_command, CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest};
-use super::Event;
+use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest, run_command};
 
 /// Longest back-off between attempts, as the contract caps it.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 
 /// Variables removed from a session's environment because they would redirect its env.
-const REDIRECTING_VARIABLES: [&str; 5] = ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
+const REDIRECTING_VARIABLES: [&str; 5] =
+    ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
 
 struct Executor {
     /// A signal the terminal sent the session's foreground command (see `StdinMode::Terminal`).
@@ -34,7 +35,12 @@ struct Executor {
 }
 
 /// Runs plan instance `index` and sends its events, then its outcome, to `sender`.
-pub async fn execute(context: Arc<RunContext>, index: usize, sender: mpsc::Sender<Message>, stop: watch::Receiver<StopRequest>) {
+pub async fn execute(
+    context: Arc<RunContext>,
+    index: usize,
+    sender: mpsc::Sender<Message>,
+    stop: watch::Receiver<StopRequest>,
+) {
     let mut executor = Executor { terminal_signal: None, context, index, sender, stop };
     let outcome = executor.run().await;
     let _ = executor.sender.send(Message::Finished(index, Box::new(outcome))).await;
@@ -122,7 +128,9 @@ impl Executor {
                         VenvError::MissingInterpreter { .. } if context.settings.skip_missing_interpreters => {
                             (SessionStatus::Skipped, format!("{error} (skipped: --skip-missing-interpreters)"))
                         }
-                        VenvError::Interrupted => (SessionStatus::Interrupted, "interrupted while building the virtualenv".to_owned()),
+                        VenvError::Interrupted => {
+                            (SessionStatus::Interrupted, "interrupted while building the virtualenv".to_owned())
+                        }
                         _ => (SessionStatus::Error, error.to_string()),
                     };
                     end = Some(AttemptEnd { status, exit_code: None, message: Some(message) });
@@ -142,7 +150,8 @@ impl Executor {
             root: &root,
             redact_env: false,
         };
-        let resolve = |template: &crate::config::Template| context.project.root.join(template.render(&template_context));
+        let resolve =
+            |template: &crate::config::Template| context.project.root.join(template.render(&template_context));
         outcome.junit = definition.junit.iter().map(resolve).collect();
         outcome.coverage = definition.coverage.iter().map(resolve).collect();
 
@@ -175,10 +184,24 @@ impl Executor {
                     break;
                 }
                 let delay = backoff(definition.retry_delay, attempt_number);
-                self.emit(Event::Retrying { index: self.index, attempt: attempt_number, status: attempt_end.status, delay_seconds: delay.as_secs_f64() }).await;
-                sink.note(&format!("forge: attempt {attempt_number} {}; retrying in {:.1}s", attempt_end.status.as_str(), delay.as_secs_f64()));
+                self.emit(Event::Retrying {
+                    index: self.index,
+                    attempt: attempt_number,
+                    status: attempt_end.status,
+                    delay_seconds: delay.as_secs_f64(),
+                })
+                .await;
+                sink.note(&format!(
+                    "forge: attempt {attempt_number} {}; retrying in {:.1}s",
+                    attempt_end.status.as_str(),
+                    delay.as_secs_f64()
+                ));
                 if !self.sleep_unless_stopped(delay).await {
-                    end = Some(AttemptEnd { status: SessionStatus::Interrupted, exit_code: None, message: Some("interrupted while waiting to retry".into()) });
+                    end = Some(AttemptEnd {
+                        status: SessionStatus::Interrupted,
+                        exit_code: None,
+                        message: Some("interrupted while waiting to retry".into()),
+                    });
                     break;
                 }
             }
@@ -264,7 +287,14 @@ impl Executor {
         for step in &plan.steps {
             sink.note(&format!("$ {}", step.display));
             self.emit(Event::CommandStarted { index: self.index, command: step.display.clone() }).await;
-            let run = CommandRun { argv: &step.argv, env: uv_environment, cwd: &context.project.root, stdin: StdinMode::Null, timeout: None, grace: context.settings.grace };
+            let run = CommandRun {
+                argv: &step.argv,
+                env: uv_environment,
+                cwd: &context.project.root,
+                stdin: StdinMode::Null,
+                timeout: None,
+                grace: context.settings.grace,
+            };
             match run_command(&run, sink, &mut self.stop).await {
                 CommandEnd::Exited(0) => {}
                 CommandEnd::Stopped(_) => return Err(VenvError::Interrupted),
@@ -277,7 +307,13 @@ impl Executor {
         Ok((EnvState::Built, version, shared))
     }
 
-    async fn reused(&self, env_path: &Path, version: String, lock: EnvLock, sink: &mut OutputSink) -> (EnvState, String, EnvLock) {
+    async fn reused(
+        &self,
+        env_path: &Path,
+        version: String,
+        lock: EnvLock,
+        sink: &mut OutputSink,
+    ) -> (EnvState, String, EnvLock) {
         sink.note(&format!("forge: reusing virtualenv {} (up to date)", env_path.display()));
         self.emit(Event::Env { index: self.index, progress: EnvProgress::Reused }).await;
         (EnvState::Reused, version, lock)
@@ -285,7 +321,12 @@ impl Executor {
 
     /// The commands' environment: the caller's, minus variables that redirect the env, with the
     /// env's `bin/` first on PATH and `VIRTUAL_ENV` set (as nox does), then the session's `env`.
-    fn environment(&self, definition: &SessionDef, env_path: &Path, template_context: &TemplateContext<'_>) -> Vec<(OsString, OsString)> {
+    fn environment(
+        &self,
+        definition: &SessionDef,
+        env_path: &Path,
+        template_context: &TemplateContext<'_>,
+    ) -> Vec<(OsString, OsString)> {
         let mut environment = base_environment();
         if definition.venv {
             let bin = env_path.join("bin");
@@ -300,16 +341,28 @@ impl Executor {
         environment
     }
 
-    async fn run_commands(&mut self, definition: &SessionDef, environment: &[(OsString, OsString)], template_context: &TemplateContext<'_>, sink: &mut OutputSink) -> AttemptEnd {
+    async fn run_commands(
+        &mut self,
+        definition: &SessionDef,
+        environment: &[(OsString, OsString)],
+        template_context: &TemplateContext<'_>,
+        sink: &mut OutputSink,
+    ) -> AttemptEnd {
         let context = Arc::clone(&self.context);
         let path = environment.iter().find(|(key, _)| key == "PATH").map(|(_, value)| value.clone());
         for command in &definition.commands {
-            let words: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(template_context)).collect();
+            let words: Vec<String> =
+                command.words.iter().flat_map(|word| word.render_arguments(template_context)).collect();
             let Some(program) = words.first() else {
-                return AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(format!("`{}` expands to nothing", command.source)) };
+                return AttemptEnd {
+                    status: SessionStatus::Error,
+                    exit_code: None,
+                    message: Some(format!("`{}` expands to nothing", command.source)),
+                };
             };
             let shown_context = TemplateContext { redact_env: true, ..*template_context };
-            let shown: Vec<String> = command.words.iter().flat_map(|word| word.render_arguments(&shown_context)).collect();
+            let shown: Vec<String> =
+                command.words.iter().flat_map(|word| word.render_arguments(&shown_context)).collect();
             let display = shlex::try_join(shown.iter().map(String::as_str)).unwrap_or_else(|_| shown.join(" "));
             sink.note(&format!("$ {display}"));
             self.emit(Event::CommandStarted { index: self.index, command: display.clone() }).await;
@@ -340,10 +393,26 @@ impl Executor {
             }
             let attempt_end = match end {
                 CommandEnd::Exited(0) => continue,
-                CommandEnd::Exited(code) => AttemptEnd { status: SessionStatus::Failed, exit_code: Some(code), message: Some(format!("`{display}` exited with status {code}")) },
-                CommandEnd::Stopped(_) => AttemptEnd { status: SessionStatus::Interrupted, exit_code: None, message: Some(format!("`{display}` was interrupted")) },
-                ref other @ CommandEnd::Signaled(signal) => AttemptEnd { status: SessionStatus::Failed, exit_code: Some(128 + signal), message: Some(format!("`{display}` {}", describe(other))) },
-                ref other => AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(format!("`{display}` {}", describe(other))) },
+                CommandEnd::Exited(code) => AttemptEnd {
+                    status: SessionStatus::Failed,
+                    exit_code: Some(code),
+                    message: Some(format!("`{display}` exited with status {code}")),
+                },
+                CommandEnd::Stopped(_) => AttemptEnd {
+                    status: SessionStatus::Interrupted,
+                    exit_code: None,
+                    message: Some(format!("`{display}` was interrupted")),
+                },
+                ref other @ CommandEnd::Signaled(signal) => AttemptEnd {
+                    status: SessionStatus::Failed,
+                    exit_code: Some(128 + signal),
+                    message: Some(format!("`{display}` {}", describe(other))),
+                },
+                ref other => AttemptEnd {
+                    status: SessionStatus::Error,
+                    exit_code: None,
+                    message: Some(format!("`{display}` {}", describe(other))),
+                },
             };
             sink.note(&format!("forge: {}", attempt_end.message.as_deref().unwrap_or_default()));
             return attempt_end;
@@ -404,7 +473,6 @@ fn backoff(first: Duration, attempt: u32) -> Duration {
     let jitter = capped.mul_f64((random % 1000) as f64 / 10_000.0);
     capped + jitter
 }
-
 
 #[cfg(test)]
 mod tests {

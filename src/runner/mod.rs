@@ -7,7 +7,7 @@ mod executor;
 mod outcome;
 mod process;
 
-pub use dispatcher::{run, signal_name, RunContext};
+pub use dispatcher::{RunContext, run, signal_name};
 pub use event::{EnvProgress, Event};
 pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
 pub use process::{StdinMode, TAIL_BYTES};

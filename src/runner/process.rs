@@ -9,14 +9,14 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::dispatcher::Message;
 use super::Event;
+use super::dispatcher::Message;
 
 /// The most output kept in memory per session (the rest is only in the log).
 pub const TAIL_BYTES: usize = 64 * 1024;
@@ -63,7 +63,13 @@ pub struct OutputSink {
 impl OutputSink {
     /// A sink writing to `log`; `live` forwards output as [`Event::Output`] for plan index `.0`.
     pub fn new(log: std::fs::File, live: Option<(usize, mpsc::Sender<Message>)>) -> Self {
-        Self { log: std::io::BufWriter::with_capacity(64 * 1024, log), log_error: None, tail: VecDeque::new(), live, at_line_start: true }
+        Self {
+            log: std::io::BufWriter::with_capacity(64 * 1024, log),
+            log_error: None,
+            tail: VecDeque::new(),
+            live,
+            at_line_start: true,
+        }
     }
 
     /// Records `bytes` everywhere.
@@ -148,7 +154,11 @@ pub struct CommandRun<'a> {
 }
 
 /// Runs `run` to completion, streaming into `sink`, honouring `stop`.
-pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut watch::Receiver<StopRequest>) -> CommandEnd {
+pub async fn run_command(
+    run: &CommandRun<'_>,
+    sink: &mut OutputSink,
+    stop: &mut watch::Receiver<StopRequest>,
+) -> CommandEnd {
     if let StopRequest::Terminate(signal) | StopRequest::Kill(signal) = *stop.borrow() {
         return CommandEnd::Stopped(signal);
     }
@@ -168,7 +178,7 @@ pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut
         // functions (sigaction, getpid, tcsetpgrp) on plain values.
         unsafe {
             command.pre_exec(|| {
-                use nix::sys::signal::{signal, SigHandler};
+                use nix::sys::signal::{SigHandler, signal};
                 let _ = signal(Signal::SIGTTOU, SigHandler::SigIgn);
                 let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpid());
                 let _ = signal(Signal::SIGTTOU, SigHandler::SigDfl);
@@ -270,7 +280,7 @@ pub async fn run_command(run: &CommandRun<'_>, sink: &mut OutputSink, stop: &mut
 
 /// Makes forge's process group the terminal's foreground group again after a `Terminal` command.
 fn reclaim_terminal() {
-    use nix::sys::signal::{signal, SigHandler};
+    use nix::sys::signal::{SigHandler, signal};
     // SAFETY: installing SIG_IGN and restoring the default has no handler code to be unsafe.
     unsafe {
         let previous = signal(Signal::SIGTTOU, SigHandler::SigIgn);

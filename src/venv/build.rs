@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::settings::EnvPolicy;
 
-use super::{fingerprint, EnvInputs, Interpreter, InterpreterFinder, Marker, VenvError};
+use super::{EnvInputs, Interpreter, InterpreterFinder, Marker, VenvError, fingerprint};
 
 /// The completion marker's file name inside an env. Written last: an env without it is half-built.
 pub const MARKER_FILE: &str = ".forge-env.json";
@@ -66,7 +66,12 @@ impl EnvRequest {
 ///
 /// # Errors
 /// A requirements file cannot be read, or no interpreter satisfies the request.
-pub async fn decide(request: &EnvRequest, policy: EnvPolicy, uv: &Path, finder: &InterpreterFinder) -> Result<Decision, VenvError> {
+pub async fn decide(
+    request: &EnvRequest,
+    policy: EnvPolicy,
+    uv: &Path,
+    finder: &InterpreterFinder,
+) -> Result<Decision, VenvError> {
     let existing = request.read_marker().filter(|_| request.python_executable().exists());
     if let (EnvPolicy::NoInstall, Some(marker)) = (policy, &existing) {
         return Ok(Decision::Reuse(marker.clone()));
@@ -80,8 +85,11 @@ pub async fn decide(request: &EnvRequest, policy: EnvPolicy, uv: &Path, finder: 
         return Ok(Decision::Reuse(marker));
     }
     let interpreter = finder.find(request.python.as_deref()).await?;
-    let marker = Marker::new(digest, &interpreter)
-        .map_err(|source| VenvError::Io { action: "cannot stat", path: interpreter.path.clone(), source })?;
+    let marker = Marker::new(digest, &interpreter).map_err(|source| VenvError::Io {
+        action: "cannot stat",
+        path: interpreter.path.clone(),
+        source,
+    })?;
     Ok(Decision::Build(BuildPlan { steps: steps(request, uv, &interpreter), path: request.path.clone(), marker }))
 }
 
@@ -148,8 +156,11 @@ impl BuildPlan {
         remove(&marker, std::fs::remove_file(&marker))?;
         remove(&self.path, std::fs::remove_dir_all(&self.path))?;
         if let Some(parent) = self.path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| VenvError::Io { action: "cannot create", path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| VenvError::Io {
+                action: "cannot create",
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         Ok(())
     }

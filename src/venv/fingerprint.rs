@@ -75,7 +75,8 @@ impl Marker {
 
     /// Whether the recorded interpreter is still the same file (path, size, mtime).
     pub fn interpreter_unchanged(&self) -> bool {
-        stat(&self.interpreter).is_ok_and(|(size, mtime)| size == self.interpreter_size && mtime == self.interpreter_mtime_ns)
+        stat(&self.interpreter)
+            .is_ok_and(|(size, mtime)| size == self.interpreter_size && mtime == self.interpreter_mtime_ns)
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::Mutex;
 
-use super::{pyenv, VenvError};
+use super::{VenvError, pyenv};
 
 /// How long one candidate may take to report its version.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -106,7 +106,8 @@ impl InterpreterFinder {
 
 fn missing(request: Option<&str>) -> VenvError {
     let request = request.unwrap_or("python3");
-    let program = if request.starts_with(|c: char| c.is_ascii_digit()) { format!("python{request}") } else { request.to_owned() };
+    let program =
+        if request.starts_with(|c: char| c.is_ascii_digit()) { format!("python{request}") } else { request.to_owned() };
     VenvError::MissingInterpreter {
         request: request.to_owned(),
         looked: format!("`{program}` on PATH, pyenv's versions, and `uv python find {request}`"),

@@ -65,7 +65,10 @@ impl EnvLock {
     }
 }
 
-async fn blocking(path: PathBuf, work: impl FnOnce() -> std::io::Result<EnvLock> + Send + 'static) -> Result<EnvLock, VenvError> {
+async fn blocking(
+    path: PathBuf,
+    work: impl FnOnce() -> std::io::Result<EnvLock> + Send + 'static,
+) -> Result<EnvLock, VenvError> {
     let lock_path = path.clone();
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(|source| lock_error(&lock_path, source)),
@@ -79,13 +82,15 @@ fn lock_error(path: &Path, source: std::io::Error) -> VenvError {
 
 fn open(path: &Path) -> Result<File, VenvError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|source| VenvError::Io { action: "cannot create", path: parent.to_path_buf(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| VenvError::Io {
+            action: "cannot create",
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
-    File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|source| VenvError::Io { action: "cannot open", path: path.to_path_buf(), source })
+    File::options().create(true).truncate(false).write(true).open(path).map_err(|source| VenvError::Io {
+        action: "cannot open",
+        path: path.to_path_buf(),
+        source,
+    })
 }

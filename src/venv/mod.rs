@@ -2,16 +2,16 @@
 //! reusing an env under a file lock.
 
 mod build;
-mod lock;
 mod error;
 mod fingerprint;
 mod interpreter;
+mod lock;
 mod pyenv;
 mod uv;
 
-pub use build::{decide, BuildPlan, BuildStep, Decision, EnvRequest, MARKER_FILE};
-pub use lock::{EnvLock, LockMode};
+pub use build::{BuildPlan, BuildStep, Decision, EnvRequest, MARKER_FILE, decide};
 pub use error::VenvError;
-pub use fingerprint::{fingerprint, EnvInputs, Marker, FORMAT_VERSION};
+pub use fingerprint::{EnvInputs, FORMAT_VERSION, Marker, fingerprint};
 pub use interpreter::{Interpreter, InterpreterFinder};
+pub use lock::{EnvLock, LockMode};
 pub use uv::find_uv;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{pyenv, VenvError};
+use super::{VenvError, pyenv};
 
 /// The `uv` to run: `$FORGE_UV` when set, else `uv` on PATH. A pyenv shim is resolved to the
 /// executable behind it, so each uv call does not pay for pyenv's bash start-up.

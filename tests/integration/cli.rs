@@ -161,3 +161,20 @@ commands = [["echo", "never"]]
     ──── end of bad (log: [ROOT]/.forge/reports/logs/bad.log) ────
     ");
 }
+
+#[test]
+fn sessions_toml_is_found_from_a_subdirectory() {
+    let run =
+        Test::new().sessions(SIMPLE).file("src/pkg/module.py", "").current_dir("src/pkg").args(&["-s", "lint"]).run();
+    run.assert_code(0);
+    assert!(run.stdout.contains("lint ran"), "{}", run.stdout);
+    assert!(run.root.join(".forge/reports/run.json").exists(), "reports go next to sessions.toml");
+}
+
+#[test]
+fn no_sessions_toml_is_a_usage_error() {
+    let run = Test::new().args(&["-l"]).run();
+    run.assert_code(2);
+    assert!(run.stderr.starts_with("error: no sessions.toml in "), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: create a sessions.toml"), "{}", run.stderr);
+}

@@ -51,10 +51,14 @@ fn a_failed_prerequisite_skips_its_dependents_only() {
     assert_eq!(run.status_of("transitive"), "skipped");
     assert_eq!(run.status_of("independent"), "success");
     let json = run.run_json();
-    let skipped = json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == "needs-broken").unwrap().clone();
+    let skipped =
+        json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == "needs-broken").unwrap().clone();
     assert_eq!(skipped["message"], "requirement `broken` failed");
     assert!(run.stderr.contains("forge -s broken --no-deps"), "re-run hint: {}", run.stderr);
-    assert_eq!(json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == "broken").unwrap()["exit_code"], 3);
+    assert_eq!(
+        json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == "broken").unwrap()["exit_code"],
+        3
+    );
 }
 
 #[test]
@@ -70,7 +74,9 @@ fn fail_fast_starts_nothing_after_the_first_failure() {
 
 #[test]
 fn a_requires_cycle_is_a_config_error_and_nothing_runs() {
-    let sessions = [recording("a", &["c"], 0), recording("b", &["a"], 0), recording("c", &["b"], 0), recording("free", &[], 0)].concat();
+    let sessions =
+        [recording("a", &["c"], 0), recording("b", &["a"], 0), recording("c", &["b"], 0), recording("free", &[], 0)]
+            .concat();
     let test = Test::new().sessions(&sessions).args(&["-s", "free"]);
     let run = test.run();
     run.assert_code(2);
@@ -95,7 +101,9 @@ fn an_unknown_requirement_is_a_config_error_with_the_nearest_name() {
 fn interval_sessions() -> String {
     let mut sessions = String::new();
     for name in ["one", "two", "three", "four"] {
-        sessions.push_str(&format!("[sessions.{name}]\nvenv = false\ncommands = [[\"python3\", \"record.py\", \"{{session}}\"]]\n\n"));
+        sessions.push_str(&format!(
+            "[sessions.{name}]\nvenv = false\ncommands = [[\"python3\", \"record.py\", \"{{session}}\"]]\n\n"
+        ));
     }
     sessions
 }
@@ -152,7 +160,8 @@ fn jobs_one_never_overlaps() {
 
 #[test]
 fn dry_run_prints_the_plan_and_runs_nothing() {
-    let sessions = [recording("setup", &[], 0), recording("lint", &["setup"], 0), recording("unit", &["setup"], 0)].concat();
+    let sessions =
+        [recording("setup", &[], 0), recording("lint", &["setup"], 0), recording("unit", &["setup"], 0)].concat();
     let test = Test::new().sessions(&sessions).args(&["-n", "-j", "2"]);
     let run = test.run();
     run.assert_code(0);

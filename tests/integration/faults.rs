@@ -70,7 +70,8 @@ fn interrupt_with(number: i32, expected_code: i32) {
     let mut stderr = String::new();
     std::io::Read::read_to_string(forge.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("INTERRUPTED") && stderr.contains("serve"), "{stderr}");
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
     assert_eq!(run["sessions"][0]["status"], "interrupted");
 }
 
@@ -157,7 +158,9 @@ fn retries_run_out() {
 fn max_fail_stops_scheduling_after_n_failures() {
     let mut sessions = String::new();
     for name in ["a", "b", "c", "d", "e"] {
-        sessions.push_str(&format!("[sessions.{name}]\nvenv = false\ncommands = [\"sh -c 'echo {name} >> ran.txt; exit 1'\"]\n\n"));
+        sessions.push_str(&format!(
+            "[sessions.{name}]\nvenv = false\ncommands = [\"sh -c 'echo {name} >> ran.txt; exit 1'\"]\n\n"
+        ));
     }
     let test = Test::new().sessions(&sessions).args(&["--max-fail", "2", "-j", "1"]);
     let run = test.run();
@@ -172,14 +175,24 @@ fn max_fail_stops_scheduling_after_n_failures() {
 
 #[test]
 fn two_forges_on_one_cold_env_build_it_once() {
-    let test = Test::new().sessions("[sessions.shared]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c 'import iniconfig'\"]\n");
-    let spawn = |reports: &str| test.command().args(["-s", "shared", "--reports-dir", reports]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let test = Test::new()
+        .sessions("[sessions.shared]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c 'import iniconfig'\"]\n");
+    let spawn = |reports: &str| {
+        test.command()
+            .args(["-s", "shared", "--reports-dir", reports])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
     let mut first = spawn("reports-1");
     let mut second = spawn("reports-2");
     assert_eq!(wait_for_exit(&mut first), Some(0));
     assert_eq!(wait_for_exit(&mut second), Some(0));
     let state = |reports: &str| -> String {
-        let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(test.root().join(reports).join("run.json")).unwrap()).unwrap();
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(test.root().join(reports).join("run.json")).unwrap())
+                .unwrap();
         run["sessions"][0]["env"].as_str().unwrap().to_owned()
     };
     let mut states = [state("reports-1"), state("reports-2")];
@@ -188,9 +201,12 @@ fn two_forges_on_one_cold_env_build_it_once() {
 }
 
 #[test]
+#[expect(clippy::zombie_processes, reason = "forge is reaped with wait4, which also gives its rusage")]
 fn huge_output_streams_to_the_log_in_bounded_memory() {
     const SIZE: u64 = 500 * 1024 * 1024;
-    let test = Test::new().sessions(&format!("[sessions.spew]\nvenv = false\ncommands = [\"sh -c 'yes 0123456789abcdef | head -c {SIZE}'\"]\n"));
+    let test = Test::new().sessions(&format!(
+        "[sessions.spew]\nvenv = false\ncommands = [\"sh -c 'yes 0123456789abcdef | head -c {SIZE}'\"]\n"
+    ));
     let child = test.command().args(["-s", "spew"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     // wait4 gives this forge's own peak RSS (and its children's: sh, yes and head are tiny).
     let mut status = 0;
@@ -269,7 +285,8 @@ fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
     let env = test.root().join(".forge/envs/check");
     assert!(env.join("bin/python").exists(), "the env was half built");
     assert!(!env.join(".forge-env.json").exists(), "no completion marker: it will be rebuilt");
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
     assert_eq!(run["sessions"][0]["status"], "interrupted");
     assert_eq!(run["interrupted_by"], "SIGINT");
 }

@@ -25,13 +25,25 @@ commands = [["uv", "build", "--out-dir", "dist", "."]]
 fn unpack_sdist(test: &Test, requirement: &str) -> std::path::PathBuf {
     let downloads = test.root().join("downloads");
     let status = std::process::Command::new("python3")
-        .args(["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-binary", ":all:", requirement, "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            requirement,
+            "-d",
+        ])
         .arg(&downloads)
         .status()
         .expect("pip runs");
     assert!(status.success(), "downloading {requirement}");
     let archive = std::fs::read_dir(&downloads).unwrap().flatten().next().expect("an sdist").path();
-    let status = std::process::Command::new("tar").arg("xzf").arg(&archive).arg("-C").arg(test.root()).status().unwrap();
+    let status =
+        std::process::Command::new("tar").arg("xzf").arg(&archive).arg("-C").arg(test.root()).status().unwrap();
     assert!(status.success());
     let name = archive.file_name().unwrap().to_string_lossy().trim_end_matches(".tar.gz").to_owned();
     test.root().join(name)
@@ -51,11 +63,17 @@ fn check_project(requirement: &str, pytest_summaries: &[&str]) {
         pytest_summaries.iter().any(|summary| log.lines().any(|line| line.starts_with(summary))),
         "pytest's real result for {requirement}:\n{log}"
     );
-    let dist: Vec<String> = std::fs::read_dir(project.join("dist")).unwrap().flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
+    let dist: Vec<String> = std::fs::read_dir(project.join("dist"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(dist.iter().any(|name| name.ends_with(".tar.gz")), "an sdist in dist/: {dist:?}");
     assert!(dist.iter().any(|name| name.ends_with(".whl")), "a wheel in dist/: {dist:?}");
-    let order: Vec<String> = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(project.join(".forge/reports/run.json")).unwrap()).unwrap()
-        ["sessions"]
+    let order: Vec<String> = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(project.join(".forge/reports/run.json")).unwrap(),
+    )
+    .unwrap()["sessions"]
         .as_array()
         .unwrap()
         .iter()

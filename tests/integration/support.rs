@@ -30,7 +30,13 @@ pub struct Run {
 impl Test {
     /// An empty project.
     pub fn new() -> Self {
-        Self { dir: std::rc::Rc::new(tempfile::tempdir().expect("tempdir")), args: Vec::new(), env: Vec::new(), env_remove: Vec::new(), cwd: None }
+        Self {
+            dir: std::rc::Rc::new(tempfile::tempdir().expect("tempdir")),
+            args: Vec::new(),
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            cwd: None,
+        }
     }
 
     /// Writes `sessions.toml`.
@@ -149,18 +155,27 @@ impl Run {
     pub fn status_of(&self, name: &str) -> String {
         let json = self.run_json();
         let sessions = json["sessions"].as_array().expect("sessions array");
-        let session = sessions.iter().find(|session| session["name"] == name).unwrap_or_else(|| panic!("{name} not in run.json: {json:#}"));
+        let session = sessions
+            .iter()
+            .find(|session| session["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in run.json: {json:#}"));
         session["status"].as_str().unwrap().to_owned()
     }
 
     /// The names of sessions in run.json, in plan order.
     pub fn session_names(&self) -> Vec<String> {
-        self.run_json()["sessions"].as_array().unwrap().iter().map(|session| session["name"].as_str().unwrap().to_owned()).collect()
+        self.run_json()["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|session| session["name"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// A session's log.
     pub fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.root.join(format!(".forge/reports/logs/{name}.log"))).unwrap_or_else(|_| panic!("log of {name}"))
+        std::fs::read_to_string(self.root.join(format!(".forge/reports/logs/{name}.log")))
+            .unwrap_or_else(|_| panic!("log of {name}"))
     }
 }
 
@@ -168,7 +183,8 @@ impl Run {
 pub fn redact(text: &str, root: &Path) -> String {
     let root = root.to_string_lossy();
     let mut out = text.replace(root.as_ref(), "[ROOT]");
-    let canonical = std::fs::canonicalize(root.as_ref()).map(|path| path.to_string_lossy().into_owned()).unwrap_or_default();
+    let canonical =
+        std::fs::canonicalize(root.as_ref()).map(|path| path.to_string_lossy().into_owned()).unwrap_or_default();
     if !canonical.is_empty() {
         out = out.replace(&canonical, "[ROOT]");
     }
@@ -194,7 +210,8 @@ pub fn redact(text: &str, root: &Path) -> String {
 
 /// The real uv binary (installed by scripts/install-test-deps), bypassing any pyenv shim.
 pub fn real_uv() -> String {
-    let output = std::process::Command::new("python3").args(["-c", "import uv; print(uv.find_uv_bin())"]).output().unwrap();
+    let output =
+        std::process::Command::new("python3").args(["-c", "import uv; print(uv.find_uv_bin())"]).output().unwrap();
     let path = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(!path.is_empty(), "uv is installed (scripts/install-test-deps)");
     path

@@ -1,7 +1,7 @@
 //! Virtualenvs with real uv: reuse when up to date, rebuild on every input change, `-R`,
 //! `--no-install`, half-built envs, and the environment commands see.
 
-use crate::support::{real_uv, Run, Test};
+use crate::support::{Run, Test, real_uv};
 
 fn env_state(run: &Run, name: &str) -> String {
     let json = run.run_json();
@@ -52,28 +52,28 @@ fn envs_are_reused_until_an_input_changes() {
 
     // The content of a requirements file.
     std::fs::write(test.root().join("requirements.txt"), "packaging==24.2\n").unwrap();
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
     assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
 
     // The project's pyproject.toml.
     std::fs::write(test.root().join("pyproject.toml"), format!("{PYPROJECT}\n# changed\n")).unwrap();
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
 
     // `deps`.
     std::fs::write(test.root().join("sessions.toml"), REUSE.replace("iniconfig==2.0.0", "iniconfig==2.1.0")).unwrap();
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
 
     // `--no-install` uses the env as it is even though an input changed.
     std::fs::write(test.root().join("requirements.txt"), "packaging==24.1\n").unwrap();
-    assert_eq!(env_state(&test.rerun(&["-s", "check", "--no-install"]).assert_code(0), "check"), "reused");
+    assert_eq!(env_state(test.rerun(&["-s", "check", "--no-install"]).assert_code(0), "check"), "reused");
 
     // `python`: same interpreter, different request, still a different env.
     std::fs::write(test.root().join("sessions.toml"), REUSE.replace("python = \"3.11\"", "python = \"3\"")).unwrap();
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
     assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
 
     // `-R` rebuilds an up-to-date env.
-    assert_eq!(env_state(&test.rerun(&["-s", "check", "-R"]).assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check", "-R"]).assert_code(0), "check"), "built");
 }
 
 #[test]
@@ -112,10 +112,15 @@ commands = [
 ]
 "#
     );
-    let mut test = Test::new().sessions(&sessions).env("FORGE_TEST_VALUE", "from-env").env("PYTHONHOME", "/nonexistent");
+    let mut test =
+        Test::new().sessions(&sessions).env("FORGE_TEST_VALUE", "from-env").env("PYTHONHOME", "/nonexistent");
     let run = test.rerun(&["-s", "show", "--", "-k", "a b"]);
     run.assert_code(0);
-    assert!(run.stdout.contains("ARGV ['-k', 'a b', '3.11', 'show', 'x-k a by', 'from-env', 'fallback', '{literal}']"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ARGV ['-k', 'a b', '3.11', 'show', 'x-k a by', 'from-env', 'fallback', '{literal}']"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("VENV True") && run.stdout.contains("PATH0 True"), "{}", run.stdout);
     assert!(run.stdout.contains("HOME_SET False"), "PYTHONHOME is removed: {}", run.stdout);
     assert!(run.stdout.contains("GREETING hello show"), "{}", run.stdout);
@@ -144,18 +149,29 @@ fn venv_false_runs_with_the_callers_path() {
 
 #[test]
 fn each_python_instance_gets_its_own_interpreter() {
-    let pyenv_has_312 = std::fs::read_dir(std::env::var("PYENV_ROOT").unwrap_or_else(|_| format!("{}/.pyenv", std::env::var("HOME").unwrap())) + "/versions")
-        .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().starts_with("3.12")))
-        .unwrap_or(false);
+    let pyenv_has_312 = std::fs::read_dir(
+        std::env::var("PYENV_ROOT").unwrap_or_else(|_| format!("{}/.pyenv", std::env::var("HOME").unwrap()))
+            + "/versions",
+    )
+    .map(|entries| entries.flatten().any(|entry| entry.file_name().to_string_lossy().starts_with("3.12")))
+    .unwrap_or(false);
     let run = Test::new()
         .sessions("[sessions.version]\npython = [\"3.11\", \"3.12\"]\ncommands = [\"python -c 'import sys; print(\\\"VERSION\\\", sys.version_info[:2], sys.prefix)'\"]\n")
         .args(&["-s", "version", "-v"])
         .run();
-    assert!(run.stdout.contains("VERSION (3, 11)") && run.stdout.contains(".forge/envs/version-3.11"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("VERSION (3, 11)") && run.stdout.contains(".forge/envs/version-3.11"),
+        "{}",
+        run.stdout
+    );
     if pyenv_has_312 {
         // pyenv's shims refuse 3.12 here; forge finds the install under $PYENV_ROOT/versions.
         run.assert_code(0);
-        assert!(run.stdout.contains("VERSION (3, 12)") && run.stdout.contains(".forge/envs/version-3.12"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("VERSION (3, 12)") && run.stdout.contains(".forge/envs/version-3.12"),
+            "{}",
+            run.stdout
+        );
     } else {
         run.assert_code(1);
         assert_eq!(run.status_of("version-3.12"), "error");
@@ -164,7 +180,8 @@ fn each_python_instance_gets_its_own_interpreter() {
 
 #[test]
 fn a_missing_interpreter_fails_its_instance_or_is_skipped_on_request() {
-    let mut test = Test::new().sessions("[sessions.test]\npython = [\"3.11\", \"3.99\"]\ncommands = [\"python -c pass\"]\n");
+    let mut test =
+        Test::new().sessions("[sessions.test]\npython = [\"3.11\", \"3.99\"]\ncommands = [\"python -c pass\"]\n");
     let run = test.rerun(&["-s", "test"]);
     run.assert_code(1);
     assert_eq!(run.status_of("test-3.11"), "success");

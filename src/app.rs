@@ -87,7 +87,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let root = project.root.clone();
     let fail_under = project.coverage.fail_under;
     let context = RunContext {
-        finder: uv.clone().map(InterpreterFinder::new),
+        finder: uv.clone().map(|uv| InterpreterFinder::new(uv, Some(project.env_dir.join(".interpreters.json")))),
         uv,
         live,
         stdin: match (plan.instances.len(), std::io::stdin().is_terminal()) {

@@ -26,17 +26,87 @@ pub struct Interpreter {
     pub version: String,
 }
 
-/// Finds interpreters, remembering each request's answer for the rest of the run.
+/// Finds interpreters, remembering each request's answer for the rest of the run, and each
+/// executable's answer across runs (see [`KnownInterpreters`]).
 #[derive(Debug, Clone)]
 pub struct InterpreterFinder {
     uv: PathBuf,
     cache: Arc<Mutex<HashMap<String, Option<Interpreter>>>>,
+    known: Arc<Mutex<KnownInterpreters>>,
+}
+
+/// What each interpreter executable said about itself, keyed by path and valid while the file's
+/// real path, size and modification time are unchanged: a cold env build then costs no Python
+/// start-up (~40 ms) once the interpreter has been seen. Stored as JSON in the env directory.
+#[derive(Debug, Default)]
+struct KnownInterpreters {
+    file: Option<PathBuf>,
+    entries: HashMap<PathBuf, KnownInterpreter>,
+    loaded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct KnownInterpreter {
+    target: PathBuf,
+    size: u64,
+    modified_ns: u128,
+    executable: PathBuf,
+    version: String,
+}
+
+impl KnownInterpreters {
+    fn entries(&mut self) -> &mut HashMap<PathBuf, KnownInterpreter> {
+        if !self.loaded {
+            self.loaded = true;
+            if let Some(text) = self.file.as_ref().and_then(|file| std::fs::read(file).ok()) {
+                self.entries = serde_json::from_slice(&text).unwrap_or_default();
+            }
+        }
+        &mut self.entries
+    }
+
+    fn lookup(&mut self, candidate: &Path) -> Option<Interpreter> {
+        let stamp = stamp(candidate)?;
+        let known = self.entries().get(candidate)?;
+        (known.target == stamp.0 && known.size == stamp.1 && known.modified_ns == stamp.2)
+            .then(|| Interpreter { path: known.executable.clone(), version: known.version.clone() })
+    }
+
+    fn remember(&mut self, candidate: &Path, interpreter: &Interpreter) {
+        let Some((target, size, modified_ns)) = stamp(candidate) else { return };
+        let entry = KnownInterpreter {
+            target,
+            size,
+            modified_ns,
+            executable: interpreter.path.clone(),
+            version: interpreter.version.clone(),
+        };
+        self.entries().insert(candidate.to_path_buf(), entry);
+        if let Some(file) = &self.file
+            && let Ok(text) = serde_json::to_vec_pretty(&self.entries)
+        {
+            // A cache: a failed or concurrent write only costs a later query.
+            let temporary = file.with_extension(format!("{}.tmp", std::process::id()));
+            let _ = std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))
+                .and_then(|()| std::fs::write(&temporary, text))
+                .and_then(|()| std::fs::rename(&temporary, file));
+        }
+    }
+}
+
+fn stamp(candidate: &Path) -> Option<(PathBuf, u64, u128)> {
+    let target = std::fs::canonicalize(candidate).ok()?;
+    let metadata = std::fs::metadata(&target).ok()?;
+    let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    Some((target, metadata.len(), modified))
 }
 
 impl InterpreterFinder {
-    /// A finder that asks `uv` (`uv python find`) as its last resort.
-    pub fn new(uv: PathBuf) -> Self {
-        Self { uv, cache: Arc::default() }
+    /// A finder that asks `uv` (`uv python find`) as its last resort and remembers what
+    /// interpreters said about themselves in `known_file` (`None`: only for this run).
+    pub fn new(uv: PathBuf, known_file: Option<PathBuf>) -> Self {
+        let known = KnownInterpreters { file: known_file, ..KnownInterpreters::default() };
+        Self { uv, cache: Arc::default(), known: Arc::new(Mutex::new(known)) }
     }
 
     /// Finds the interpreter for `request`: a version ("3.12", "3", "pypy3.10"), an absolute path,
@@ -57,7 +127,7 @@ impl InterpreterFinder {
 
     async fn discover(&self, request: Option<&str>) -> Option<Interpreter> {
         if let Some(path) = request.filter(|request| request.starts_with('/')) {
-            return query(Path::new(path), None).await;
+            return self.query(Path::new(path), None).await;
         }
         let version = request.map(|request| request.trim_start_matches("python"));
         let program = match request {
@@ -75,19 +145,19 @@ impl InterpreterFinder {
                 // comes first on PATH, as it does for a user typing `python3.11`. A shim pyenv
                 // would refuse is skipped; pyenv's other installs are asked below.
                 if let Some(real) = pyenv::resolve_shim(&program)
-                    && let Some(found) = query(&real, version).await
+                    && let Some(found) = self.query(&real, version).await
                 {
                     return Some(found);
                 }
                 continue;
             }
-            if let Some(found) = query(&candidate, version).await {
+            if let Some(found) = self.query(&candidate, version).await {
                 return Some(found);
             }
         }
         if let Some(version) = version.filter(|version| version.starts_with(|c: char| c.is_ascii_digit())) {
             for install in pyenv::installed(version) {
-                if let Some(found) = query(&install.join("bin").join(&program), Some(version)).await {
+                if let Some(found) = self.query(&install.join("bin").join(&program), Some(version)).await {
                     return Some(found);
                 }
             }
@@ -100,7 +170,26 @@ impl InterpreterFinder {
             return None;
         }
         let path = String::from_utf8(output.stdout).ok()?;
-        query(Path::new(path.trim()), version).await
+        self.query(Path::new(path.trim()), version).await
+    }
+
+    /// What `candidate` is, from memory when the file is unchanged, else by running it; `None`
+    /// when it fails or its version does not match `version`.
+    async fn query(&self, candidate: &Path, version: Option<&str>) -> Option<Interpreter> {
+        let remembered = self.known.lock().await.lookup(candidate);
+        let found = match remembered {
+            Some(found) => found,
+            None => {
+                let found = run_query(candidate).await?;
+                self.known.lock().await.remember(candidate, &found);
+                found
+            }
+        };
+        let wanted = version.filter(|wanted| wanted.starts_with(|c: char| c.is_ascii_digit()));
+        match wanted {
+            Some(wanted) if !version_matches(wanted, &found.version) => None,
+            _ => Some(found),
+        }
     }
 }
 
@@ -114,9 +203,8 @@ fn missing(request: Option<&str>) -> VenvError {
     }
 }
 
-/// Runs `candidate` to learn its real executable and version; `None` when it fails or its
-/// version does not match `version` ("3.12" matches "3.12.1", not "3.1").
-async fn query(candidate: &Path, version: Option<&str>) -> Option<Interpreter> {
+/// Runs `candidate` to learn its real executable and full version; `None` when it fails.
+async fn run_query(candidate: &Path) -> Option<Interpreter> {
     let script = "import sys; print(sys.executable); print('.'.join(map(str, sys.version_info[:3])))";
     let mut command = tokio::process::Command::new(candidate);
     command.args(["-I", "-c", script]).stdin(std::process::Stdio::null()).stderr(std::process::Stdio::null());
@@ -127,14 +215,9 @@ async fn query(candidate: &Path, version: Option<&str>) -> Option<Interpreter> {
     let text = String::from_utf8(output.stdout).ok()?;
     let mut lines = text.lines();
     let executable = PathBuf::from(lines.next()?.trim());
-    let found_version = lines.next()?.trim().to_owned();
-    if let Some(wanted) = version.filter(|wanted| wanted.starts_with(|c: char| c.is_ascii_digit()))
-        && !version_matches(wanted, &found_version)
-    {
-        return None;
-    }
+    let version = lines.next()?.trim().to_owned();
     let path = if executable.is_absolute() { executable } else { candidate.to_path_buf() };
-    Some(Interpreter { path, version: found_version })
+    Some(Interpreter { path, version })
 }
 
 /// Whether `found` ("3.12.1") satisfies `wanted` ("3.12" or "3" or "3.12.1"), component-wise.
@@ -147,7 +230,24 @@ pub fn version_matches(wanted: &str, found: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::version_matches;
+    use super::*;
+
+    #[test]
+    fn known_interpreters_survive_runs_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let executable = dir.path().join("python3.99");
+        std::fs::write(&executable, "#!/bin/sh\n").unwrap();
+        let file = dir.path().join("known.json");
+        let interpreter = Interpreter { path: executable.clone(), version: "3.99.0".into() };
+        let mut known = KnownInterpreters { file: Some(file.clone()), ..KnownInterpreters::default() };
+        known.remember(&executable, &interpreter);
+
+        let mut reloaded = KnownInterpreters { file: Some(file.clone()), ..KnownInterpreters::default() };
+        assert_eq!(reloaded.lookup(&executable), Some(interpreter));
+        std::fs::write(&executable, "#!/bin/sh\n# a different build\n").unwrap();
+        let mut after_change = KnownInterpreters { file: Some(file), ..KnownInterpreters::default() };
+        assert_eq!(after_change.lookup(&executable), None, "a changed executable is asked again");
+    }
 
     #[test]
     fn versions_match_by_component() {

@@ -3,13 +3,18 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// The longest duration forge accepts. Anything longer is surely a typo, and an absurd value
+/// (`"500000000000y"`) would overflow the clock arithmetic of whoever waits for it.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// A strictly positive duration written the way humans write them (`"500ms"`, `"90s"`, `"10m"`).
 ///
 /// Parsed with the `humantime` crate; zero, negative and unit-less values are rejected so a typo
-/// never becomes "no timeout" by accident.
+/// never becomes "no timeout" by accident, and values over [`MAX_DURATION`] (one year) are
+/// rejected so every deadline forge computes from one fits its clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationSpec(pub Duration);
 
@@ -17,16 +22,32 @@ impl DurationSpec {
     /// Parses `text` (e.g. `"10m"`).
     ///
     /// # Errors
-    /// A message fit to follow "invalid duration": malformed text, or a zero duration.
+    /// A one-line message naming the value: malformed text, a negative, zero or too long duration.
     pub fn parse(text: &str) -> Result<Self, String> {
+        let shown = super::error::excerpt(text);
         let trimmed = text.trim();
         if trimmed.starts_with('-') {
-            return Err(format!("`{text}` is negative; durations must be positive"));
+            return Err(format!("`{shown}` is negative; durations must be positive"));
         }
-        let duration = humantime::parse_duration(trimmed)
-            .map_err(|error| format!("`{text}` is not a duration ({error})"))?;
+        let duration = humantime::parse_duration(trimmed).map_err(|error| {
+            let reason = match error {
+                humantime::DurationError::UnknownUnit { unit, .. } if unit.is_empty() => {
+                    "a unit is needed, e.g. \"90s\" or \"10m\"".to_owned()
+                }
+                humantime::DurationError::UnknownUnit { unit, .. } => {
+                    format!("unknown unit `{}`; use ms, s, m, h or d, e.g. \"1h 30m\"", super::error::excerpt(&unit))
+                }
+                humantime::DurationError::NumberOverflow => "the number is too large".to_owned(),
+                humantime::DurationError::Empty => "it is empty".to_owned(),
+                other => other.to_string(),
+            };
+            format!("`{shown}` is not a duration ({reason})")
+        })?;
         if duration.is_zero() {
-            return Err(format!("`{text}` is zero; durations must be positive"));
+            return Err(format!("`{shown}` is zero; durations must be positive"));
+        }
+        if duration > MAX_DURATION {
+            return Err(format!("`{shown}` is longer than the maximum of 365 days"));
         }
         Ok(Self(duration))
     }
@@ -74,8 +95,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_forms() {
-        for bad in ["", "10", "ten minutes", "-5s", "0s", "5 parsecs"] {
+        for bad in ["", "10", "ten minutes", "-5s", "0s", "5 parsecs", "500000000000y", "366d", "99999999999999999999h"] {
             assert!(DurationSpec::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn messages_say_what_is_wrong() {
+        assert_eq!(DurationSpec::parse("10").unwrap_err(), "`10` is not a duration (a unit is needed, e.g. \"90s\" or \"10m\")");
+        assert!(DurationSpec::parse("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert_eq!(DurationSpec::parse("400d").unwrap_err(), "`400d` is longer than the maximum of 365 days");
+        assert_eq!(DurationSpec::parse("365d").unwrap().0, MAX_DURATION);
+        assert!(!DurationSpec::parse("1\n2").unwrap_err().contains('\n'));
     }
 }

@@ -1,13 +1,17 @@
 //! Finding sessions.toml and turning its text into a [`Project`], with errors located by line,
 //! column, session and key.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::model::SessionsFile;
-use super::{validate, ConfigError, Project};
+use super::{ConfigError, Project, explain, validate};
 
 /// The file name forge looks for.
 pub const FILE_NAME: &str = "sessions.toml";
+
+/// The largest sessions.toml forge reads (16 MiB); real ones are a few kilobytes.
+pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Looks for sessions.toml in `start`, then in each parent directory (as nox and tox do not, but
 /// cargo and just do), so forge works from any subdirectory of a project.
@@ -31,7 +35,7 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
     if path.is_dir() {
         return Err(ConfigError::IsDirectory { path: path.to_path_buf() });
     }
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let bytes = read_bounded(path)?;
     let text = String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
@@ -39,8 +43,22 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
         ConfigError::NotUtf8 { path: path.to_path_buf(), line, column }
     })?;
     let file = parse(path, &text)?;
-    let absolute = std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let absolute =
+        std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     validate::validate(absolute, file)
+}
+
+/// Reads at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a runaway generated file is an error,
+/// not an out-of-memory kill.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let read_error = |source| ConfigError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(ConfigError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_SIZE });
+    }
+    Ok(bytes)
 }
 
 /// Parses TOML text into the schema types.
@@ -56,45 +74,22 @@ pub fn parse(path: &Path, text: &str) -> Result<SessionsFile, ConfigError> {
 }
 
 fn toml_error(path: &Path, text: &str, error: &toml::de::Error, key_path: Option<&str>) -> ConfigError {
-    let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
-    let message = error.message().trim().replace('\n', "; ");
+    let span = error.span();
+    let (line, column) = span.clone().map_or((1, 1), |span| line_column(text, span.start));
+    let at = span.and_then(|span| text.get(span)).unwrap_or("");
     let key_path = key_path.filter(|key_path| !key_path.is_empty() && *key_path != ".");
-    if let Some((key, expected)) = parse_unknown_field(&message) {
-        let table = key_path
-            .map(|key_path| key_path.rsplit_once('.').map_or("", |(table, _)| table).to_owned())
-            .unwrap_or_default();
-        let table = if table.is_empty() { "the top level".to_owned() } else { format!("[{table}]") };
-        let hint = match super::suggest(&key, expected.iter().map(String::as_str)) {
-            Some(near) => Some(format!("did you mean `{near}`?")),
-            None if expected.is_empty() => None,
-            None => Some(format!("valid keys here: {}", expected.join(", "))),
-        };
-        return ConfigError::Parse {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: format!("unknown key `{key}` in {table}"),
-            hint,
-        };
-    }
-    let message = match key_path {
-        Some(key_path) => format!("`{key_path}`: {message}"),
-        None => message,
-    };
-    ConfigError::Parse { path: path.to_path_buf(), line, column, message, hint: None }
+    let (message, hint) = explain::explain(error.message(), key_path, at);
+    ConfigError::Parse { path: path.to_path_buf(), line, column, message, hint }
 }
 
-/// Extracts the key and the valid keys from serde's "unknown field `x`, expected one of `a`, `b`".
-fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (key, rest) = rest.split_once('`')?;
-    let expected = rest.split('`').skip(1).step_by(2).map(str::to_owned).collect();
-    Some((key.to_owned(), expected))
-}
-
-/// 1-based line and character column of byte `offset` in `text`.
+/// 1-based line and character column of byte `offset` in `text` (an offset past the end or inside
+/// a character counts from the character boundary before it).
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
     (line, column)

@@ -1,15 +1,20 @@
 //! Loading `sessions.toml`: finding the file, parsing it strictly, and validating it into a [`Project`].
 
+mod cycles;
 mod duration;
 mod error;
+mod explain;
 mod load;
 mod model;
 mod project;
 mod template;
 mod validate;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use duration::DurationSpec;
-pub use error::ConfigError;
+pub use error::{ConfigError, escape, excerpt};
 pub use load::{find_sessions_file, load};
 pub use model::{CommandSpec, PythonSpec, SessionsFile};
 pub use project::{Command, CoverageGate, Project, SessionDef};

@@ -79,10 +79,9 @@ impl SessionDef {
     /// session, the base name alone otherwise.
     pub fn instances(&self) -> Vec<(String, Option<String>)> {
         match &self.python {
-            Some(PythonSpec::Parametrize(versions)) => versions
-                .iter()
-                .map(|version| (format!("{}-{version}", self.name), Some(version.clone())))
-                .collect(),
+            Some(PythonSpec::Parametrize(versions)) => {
+                versions.iter().map(|version| (format!("{}-{version}", self.name), Some(version.clone()))).collect()
+            }
             Some(PythonSpec::One(version)) => vec![(self.name.clone(), Some(version.clone()))],
             None => vec![(self.name.clone(), None)],
         }

@@ -77,9 +77,7 @@ impl Template {
                 }
                 '{' => {
                     let rest = &text[index + 1..];
-                    let end = rest
-                        .find('}')
-                        .ok_or_else(|| format!("unclosed `{{` in `{text}`"))?;
+                    let end = rest.find('}').ok_or_else(|| format!("unclosed `{{` in `{text}`"))?;
                     let inner = &rest[..end];
                     for _ in 0..inner.chars().count() + 1 {
                         chars.next();

@@ -1,12 +1,13 @@
 //! Semantic checks on a parsed sessions.toml: names, requirements, templates, limits. Each error
 //! names the session and key at fault.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::model::{CommandSpec, PythonSpec, SessionTable, SessionsFile};
 use super::project::{Command, CoverageGate, Project, SessionDef};
+use super::error::excerpt;
 use super::{ConfigError, Template, TemplatePart};
 
 /// The most retries a session may ask for; more is surely a typo.
@@ -21,15 +22,34 @@ const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Whether `name` may name a session (or a Python version in an instance name): letters, digits,
 /// `-`, `_`, `:` and `.`, not starting with `.` or `-`, so it is always a safe file name.
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_NAME_LENGTH
-        && !name.starts_with(['.', '-'])
-        && name.chars().all(|character| character.is_ascii_alphanumeric() || "-_:.".contains(character))
+    name_problem(name).is_none()
+}
+
+/// Why `name` is not a valid session name (see [`is_valid_name`]), or `None` when it is.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.chars().count() > MAX_NAME_LENGTH {
+        return Some(format!("the name is longer than {MAX_NAME_LENGTH} characters"));
+    }
+    if let Some(bad) = name.chars().find(|&character| !(character.is_ascii_alphanumeric() || "-_:.".contains(character))) {
+        let shown = if bad == ' ' { "a space".to_owned() } else { format!("`{}`", excerpt(&bad.to_string())) };
+        return Some(format!("the name contains {shown}"));
+    }
+    if let Some(first) = name.chars().next().filter(|first| ['.', '-'].contains(first)) {
+        return Some(format!("the name starts with `{first}`"));
+    }
+    None
 }
 
 /// The candidate closest to `input`, if any is close enough to be a likely typo (Jaro similarity,
 /// the measure clap uses for its suggestions).
 pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // No typo is this long, and comparing huge strings would only waste time.
+    if input.len() > 4 * MAX_NAME_LENGTH {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|candidate| (strsim::jaro(input, candidate), candidate))
@@ -61,20 +81,7 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
         sessions.push(check_session(&checker, &root, name, table)?);
     }
 
-    // Every instance name must be unique across the file (`test` with python = ["3.11"] and a
-    // session literally named `test-3.11` would collide on env and log paths).
-    let mut instance_names = HashSet::new();
-    for session in &sessions {
-        for (instance, _) in session.instances() {
-            if !instance_names.insert(instance.clone()) {
-                return Err(checker.error(
-                    format!("[sessions.{}]", session.name),
-                    format!("instance name `{instance}` is defined twice"),
-                    Some("rename one session or remove the duplicate python version".into()),
-                ));
-            }
-        }
-    }
+    let instance_names = check_instance_names(&checker, &sessions)?;
     let base_names: HashSet<&str> = sessions.iter().map(|session| session.name.as_str()).collect();
     let known = |name: &str| base_names.contains(name) || instance_names.contains(name);
     let all_names = || base_names.iter().copied().chain(instance_names.iter().map(String::as_str));
@@ -84,18 +91,25 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
             if !known(required) {
                 return Err(checker.error(
                     format!("[sessions.{}] requires", session.name),
-                    format!("unknown session `{required}`"),
+                    format!("unknown session `{}`", excerpt(required)),
                     suggest(required, all_names()).map(|near| format!("did you mean `{near}`?")),
                 ));
             }
         }
+    }
+    if let Some((base, cycle)) = super::cycles::find_cycle(&sessions) {
+        return Err(checker.error(
+            format!("[sessions.{base}] requires"),
+            format!("`requires` forms a cycle: {}", cycle.join(" -> ")),
+            Some("remove one of these `requires` entries".into()),
+        ));
     }
     if let Some(default) = &file.forge.default {
         for name in default {
             if !known(name) {
                 return Err(checker.error(
                     "[forge] default",
-                    format!("unknown session `{name}`"),
+                    format!("unknown session `{}`", excerpt(name)),
                     suggest(name, all_names()).map(|near| format!("did you mean `{near}`?")),
                 ));
             }
@@ -138,24 +152,73 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
     })
 }
 
+/// Every instance name must be a safe file name, unique across the file, and unique ignoring case
+/// (`test` with python = ["3.11"] and a session literally named `test-3.11` would share an env and a
+/// log; so would `Lint` and `lint` on a case-insensitive file system). An instance name that is
+/// also another session's base name would make `-s` and `requires` ambiguous.
+fn check_instance_names(checker: &Checker, sessions: &[SessionDef]) -> Result<HashSet<String>, ConfigError> {
+    let base_names: HashSet<&str> = sessions.iter().map(|session| session.name.as_str()).collect();
+    let mut instance_names = HashSet::new();
+    let mut folded: HashMap<String, String> = HashMap::new();
+    for session in sessions {
+        let place = format!("[sessions.{}]", session.name);
+        for (instance, _) in session.instances() {
+            if !is_valid_name(&instance) {
+                return Err(checker.error(
+                    place,
+                    format!("instance name `{instance}` is longer than {MAX_NAME_LENGTH} characters"),
+                    Some("shorten the session name or the python version".into()),
+                ));
+            }
+            if !instance_names.insert(instance.clone()) {
+                return Err(checker.error(
+                    place,
+                    format!("instance name `{instance}` is defined twice"),
+                    Some("rename one session or remove the duplicate python version".into()),
+                ));
+            }
+            if session.is_parametrized() && base_names.contains(instance.as_str()) {
+                return Err(checker.error(
+                    place,
+                    format!("instance name `{instance}` is also the name of a session"),
+                    Some("rename one of them".into()),
+                ));
+            }
+            if let Some(other) = folded.insert(instance.to_lowercase(), instance.clone()) {
+                return Err(checker.error(
+                    place,
+                    format!("instance names `{other}` and `{instance}` differ only in case"),
+                    Some("rename one: they would share an env and a log on a case-insensitive file system".into()),
+                ));
+            }
+        }
+    }
+    Ok(instance_names)
+}
+
 fn check_version(checker: &Checker, place: &str, version: &str) -> Result<(), ConfigError> {
     if is_valid_name(version) {
         Ok(())
     } else {
         Err(checker.error(
             place,
-            format!("`{version}` is not a Python version"),
+            format!("`{}` is not a Python version", excerpt(version)),
             Some("write a version such as \"3.12\" (or \"pypy3.10\")".into()),
         ))
     }
 }
 
-fn check_session(checker: &Checker, root: &std::path::Path, name: String, table: SessionTable) -> Result<SessionDef, ConfigError> {
+fn check_session(
+    checker: &Checker,
+    root: &std::path::Path,
+    name: String,
+    table: SessionTable,
+) -> Result<SessionDef, ConfigError> {
     let place = |key: &str| format!("[sessions.{name}] {key}");
-    if !is_valid_name(&name) {
+    if let Some(problem) = name_problem(&name) {
         return Err(checker.error(
-            format!("[sessions.\"{}\"]", name.escape_debug()),
-            "invalid session name",
+            format!("[sessions.\"{}\"]", excerpt(&name)),
+            format!("invalid session name: {problem}"),
             Some(format!(
                 "names use letters, digits, `-`, `_`, `:` and `.`, at most {MAX_NAME_LENGTH} characters, and do not start with `.` or `-`"
             )),
@@ -180,13 +243,19 @@ fn check_session(checker: &Checker, root: &std::path::Path, name: String, table:
     if table.requires.iter().any(|required| *required == name) {
         return Err(checker.error(place("requires"), format!("session `{name}` requires itself"), None));
     }
-    for (key, values) in [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)] {
+    for (key, values) in
+        [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
+    {
         if values.iter().any(|value| value.trim().is_empty()) {
             return Err(checker.error(place(key), "contains an empty string", None));
         }
     }
     if table.retries > MAX_RETRIES {
-        return Err(checker.error(place("retries"), format!("{} is more than the maximum of {MAX_RETRIES}", table.retries), None));
+        return Err(checker.error(
+            place("retries"),
+            format!("{} is more than the maximum of {MAX_RETRIES}", table.retries),
+            None,
+        ));
     }
     if !table.venv {
         for key in ["deps", "requirements", "extras"] {
@@ -200,7 +269,11 @@ fn check_session(checker: &Checker, root: &std::path::Path, name: String, table:
             }
         }
         if table.install_project {
-            return Err(checker.error(place("install-project"), "needs a virtualenv, but the session has `venv = false`", None));
+            return Err(checker.error(
+                place("install-project"),
+                "needs a virtualenv, but the session has `venv = false`",
+                None,
+            ));
         }
     }
     let template = |key: &str, text: &str| -> Result<Template, ConfigError> {
@@ -212,12 +285,17 @@ fn check_session(checker: &Checker, root: &std::path::Path, name: String, table:
     for spec in &table.commands {
         let (source, words) = match spec {
             CommandSpec::Line(line) => {
-                let words = Template::split_command(line).map_err(|message| checker.error(place("commands"), message, None))?;
+                let words =
+                    Template::split_command(line).map_err(|message| checker.error(place("commands"), message, None))?;
                 (line.clone(), words)
             }
             CommandSpec::Argv(argv) => {
                 if argv.is_empty() || argv[0].is_empty() {
-                    return Err(checker.error(place("commands"), "an argv array needs a program as its first item", None));
+                    return Err(checker.error(
+                        place("commands"),
+                        "an argv array needs a program as its first item",
+                        None,
+                    ));
                 }
                 let words = argv.iter().map(|word| template("commands", word)).collect::<Result<Vec<_>, _>>()?;
                 (shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" ")), words)
@@ -231,7 +309,11 @@ fn check_session(checker: &Checker, root: &std::path::Path, name: String, table:
     let mut env = Vec::with_capacity(table.env.len());
     for (variable, value) in &table.env {
         if variable.is_empty() || variable.contains(['=', '\0']) {
-            return Err(checker.error(place("env"), format!("`{}` is not an environment variable name", variable.escape_debug()), None));
+            return Err(checker.error(
+                place("env"),
+                format!("`{}` is not an environment variable name", variable.escape_debug()),
+                None,
+            ));
         }
         let value = template("env", value)?;
         if value.uses(&TemplatePart::Posargs(None)) {

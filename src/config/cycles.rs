@@ -67,7 +67,8 @@ pub fn find_cycle(sessions: &[SessionDef]) -> Option<(String, Vec<String>)> {
                 }
                 Mark::OnPath => {
                     let from = stack.iter().position(|&(on_path, _)| on_path == next).unwrap_or(0);
-                    let mut cycle: Vec<String> = stack[from..].iter().map(|&(on_path, _)| names[on_path].clone()).collect();
+                    let mut cycle: Vec<String> =
+                        stack[from..].iter().map(|&(on_path, _)| names[on_path].clone()).collect();
                     cycle.push(names[next].clone());
                     return Some((sessions[owner[next]].name.clone(), cycle));
                 }

@@ -95,14 +95,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_forms() {
-        for bad in ["", "10", "ten minutes", "-5s", "0s", "5 parsecs", "500000000000y", "366d", "99999999999999999999h"] {
+        for bad in ["", "10", "ten minutes", "-5s", "0s", "5 parsecs", "500000000000y", "366d", "99999999999999999999h"]
+        {
             assert!(DurationSpec::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
     fn messages_say_what_is_wrong() {
-        assert_eq!(DurationSpec::parse("10").unwrap_err(), "`10` is not a duration (a unit is needed, e.g. \"90s\" or \"10m\")");
+        assert_eq!(
+            DurationSpec::parse("10").unwrap_err(),
+            "`10` is not a duration (a unit is needed, e.g. \"90s\" or \"10m\")"
+        );
         assert!(DurationSpec::parse("5 parsecs").unwrap_err().contains("unknown unit"));
         assert_eq!(DurationSpec::parse("400d").unwrap_err(), "`400d` is longer than the maximum of 365 days");
         assert_eq!(DurationSpec::parse("365d").unwrap().0, MAX_DURATION);

@@ -82,9 +82,9 @@ impl ConfigError {
     /// The `hint:` line to print under the error, if any (always one line).
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            ConfigError::NotFound { .. } => Some(
-                "create a sessions.toml (see `forge --help`) or pass one with `-f PATH`".into(),
-            ),
+            ConfigError::NotFound { .. } => {
+                Some("create a sessions.toml (see `forge --help`) or pass one with `-f PATH`".into())
+            }
             ConfigError::IsDirectory { path } => {
                 Some(format!("pass the file inside it: `-f {}`", show(&path.join("sessions.toml"))))
             }
@@ -158,7 +158,13 @@ mod tests {
             ConfigError::NotFound { start: path.clone() },
             ConfigError::IsDirectory { path: path.clone() },
             ConfigError::TooLarge { path: path.clone(), limit: 16 * 1024 * 1024 },
-            ConfigError::Parse { path: path.clone(), line: 1, column: 1, message: "a\nb".into(), hint: Some("c\nd".into()) },
+            ConfigError::Parse {
+                path: path.clone(),
+                line: 1,
+                column: 1,
+                message: "a\nb".into(),
+                hint: Some("c\nd".into()),
+            },
             ConfigError::Invalid { path, place: "[sessions.x]".into(), message: "bad\r\n".into(), hint: None },
         ];
         for error in errors {

@@ -4,6 +4,8 @@
 //! literal braces. Templates are parsed when the config loads, so a malformed one is a config error
 //! and nothing runs.
 
+use super::error::excerpt;
+
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplatePart {
@@ -77,7 +79,7 @@ impl Template {
                 }
                 '{' => {
                     let rest = &text[index + 1..];
-                    let end = rest.find('}').ok_or_else(|| format!("unclosed `{{` in `{text}`"))?;
+                    let end = rest.find('}').ok_or_else(|| format!("unclosed `{{` in `{}`", excerpt(text)))?;
                     let inner = &rest[..end];
                     for _ in 0..inner.chars().count() + 1 {
                         chars.next();
@@ -87,7 +89,7 @@ impl Template {
                     }
                     parts.push(parse_placeholder(inner)?);
                 }
-                '}' => return Err(format!("unmatched `}}` in `{text}` (write `}}}}` for a brace)")),
+                '}' => return Err(format!("unmatched `}}` in `{}` (write `}}}}` for a brace)", excerpt(text))),
                 _ => literal.push(character),
             }
         }
@@ -172,8 +174,9 @@ impl Template {
                 }
             }
         }
-        let words = shlex::split(&masked)
-            .ok_or_else(|| format!("cannot split `{line}` into words: unbalanced quotes or a trailing backslash"))?;
+        let words = shlex::split(&masked).ok_or_else(|| {
+            format!("cannot split `{}` into words: unbalanced quotes or a trailing backslash", excerpt(line))
+        })?;
         if words.is_empty() {
             return Err("the command is empty".into());
         }
@@ -221,6 +224,9 @@ fn parse_placeholder(inner: &str) -> Result<TemplatePart, String> {
             if variable.is_empty() {
                 return Err("`{env:…}` needs a variable name, e.g. `{env:HOME}`".into());
             }
+            if variable.contains(['=', '\0']) {
+                return Err(format!("`{{env:{}}}` is not an environment variable name", excerpt(variable)));
+            }
             TemplatePart::Env(variable.to_owned(), default)
         }
         _ => {
@@ -229,7 +235,7 @@ fn parse_placeholder(inner: &str) -> Result<TemplatePart, String> {
                 .map(|near| format!("; did you mean `{{{near}}}`?"))
                 .unwrap_or_default();
             let hint = if hint.is_empty() { "; write `{{` and `}}` for literal braces".to_owned() } else { hint };
-            return Err(format!("unknown placeholder `{{{inner}}}`{hint}"));
+            return Err(format!("unknown placeholder `{{{}}}`{hint}", excerpt(inner)));
         }
     };
     Ok(part)
@@ -289,6 +295,7 @@ mod tests {
         assert!(Template::parse("{posargs").is_err());
         assert!(Template::parse("a } b").is_err());
         assert!(Template::parse("{env:}").is_err());
+        assert!(Template::parse("{env:A=B}").unwrap_err().contains("not an environment variable name"));
         assert!(Template::split_command("echo 'unclosed").is_err());
         assert!(Template::split_command("   ").is_err());
     }

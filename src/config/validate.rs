@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::error::excerpt;
 use super::model::{CommandSpec, PythonSpec, SessionTable, SessionsFile};
 use super::project::{Command, CoverageGate, Project, SessionDef};
-use super::error::excerpt;
 use super::{ConfigError, Template, TemplatePart};
 
 /// The most retries a session may ask for; more is surely a typo.
@@ -33,7 +33,9 @@ pub fn name_problem(name: &str) -> Option<String> {
     if name.chars().count() > MAX_NAME_LENGTH {
         return Some(format!("the name is longer than {MAX_NAME_LENGTH} characters"));
     }
-    if let Some(bad) = name.chars().find(|&character| !(character.is_ascii_alphanumeric() || "-_:.".contains(character))) {
+    if let Some(bad) =
+        name.chars().find(|&character| !(character.is_ascii_alphanumeric() || "-_:.".contains(character)))
+    {
         let shown = if bad == ' ' { "a space".to_owned() } else { format!("`{}`", excerpt(&bad.to_string())) };
         return Some(format!("the name contains {shown}"));
     }
@@ -157,7 +159,9 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
 /// log; so would `Lint` and `lint` on a case-insensitive file system). An instance name that is
 /// also another session's base name would make `-s` and `requires` ambiguous.
 fn check_instance_names(checker: &Checker, sessions: &[SessionDef]) -> Result<HashSet<String>, ConfigError> {
-    let base_names: HashSet<&str> = sessions.iter().map(|session| session.name.as_str()).collect();
+    // Bases that are not instances themselves; the others are caught as duplicate instances.
+    let parametrized: HashSet<&str> =
+        sessions.iter().filter(|session| session.is_parametrized()).map(|session| session.name.as_str()).collect();
     let mut instance_names = HashSet::new();
     let mut folded: HashMap<String, String> = HashMap::new();
     for session in sessions {
@@ -177,7 +181,7 @@ fn check_instance_names(checker: &Checker, sessions: &[SessionDef]) -> Result<Ha
                     Some("rename one session or remove the duplicate python version".into()),
                 ));
             }
-            if session.is_parametrized() && base_names.contains(instance.as_str()) {
+            if parametrized.contains(instance.as_str()) {
                 return Err(checker.error(
                     place,
                     format!("instance name `{instance}` is also the name of a session"),
@@ -249,6 +253,40 @@ fn check_session(
         if values.iter().any(|value| value.trim().is_empty()) {
             return Err(checker.error(place(key), "contains an empty string", None));
         }
+        if let Some(value) = values.iter().find(|value| value.contains(char::is_control)) {
+            return Err(checker.error(place(key), format!("`{}` contains a control character", excerpt(value)), None));
+        }
+    }
+    let description = match &table.description {
+        Some(text) if text.chars().any(|character| character.is_control() && !character.is_whitespace()) => {
+            return Err(checker.error(place("description"), "contains a control character", None));
+        }
+        // `forge -l` shows one line per session: a multi-line description is joined into one.
+        Some(text) => Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
+        None => None,
+    };
+    let no_nul = |key: &str, text: &str| {
+        if text.contains('\0') {
+            Err(checker.error(place(key), format!("`{}` contains a NUL character", excerpt(text)), None))
+        } else {
+            Ok(())
+        }
+    };
+    for spec in &table.commands {
+        match spec {
+            CommandSpec::Line(line) => no_nul("commands", line)?,
+            CommandSpec::Argv(argv) => argv.iter().try_for_each(|word| no_nul("commands", word))?,
+        }
+    }
+    for (variable, value) in &table.env {
+        no_nul("env", value)?;
+        if variable.is_empty() || variable.contains(['=', '\0']) {
+            return Err(checker.error(
+                place("env"),
+                format!("`{}` is not an environment variable name", excerpt(variable)),
+                Some("names may not be empty or contain `=`".into()),
+            ));
+        }
     }
     if table.retries > MAX_RETRIES {
         return Err(checker.error(
@@ -308,23 +346,24 @@ fn check_session(
     }
     let mut env = Vec::with_capacity(table.env.len());
     for (variable, value) in &table.env {
-        if variable.is_empty() || variable.contains(['=', '\0']) {
-            return Err(checker.error(
-                place("env"),
-                format!("`{}` is not an environment variable name", variable.escape_debug()),
-                None,
-            ));
-        }
         let value = template("env", value)?;
         if value.uses(&TemplatePart::Posargs(None)) {
             return Err(checker.error(place("env"), "`{posargs}` is only allowed in commands", None));
         }
         env.push((variable.clone(), value));
     }
-    let junit = table.junit.iter().map(|text| template("junit", text)).collect::<Result<Vec<_>, _>>()?;
-    let coverage = table.coverage.iter().map(|text| template("coverage", text)).collect::<Result<Vec<_>, _>>()?;
+    let report_path = |key: &str, text: &str| {
+        no_nul(key, text)?;
+        let path = template(key, text)?;
+        if path.uses(&TemplatePart::Posargs(None)) {
+            return Err(checker.error(place(key), "`{posargs}` is only allowed in commands", None));
+        }
+        Ok(path)
+    };
+    let junit = table.junit.iter().map(|text| report_path("junit", text)).collect::<Result<Vec<_>, _>>()?;
+    let coverage = table.coverage.iter().map(|text| report_path("coverage", text)).collect::<Result<Vec<_>, _>>()?;
     Ok(SessionDef {
-        description: table.description,
+        description,
         python: table.python,
         deps: table.deps,
         requirements: table.requirements.iter().map(|file| root.join(file)).collect(),

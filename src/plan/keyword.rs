@@ -21,7 +21,7 @@ impl KeywordExpr {
     /// A message for an empty expression, a dangling operator or unbalanced parentheses.
     pub fn parse(text: &str) -> Result<Self, String> {
         let tokens = tokenize(text);
-        let mut parser = Parser { tokens: &tokens, position: 0 };
+        let mut parser = Parser { tokens: &tokens, position: 0, depth: 0 };
         let expression = parser.or()?;
         match parser.tokens.get(parser.position) {
             None => Ok(expression),
@@ -61,9 +61,14 @@ fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
+/// How deeply `not` and parentheses may nest: the parser recurses, and a hostile `-k` of
+/// thousands of `(` must be an error, not a stack overflow.
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     tokens: &'a [String],
     position: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -90,11 +95,18 @@ impl Parser<'_> {
     }
 
     fn not(&mut self) -> Result<KeywordExpr, String> {
-        if self.peek() == Some("not") {
-            self.position += 1;
-            return Ok(KeywordExpr::Not(Box::new(self.not()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("the expression nests `not` or parentheses more than {MAX_DEPTH} deep"));
         }
-        self.atom()
+        let expression = if self.peek() == Some("not") {
+            self.position += 1;
+            self.not().map(|inner| KeywordExpr::Not(Box::new(inner)))
+        } else {
+            self.atom()
+        };
+        self.depth -= 1;
+        expression
     }
 
     fn atom(&mut self) -> Result<KeywordExpr, String> {
@@ -139,5 +151,12 @@ mod tests {
         for bad in ["", "lint or", "and", "(lint", "lint)", "not"] {
             assert!(KeywordExpr::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        assert!(KeywordExpr::parse(&"(".repeat(100_000)).unwrap_err().contains("nests"));
+        assert!(KeywordExpr::parse(&"not ".repeat(100_000)).unwrap_err().contains("nests"));
+        assert!(matches(&format!("{}a{}", "(".repeat(30), ")".repeat(30)), "a"));
     }
 }

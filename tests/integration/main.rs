@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bad_config;
 mod cli;
 mod reports;
 mod dag;

@@ -1,0 +1,413 @@
+//! The bad-config corpus: malformed and hostile sessions.toml files. Each one must make forge exit
+//! 2 with a one-line `error:` naming the key, session or line at fault, never panic, and run
+//! nothing.
+
+use crate::support::{Run, Test};
+
+/// What the project's sessions.toml is.
+enum Input {
+    /// UTF-8 text.
+    Text(&'static str),
+    /// Raw bytes (not UTF-8).
+    Bytes(&'static [u8]),
+    /// A directory where the file should be.
+    Directory,
+}
+
+/// One malformed file: its input, the arguments after `-f sessions.toml`, and a substring the
+/// error line must contain.
+struct Case {
+    name: &'static str,
+    input: Input,
+    args: &'static [&'static str],
+    expected: &'static str,
+}
+
+const fn case(name: &'static str, text: &'static str, expected: &'static str) -> Case {
+    Case { name, input: Input::Text(text), args: &[], expected }
+}
+
+const fn listing(name: &'static str, text: &'static str, expected: &'static str) -> Case {
+    Case { name, input: Input::Text(text), args: &["-l"], expected }
+}
+
+const CASES: &[Case] = &[
+    // Wrong types.
+    case(
+        "retries as a string",
+        "[sessions.a]\nretries = \"two\"\n",
+        "2:11: `sessions.a.retries`: invalid type: string \"two\", expected a whole number",
+    ),
+    case("python as a float", "[sessions.a]\npython = 3.11\n", "2:10: `sessions.a.python`: invalid type: float `3.11`"),
+    case(
+        "commands as a string",
+        "[sessions.a]\ncommands = \"pytest\"\n",
+        "`sessions.a.commands`: invalid type: string \"pytest\", expected an array",
+    ),
+    case(
+        "deps with a number",
+        "[sessions.a]\ndeps = [1]\n",
+        "`sessions.a.deps[0]`: invalid type: integer `1`, expected a string",
+    ),
+    case(
+        "a command as a number",
+        "[sessions.a]\ncommands = [1]\n",
+        "`sessions.a.commands[0]`: invalid type: integer `1`, expected a command string",
+    ),
+    case(
+        "venv as a string",
+        "[sessions.a]\nvenv = \"no\"\n",
+        "`sessions.a.venv`: invalid type: string \"no\", expected `true` or `false`",
+    ),
+    case(
+        "a session that is not a table",
+        "[sessions]\na = 1\n",
+        "`sessions.a`: invalid type: integer `1`, expected a table",
+    ),
+    case(
+        "env value not a string",
+        "[sessions.a]\nenv = { A = 1 }\n",
+        "`sessions.a.env.A`: invalid type: integer `1`, expected a string",
+    ),
+    // Unknown keys at every level, with the nearest valid key.
+    case("unknown top-level key", "[sesions.a]\n", "unknown key `sesions` in the top level"),
+    case("unknown [forge] key", "[forge]\njbos = 2\n", "2:1: unknown key `jbos` in [forge]"),
+    case(
+        "unknown session key",
+        "[sessions.lint]\ncomands = [\"ruff\"]\n",
+        "2:1: unknown key `comands` in [sessions.lint]",
+    ),
+    case("unknown [coverage] key", "[coverage]\nfail_under = 80\n", "2:1: unknown key `fail_under` in [coverage]"),
+    // TOML syntax.
+    case("unclosed table header", "[sessions.a]\n[sessions.b\n", "2:12: unclosed table"),
+    case("unclosed array", "[sessions.a]\ncommands = [\"ruff\"\n", "sessions.toml:2:"),
+    case("duplicate table", "[sessions.a]\n[sessions.a]\n", "2:11: duplicate key `a`"),
+    case(
+        "arrays nested too deeply",
+        "[sessions.a]\ndeps = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]\n",
+        "nested too deeply",
+    ),
+    // Names that are not safe file names.
+    case("empty session name", "[sessions.\"\"]\n", "[sessions.\"\"]: invalid session name: the name is empty"),
+    case(
+        "session name with a slash",
+        "[sessions.\"a/b\"]\n",
+        "[sessions.\"a/b\"]: invalid session name: the name contains `/`",
+    ),
+    case("session name ..", "[sessions.\"..\"]\n", "[sessions.\"..\"]: invalid session name: the name starts with `.`"),
+    case("session name ../x", "[sessions.\"../escape\"]\n", "invalid session name: the name contains `/`"),
+    case("session name with a space", "[sessions.\"a b\"]\n", "invalid session name: the name contains a space"),
+    case(
+        "session name starting with -",
+        "[sessions.\"-rf\"]\n",
+        "[sessions.\"-rf\"]: invalid session name: the name starts with `-`",
+    ),
+    case(
+        "session name with a newline",
+        "[sessions.\"a\\nb\"]\n",
+        "[sessions.\"a\\nb\"]: invalid session name: the name contains `\\n`",
+    ),
+    case(
+        "python version with a slash",
+        "[sessions.t]\npython = [\"3.12\", \"../../x\"]\n",
+        "[sessions.t] python: `../../x` is not a Python version",
+    ),
+    case(
+        "[forge] python with a slash",
+        "[forge]\npython = \"/usr/bin/python3\"\n",
+        "[forge] python: `/usr/bin/python3` is not a Python version",
+    ),
+    // Huge numbers.
+    case(
+        "retries beyond u32",
+        "[sessions.a]\nretries = 99999999999\n",
+        "`sessions.a.retries`: invalid value: integer `99999999999`",
+    ),
+    case("retries beyond i64", "[sessions.a]\nretries = 999999999999999999999999\n", "`sessions.a.retries`"),
+    case(
+        "retries over the limit",
+        "[sessions.a]\nretries = 101\n",
+        "[sessions.a] retries: 101 is more than the maximum of 100",
+    ),
+    case("jobs as 1e9", "[forge]\njobs = 1e9\n", "`forge.jobs`: invalid type: float"),
+    case("jobs over the limit", "[forge]\njobs = 1000000\n", "[forge] jobs: 1000000 is more than the maximum of 1024"),
+    case("negative retries", "[sessions.a]\nretries = -1\n", "`sessions.a.retries`: invalid value: integer `-1`"),
+    case(
+        "fail-under over 100",
+        "[coverage]\nfail-under = 120\n",
+        "[coverage] fail-under: 120 is not a percentage between 0 and 100",
+    ),
+    case("fail-under nan", "[coverage]\nfail-under = nan\n", "[coverage] fail-under: NaN is not a percentage"),
+    // Durations.
+    case("negative timeout", "[sessions.a]\ntimeout = \"-5s\"\n", "`sessions.a.timeout`: `-5s` is negative"),
+    case("zero timeout", "[sessions.a]\ntimeout = \"0s\"\n", "`sessions.a.timeout`: `0s` is zero"),
+    case(
+        "unit-less timeout",
+        "[sessions.a]\ntimeout = \"10\"\n",
+        "`sessions.a.timeout`: `10` is not a duration (a unit is needed",
+    ),
+    case("timeout as a number", "[sessions.a]\ntimeout = 10\n", "`sessions.a.timeout`: invalid type: integer `10`"),
+    case(
+        "absurd timeout",
+        "[sessions.a]\ntimeout = \"500000000000y\"\n",
+        "`500000000000y` is longer than the maximum of 365 days",
+    ),
+    case(
+        "unknown retry-delay unit",
+        "[sessions.a]\nretry-delay = \"1 fortnight\"\n",
+        "`sessions.a.retry-delay`: `1 fortnight` is not a duration (unknown unit `fortnight`",
+    ),
+    // Requirements.
+    case("self-requires", "[sessions.a]\nrequires = [\"a\"]\n", "[sessions.a] requires: session `a` requires itself"),
+    listing(
+        "requires cycle",
+        "[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"a\"]\n",
+        "[sessions.a] requires: `requires` forms a cycle: a -> b -> a",
+    ),
+    case(
+        "cycle through an instance",
+        "[sessions.lint]\nrequires = [\"test-3.12\"]\n[sessions.test]\npython = [\"3.11\", \"3.12\"]\nrequires = [\"lint\"]\n",
+        "`requires` forms a cycle: lint -> test-3.12 -> lint",
+    ),
+    case(
+        "unknown requires",
+        "[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n",
+        "[sessions.check] requires: unknown session `lnit`",
+    ),
+    case(
+        "unknown default",
+        "[forge]\ndefault = [\"tset\"]\n[sessions.test]\n",
+        "[forge] default: unknown session `tset`",
+    ),
+    // Parametrization.
+    case(
+        "duplicate instance names",
+        "[sessions.test]\npython = [\"3.11\"]\n[sessions.\"test-3.11\"]\n",
+        "instance name `test-3.11` is defined twice",
+    ),
+    case(
+        "names differing only in case",
+        "[sessions.Lint]\n[sessions.lint]\n",
+        "instance names `Lint` and `lint` differ only in case",
+    ),
+    case(
+        "empty python list",
+        "[sessions.test]\npython = []\n",
+        "[sessions.test] python: the list of versions is empty",
+    ),
+    case(
+        "duplicate python versions",
+        "[sessions.test]\npython = [\"3.12\", \"3.12\"]\n",
+        "[sessions.test] python: version `3.12` is listed twice",
+    ),
+    // Templates.
+    case(
+        "misspelled placeholder",
+        "[sessions.a]\ncommands = [\"pytest {pyhton}\"]\n",
+        "[sessions.a] commands: unknown placeholder `{pyhton}`; did you mean `{python}`?",
+    ),
+    case(
+        "unclosed placeholder",
+        "[sessions.a]\ncommands = [\"pytest {posargs\"]\n",
+        "[sessions.a] commands: unclosed `{` in `pytest {posargs`",
+    ),
+    case(
+        "envdir without a venv",
+        "[sessions.a]\nvenv = false\ncommands = [\"ls {envdir}\"]\n",
+        "[sessions.a] commands: `{envdir}` is used, but the session has `venv = false`",
+    ),
+    case(
+        "posargs in a report path",
+        "[sessions.a]\njunit = [\"{posargs}.xml\"]\n",
+        "[sessions.a] junit: `{posargs}` is only allowed in commands",
+    ),
+    case(
+        "unbalanced quotes",
+        "[sessions.a]\ncommands = [\"echo 'oops\"]\n",
+        "[sessions.a] commands: cannot split `echo 'oops` into words",
+    ),
+    case("empty argv", "[sessions.a]\ncommands = [[]]\n", "[sessions.a] commands: an argv array needs a program"),
+    // Environment.
+    case(
+        "env name with =",
+        "[sessions.a]\nenv = { \"A=B\" = \"x\" }\n",
+        "[sessions.a] env: `A=B` is not an environment variable name",
+    ),
+    case(
+        "env value with NUL",
+        "[sessions.a]\nenv = { A = \"x\\u0000y\" }\n",
+        "[sessions.a] env: `x\\u{0}y` contains a NUL character",
+    ),
+    case(
+        "deps that need a venv",
+        "[sessions.a]\nvenv = false\ndeps = [\"ruff\"]\n",
+        "[sessions.a] deps: needs a virtualenv",
+    ),
+    // The file itself.
+    Case {
+        name: "invalid UTF-8",
+        input: Input::Bytes(b"[sessions.a]\ndescription = \"caf\xe9\"\n"),
+        args: &[],
+        expected: "sessions.toml:2:19: the file is not valid UTF-8",
+    },
+    Case {
+        name: "a directory",
+        input: Input::Directory,
+        args: &[],
+        expected: "sessions.toml is a directory, not a sessions.toml file",
+    },
+    case("empty file, nothing to run", "", "the file has no sessions"),
+    case("only a comment, nothing to run", "# sessions to come\n", "the file has no sessions"),
+    case(
+        "an empty default, nothing to run",
+        "[forge]\ndefault = []\n[sessions.a]\n",
+        "no session matches [forge] default",
+    ),
+];
+
+/// Writes the case's project, runs `forge -f sessions.toml ARGS`, and returns the run.
+fn run_case(case: &Case) -> Run {
+    let test = Test::new();
+    let path = test.root().join("sessions.toml");
+    match case.input {
+        Input::Text(text) => std::fs::write(&path, text).unwrap(),
+        Input::Bytes(bytes) => std::fs::write(&path, bytes).unwrap(),
+        Input::Directory => std::fs::create_dir(&path).unwrap(),
+    }
+    let mut args = vec!["-f", "sessions.toml"];
+    args.extend_from_slice(case.args);
+    test.args(&args).run()
+}
+
+#[test]
+fn every_bad_config_exits_2_with_a_specific_one_line_error() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let run = run_case(case);
+        let stderr = run.redacted(&run.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        let mut problems = Vec::new();
+        if run.code != Some(2) {
+            problems.push(format!("exit code {:?}, expected 2", run.code));
+        }
+        if !first.starts_with("error: ") {
+            problems.push("stderr does not start with `error: `".to_owned());
+        }
+        if !first.contains(case.expected) {
+            problems.push(format!("the error line does not contain {:?}", case.expected));
+        }
+        if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
+            problems.push("forge panicked".to_owned());
+        }
+        if stderr.lines().skip(1).any(|line| !line.starts_with("hint: ")) {
+            problems.push("more than an error line and a hint line".to_owned());
+        }
+        if run.root.join(".forge").exists() {
+            problems.push("something ran: .forge/ exists".to_owned());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}\n    stderr: {stderr:?}", case.name, problems.join("; ")));
+        }
+    }
+    assert!(CASES.len() >= 30, "the corpus has {} cases", CASES.len());
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+}
+
+#[test]
+fn an_empty_file_lists_nothing_but_runs_nothing_with_status_2() {
+    let test = Test::new().sessions("");
+    let run = test.args(&["-l"]).run();
+    run.assert_code(0);
+    assert!(!run.stdout.lines().any(|line| line.starts_with("* ") || line.starts_with("- ")), "{}", run.stdout);
+    let run = Test::new().sessions("").run();
+    run.assert_code(2);
+    assert!(!run.root.join(".forge/reports/run.json").exists(), "nothing ran");
+}
+
+fn stderr_of(text: &str) -> String {
+    let run = Test::new().sessions(text).args(&["-l"]).run();
+    run.assert_code(2);
+    run.redacted(&run.stderr)
+}
+
+#[test]
+fn representative_messages_read_well() {
+    insta::assert_snapshot!(stderr_of("[sessions.lint]\ncommands = [\"ruff\"]\ndep = [\"ruff\"]\n"), @r"
+    error: [ROOT]/sessions.toml:3:1: unknown key `dep` in [sessions.lint]
+    hint: did you mean `deps`?
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.test]\npython = 3.10\n"), @r#"
+    error: [ROOT]/sessions.toml:2:10: `sessions.test.python`: invalid type: float `3.1`, expected a version string such as "3.12" or an array of them
+    hint: quote the version: python = "3.12" (unquoted, 3.10 would be read as 3.1)
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.\"../../etc\"]\ncommands = [\"true\"]\n"), @r#"
+    error: [ROOT]/sessions.toml: [sessions."../../etc"]: invalid session name: the name contains `/`
+    hint: names use letters, digits, `-`, `_`, `:` and `.`, at most 100 characters, and do not start with `.` or `-`
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"c\"]\n[sessions.c]\nrequires = [\"a\"]\n"), @r"
+    error: [ROOT]/sessions.toml: [sessions.a] requires: `requires` forms a cycle: a -> b -> c -> a
+    hint: remove one of these `requires` entries
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n"), @r"
+    error: [ROOT]/sessions.toml: [sessions.check] requires: unknown session `lnit`
+    hint: did you mean `lint`?
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.a]\ntimeout = 90\n"), @r#"
+    error: [ROOT]/sessions.toml:2:11: `sessions.a.timeout`: invalid type: integer `90`, expected a duration string such as "90s", "10m" or "1h 30m"
+    hint: write a duration with a unit: timeout = "90s"
+    "#);
+}
+
+#[test]
+fn hostile_values_stay_on_one_short_line() {
+    let long_name = "x".repeat(5000);
+    let text = format!("[sessions.a]\ncommands = [\"echo \\n\\u001b[2J {{{long_name}\"]\n");
+    let run = Test::new().sessions(&text).args(&["-l"]).run();
+    run.assert_code(2);
+    let first = run.stderr.lines().next().unwrap();
+    assert!(first.starts_with("error: ") && first.contains("unclosed `{`"), "{first}");
+    assert!(first.chars().count() < 300, "{} characters", first.chars().count());
+    assert!(!run.stderr.contains('\u{1b}'), "the escape character is shown escaped");
+}
+
+#[test]
+fn a_huge_file_is_refused_without_reading_it_all() {
+    let test = Test::new();
+    let file = std::fs::File::create(test.root().join("sessions.toml")).unwrap();
+    file.set_len(17 * 1024 * 1024).unwrap();
+    let run = test.args(&["-l"]).run();
+    run.assert_code(2);
+    assert!(run.stderr.contains("is larger than 16 MiB"), "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_file_names_the_path() {
+    let run = Test::new().args(&["-f", "nope/sessions.toml"]).run();
+    run.assert_code(2);
+    assert!(run.stderr.starts_with("error: cannot read "), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: check the path given to `-f`"), "{}", run.stderr);
+}
+
+#[test]
+fn absurd_durations_on_the_command_line_are_usage_errors() {
+    let test = Test::new().sessions("[sessions.a]\nvenv = false\ncommands = [[\"true\"]]\n");
+    for flag in ["--timeout", "--grace"] {
+        let run = test.command().args([flag, "500000000000y"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains("longer than the maximum of 365 days"), "{flag}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_deeply_nested_keyword_expression_is_an_error_not_a_crash() {
+    let expression = "(".repeat(60_000);
+    let run = Test::new().sessions("[sessions.a]\n").args(&["-n", "-k", &expression]).run();
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with("error: invalid keyword expression"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(300)]
+    );
+}

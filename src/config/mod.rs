@@ -1,6 +1,5 @@
 //! Loading `sessions.toml`: finding the file, parsing it strictly, and validating it into a [`Project`].
 
-mod cycles;
 mod duration;
 mod error;
 mod explain;

@@ -99,13 +99,6 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
             }
         }
     }
-    if let Some((base, cycle)) = super::cycles::find_cycle(&sessions) {
-        return Err(checker.error(
-            format!("[sessions.{base}] requires"),
-            format!("`requires` forms a cycle: {}", cycle.join(" -> ")),
-            Some("remove one of these `requires` entries".into()),
-        ));
-    }
     if let Some(default) = &file.forge.default {
         for name in default {
             if !known(name) {
@@ -244,7 +237,7 @@ fn check_session(
         }
         None => {}
     }
-    if table.requires.iter().any(|required| *required == name) {
+    if table.requires.contains(&name) {
         return Err(checker.error(place("requires"), format!("session `{name}` requires itself"), None));
     }
     for (key, values) in

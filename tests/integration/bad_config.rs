@@ -162,7 +162,7 @@ const CASES: &[Case] = &[
     listing(
         "requires cycle",
         "[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"a\"]\n",
-        "[sessions.a] requires: `requires` forms a cycle: a -> b -> a",
+        "error: `requires` forms a cycle: a -> b -> a",
     ),
     case(
         "cycle through an instance",
@@ -345,7 +345,7 @@ fn representative_messages_read_well() {
     hint: names use letters, digits, `-`, `_`, `:` and `.`, at most 100 characters, and do not start with `.` or `-`
     "#);
     insta::assert_snapshot!(stderr_of("[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"c\"]\n[sessions.c]\nrequires = [\"a\"]\n"), @r"
-    error: [ROOT]/sessions.toml: [sessions.a] requires: `requires` forms a cycle: a -> b -> c -> a
+    error: `requires` forms a cycle: a -> b -> c -> a
     hint: remove one of these `requires` entries
     ");
     insta::assert_snapshot!(stderr_of("[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n"), @r"

@@ -125,6 +125,9 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     if let Some(signal) = outcome.signal {
         return Ok(ExitStatus::Signal(signal));
     }
+    if outcome.internal_error {
+        return Ok(ExitStatus::Internal);
+    }
     let failed = outcome.timed_out
         || outcome
             .sessions

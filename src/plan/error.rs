@@ -18,13 +18,16 @@ pub enum PlanError {
         cycle: Vec<String>,
     },
     /// `-k` did not parse.
-    #[error("invalid keyword expression `{expression}`: {message}")]
+    #[error("invalid keyword expression `{}`: {message}", crate::config::excerpt(expression))]
     Keyword {
         /// The expression as given.
         expression: String,
         /// What is wrong.
         message: String,
     },
+    /// sessions.toml defines no session at all.
+    #[error("sessions.toml defines no sessions")]
+    NoSessions,
     /// The filters left nothing to run.
     #[error("no session matches {what}")]
     NothingSelected {
@@ -44,6 +47,7 @@ impl PlanError {
             PlanError::UnknownSession { .. } | PlanError::NothingSelected { .. } => {
                 Some("`forge -l` lists the sessions".into())
             }
+            PlanError::NoSessions => Some("add one, e.g. `[sessions.test]` with `commands = [\"pytest\"]`".into()),
             PlanError::Cycle { .. } => Some("remove one of these `requires` entries".into()),
             PlanError::Keyword { .. } => Some("write e.g. `-k \"lint or test\"` or `-k \"not slow\"`".into()),
         }

@@ -41,6 +41,9 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
             }
         })
     };
+    if graph.nodes.is_empty() {
+        return Err(PlanError::NoSessions);
+    }
     let mut chosen = BTreeSet::new();
     let mut filters = Vec::new();
     if !selection.sessions.is_empty() {
@@ -78,8 +81,7 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
         filters.push(format!("-p {}", selection.pythons.join(" ")));
     }
     if chosen.is_empty() {
-        let what = if filters.is_empty() { "(the file has no sessions)".to_owned() } else { filters.join(", ") };
-        return Err(PlanError::NothingSelected { what });
+        return Err(PlanError::NothingSelected { what: filters.join(", ") });
     }
     Ok(chosen)
 }

@@ -51,6 +51,10 @@ pub fn print_list(project: &Project, only: Option<&HashSet<String>>) {
     let entries = listed(project, only);
     let width = entries.iter().map(|entry| entry.name.len()).max().unwrap_or(0);
     let mut stdout = anstream::stdout().lock();
+    if project.sessions.is_empty() {
+        let _ = writeln!(stdout, "No sessions defined in {}.", project.file.display());
+        return;
+    }
     let _ = writeln!(stdout, "Sessions defined in {}:\n", project.file.display());
     for entry in &entries {
         let marker = if entry.default { "*" } else { "-" };

@@ -67,7 +67,11 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
     let (sender, mut receiver) = mpsc::channel::<Message>(256);
     let (stop_sender, stop_receiver) = watch::channel(StopRequest::None);
     let mut signals = Signals::new()?;
-    let deadline = context.settings.run_timeout.map(|limit| Instant::now() + limit);
+    // A limit too far away to represent is no limit.
+    let deadline = context.settings.run_timeout.and_then(|limit| Instant::now().checked_add(limit));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut task_index = std::collections::HashMap::new();
+    let mut internal_error = false;
 
     let mut states = vec![State::Pending; total];
     let mut outcomes: Vec<Option<SessionOutcome>> = vec![None; total];
@@ -122,7 +126,8 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
             if ready && running < jobs {
                 states[index] = State::Running;
                 running += 1;
-                tokio::spawn(execute(Arc::clone(&context), index, sender.clone(), stop_receiver.clone()));
+                let task = tasks.spawn(execute(Arc::clone(&context), index, sender.clone(), stop_receiver.clone()));
+                task_index.insert(task.id(), index);
             }
         }
         if running == 0 {
@@ -132,6 +137,20 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
         }
 
         tokio::select! {
+            Some(Err(error)) = tasks.join_next() => {
+                // An executor that panicked never reports: record it here so the run ends (exit 3)
+                // instead of waiting for it forever.
+                if let Some(&index) = task_index.get(&error.id())
+                    && states[index] == State::Running
+                {
+                    running -= 1;
+                    internal_error = true;
+                    let instance = &context.plan.instances[index];
+                    let message = format!("internal error: forge's task for this session failed ({error})");
+                    let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, message);
+                    finish(sink, &mut states, &mut outcomes, index, outcome);
+                }
+            }
             message = receiver.recv() => match message {
                 Some(Message::Event(event)) => sink.handle(&event),
                 Some(Message::Finished(index, outcome)) => {
@@ -184,6 +203,7 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
         sessions: outcomes.into_iter().flatten().collect(),
         signal: first_signal,
         timed_out,
+        internal_error,
     })
 }
 

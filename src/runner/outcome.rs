@@ -149,6 +149,8 @@ pub struct RunOutcome {
     pub signal: Option<i32>,
     /// Whether the run's `--timeout` expired.
     pub timed_out: bool,
+    /// Whether forge itself failed while running a session (exit status 3).
+    pub internal_error: bool,
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

@@ -200,7 +200,7 @@ pub async fn run_command(
     let mut stderr = child.stderr.take();
     let mut stdout_buffer = vec![0u8; 32 * 1024];
     let mut stderr_buffer = vec![0u8; 32 * 1024];
-    let deadline = run.timeout.map(|timeout| Instant::now() + timeout);
+    let deadline = run.timeout.and_then(|timeout| Instant::now().checked_add(timeout));
     let mut kill_at: Option<Instant> = None;
     let mut drain_until: Option<Instant> = None;
     let mut forced: Option<CommandEnd> = None;
@@ -228,7 +228,7 @@ pub async fn run_command(
             () = sleep_until(deadline), if forced.is_none() && status.is_none() => {
                 forced = Some(CommandEnd::TimedOut(run.timeout.unwrap_or_default()));
                 signal_group(Signal::SIGTERM);
-                kill_at = Some(Instant::now() + run.grace);
+                kill_at = Instant::now().checked_add(run.grace);
             }
             () = sleep_until(kill_at), if status.is_none() => {
                 signal_group(Signal::SIGKILL);
@@ -247,7 +247,7 @@ pub async fn run_command(
                         forced = Some(CommandEnd::Stopped(number));
                         if status.is_none() {
                             signal_group(Signal::try_from(number).unwrap_or(Signal::SIGTERM));
-                            kill_at = Some(Instant::now() + run.grace);
+                            kill_at = Instant::now().checked_add(run.grace);
                         }
                     }
                     StopRequest::Kill(number) => {

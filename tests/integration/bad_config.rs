@@ -256,8 +256,8 @@ const CASES: &[Case] = &[
         args: &[],
         expected: "sessions.toml is a directory, not a sessions.toml file",
     },
-    case("empty file, nothing to run", "", "the file has no sessions"),
-    case("only a comment, nothing to run", "# sessions to come\n", "the file has no sessions"),
+    case("empty file, nothing to run", "", "sessions.toml defines no sessions"),
+    case("only a comment, nothing to run", "# sessions to come\n", "sessions.toml defines no sessions"),
     case(
         "an empty default, nothing to run",
         "[forge]\ndefault = []\n[sessions.a]\n",

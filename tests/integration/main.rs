@@ -4,9 +4,9 @@ mod support;
 
 mod bad_config;
 mod cli;
-mod reports;
 mod dag;
 mod faults;
 mod real_projects;
+mod reports;
 mod terminal;
 mod venv;

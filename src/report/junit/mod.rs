@@ -172,6 +172,7 @@ mod tests {
             sessions: vec![ok, failed, skipped],
             signal: None,
             timed_out: false,
+            internal_error: false,
         };
         let (report, problems) = run_report(&run);
         assert!(problems.is_empty());

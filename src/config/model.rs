@@ -115,29 +115,11 @@ pub enum PythonSpec {
 
 impl<'de> Deserialize<'de> for PythonSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PythonVisitor;
-
-        impl<'de> Visitor<'de> for PythonVisitor {
-            type Value = PythonSpec;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str("a version string such as \"3.12\" or an array of them")
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(PythonSpec::One(text.to_owned()))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut versions = Vec::new();
-                while let Some(version) = seq.next_element::<String>()? {
-                    versions.push(version);
-                }
-                Ok(PythonSpec::Parametrize(versions))
-            }
-        }
-
-        deserializer.deserialize_any(PythonVisitor)
+        let expecting = "a version string such as \"3.12\" or an array of them";
+        Ok(match deserializer.deserialize_any(StringOrListVisitor(expecting))? {
+            StringOrList::One(version) => PythonSpec::One(version),
+            StringOrList::List(versions) => PythonSpec::Parametrize(versions),
+        })
     }
 }
 
@@ -152,28 +134,39 @@ pub enum CommandSpec {
 
 impl<'de> Deserialize<'de> for CommandSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CommandVisitor;
+        let expecting = "a command string or an array of argument strings";
+        Ok(match deserializer.deserialize_any(StringOrListVisitor(expecting))? {
+            StringOrList::One(line) => CommandSpec::Line(line),
+            StringOrList::List(argv) => CommandSpec::Argv(argv),
+        })
+    }
+}
 
-        impl<'de> Visitor<'de> for CommandVisitor {
-            type Value = CommandSpec;
+/// A value written as one string or as an array of strings.
+enum StringOrList {
+    One(String),
+    List(Vec<String>),
+}
 
-            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str("a command string or an array of argument strings")
-            }
+/// Accepts [`StringOrList`]; `.0` says what was expected, for serde's "invalid type" messages.
+struct StringOrListVisitor(&'static str);
 
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(CommandSpec::Line(text.to_owned()))
-            }
+impl<'de> Visitor<'de> for StringOrListVisitor {
+    type Value = StringOrList;
 
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut argv = Vec::new();
-                while let Some(argument) = seq.next_element::<String>()? {
-                    argv.push(argument);
-                }
-                Ok(CommandSpec::Argv(argv))
-            }
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.0)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(StringOrList::One(text.to_owned()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<String>()? {
+            items.push(item);
         }
-
-        deserializer.deserialize_any(CommandVisitor)
+        Ok(StringOrList::List(items))
     }
 }

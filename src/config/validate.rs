@@ -289,23 +289,22 @@ fn check_session(
         ));
     }
     if !table.venv {
-        for key in ["deps", "requirements", "extras"] {
-            let used = match key {
-                "deps" => !table.deps.is_empty(),
-                "requirements" => !table.requirements.is_empty(),
-                _ => !table.extras.is_empty(),
-            };
-            if used {
-                return Err(checker.error(place(key), "needs a virtualenv, but the session has `venv = false`", None));
-            }
+        let needs_venv = [
+            ("deps", !table.deps.is_empty()),
+            ("requirements", !table.requirements.is_empty()),
+            ("extras", !table.extras.is_empty()),
+            ("install-project", table.install_project),
+        ];
+        if let Some((key, _)) = needs_venv.iter().find(|(_, used)| *used) {
+            return Err(checker.error(place(key), "needs a virtualenv, but the session has `venv = false`", None));
         }
-        if table.install_project {
-            return Err(checker.error(
-                place("install-project"),
-                "needs a virtualenv, but the session has `venv = false`",
-                None,
-            ));
-        }
+    }
+    if !table.extras.is_empty() && !table.install_project {
+        return Err(checker.error(
+            place("extras"),
+            "extras of the project are only installed with the project",
+            Some("add `install-project = true` to the session".into()),
+        ));
     }
     let template = |key: &str, text: &str| -> Result<Template, ConfigError> {
         let template = Template::parse(text).map_err(|message| checker.error(place(key), message, None))?;

@@ -256,6 +256,11 @@ const CASES: &[Case] = &[
         args: &[],
         expected: "sessions.toml is a directory, not a sessions.toml file",
     },
+    case(
+        "extras without the project",
+        "[sessions.a]\nextras = [\"test\"]\ncommands = [\"true\"]\n",
+        "[sessions.a] extras: extras of the project are only installed with the project",
+    ),
     case("empty file, nothing to run", "", "sessions.toml defines no sessions"),
     case("only a comment, nothing to run", "# sessions to come\n", "sessions.toml defines no sessions"),
     case(

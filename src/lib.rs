@@ -4,6 +4,8 @@
 //!
 //! The pipeline is `cli → settings → config → plan → runner → reporter`; [`run`] wires it.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 pub mod error;

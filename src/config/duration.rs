@@ -13,7 +13,7 @@ pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// A strictly positive duration written the way humans write them (`"500ms"`, `"90s"`, `"10m"`).
 ///
 /// Parsed with the `humantime` crate; zero, negative and unit-less values are rejected so a typo
-/// never becomes "no timeout" by accident, and values over [`MAX_DURATION`] (one year) are
+/// never becomes "no timeout" by accident, and values over `MAX_DURATION` (one year) are
 /// rejected so every deadline forge computes from one fits its clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationSpec(pub Duration);

@@ -69,7 +69,7 @@ pub enum ConfigError {
     Invalid {
         /// The file.
         path: PathBuf,
-        /// Where: e.g. "[sessions.lint] requires" or "[forge] default".
+        /// Where: e.g. `"[sessions.lint] requires"` or `"[forge] default"`.
         place: String,
         /// What is wrong.
         message: String,

@@ -27,7 +27,7 @@ pub struct Interpreter {
 }
 
 /// Finds interpreters, remembering each request's answer for the rest of the run, and each
-/// executable's answer across runs (see [`KnownInterpreters`]).
+/// executable's answer across runs (in `ENV_DIR/.interpreters.json`).
 #[derive(Debug, Clone)]
 pub struct InterpreterFinder {
     uv: PathBuf,

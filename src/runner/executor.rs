@@ -2,7 +2,6 @@
 //! its commands, its retries. Runs as its own task and reports through the dispatcher.
 
 use std::ffi::OsString;
-use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,16 +13,11 @@ use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, Venv
 
 use super::Event;
 use super::dispatcher::{Message, RunContext};
+use super::environment::{apply_session_env, base_environment, command_environment, ignore_directory};
 use super::event::EnvProgress;
 use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
 use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest, run_command};
-
-/// Longest back-off between attempts, as the contract caps it.
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
-
-/// Variables removed from a session's environment because they would redirect its env.
-const REDIRECTING_VARIABLES: [&str; 5] =
-    ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
+use super::retry::backoff;
 
 struct Executor {
     /// A signal the terminal sent the session's foreground command (see `StdinMode::Terminal`).
@@ -110,9 +104,7 @@ impl Executor {
                 redact_env: false,
             };
             let mut uv_environment = base_environment();
-            for (name, value) in &definition.env {
-                set(&mut uv_environment, name.into(), value.render(&build_context).into());
-            }
+            apply_session_env(&mut uv_environment, &definition, &build_context);
             match self.prepare_env(&definition, &env_path, python_request.clone(), &uv_environment, &mut sink).await {
                 Ok((state, version, lock)) => {
                     _env_lock = Some(lock);
@@ -160,7 +152,7 @@ impl Executor {
             for stale in outcome.junit.iter().chain(&outcome.coverage) {
                 let _ = std::fs::remove_file(stale);
             }
-            let environment = self.environment(&definition, &env_path, &template_context);
+            let environment = command_environment(&definition, &env_path, &template_context);
             let mut attempt_number = 0;
             loop {
                 attempt_number += 1;
@@ -319,28 +311,6 @@ impl Executor {
         (EnvState::Reused, version, lock)
     }
 
-    /// The commands' environment: the caller's, minus variables that redirect the env, with the
-    /// env's `bin/` first on PATH and `VIRTUAL_ENV` set (as nox does), then the session's `env`.
-    fn environment(
-        &self,
-        definition: &SessionDef,
-        env_path: &Path,
-        template_context: &TemplateContext<'_>,
-    ) -> Vec<(OsString, OsString)> {
-        let mut environment = base_environment();
-        if definition.venv {
-            let bin = env_path.join("bin");
-            let path = std::env::var_os("PATH").unwrap_or_default();
-            let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap_or(path);
-            set(&mut environment, "PATH".into(), joined);
-            set(&mut environment, "VIRTUAL_ENV".into(), env_path.into());
-        }
-        for (name, value) in &definition.env {
-            set(&mut environment, name.into(), value.render(template_context).into());
-        }
-        environment
-    }
-
     async fn run_commands(
         &mut self,
         definition: &SessionDef,
@@ -433,26 +403,6 @@ async fn stopped(stop: &mut watch::Receiver<StopRequest>) {
     let _ = stop.wait_for(|request| *request != StopRequest::None).await;
 }
 
-/// Creates `directory` with a `.gitignore` of `*` (as pytest and uv do for their caches), so envs
-/// and reports never end up in commits or sdists. A directory that already exists is left alone:
-/// it may be the user's (`--reports-dir .`).
-fn ignore_directory(directory: &Path) {
-    if !directory.exists() && std::fs::create_dir_all(directory).is_ok() {
-        let _ = std::fs::write(directory.join(".gitignore"), "# created by forge\n*\n");
-    }
-}
-
-fn base_environment() -> Vec<(OsString, OsString)> {
-    std::env::vars_os().filter(|(key, _)| !REDIRECTING_VARIABLES.iter().any(|name| key == name)).collect()
-}
-
-fn set(environment: &mut Vec<(OsString, OsString)>, key: OsString, value: OsString) {
-    match environment.iter_mut().find(|(existing, _)| *existing == key) {
-        Some(entry) => entry.1 = value,
-        None => environment.push((key, value)),
-    }
-}
-
 /// Describes how a command ended, to follow its name in a message.
 pub fn describe(end: &CommandEnd) -> String {
     match end {
@@ -461,31 +411,5 @@ pub fn describe(end: &CommandEnd) -> String {
         CommandEnd::TimedOut(limit) => format!("timed out after {} and was killed", humantime::format_duration(*limit)),
         CommandEnd::Stopped(signal) => format!("was stopped by signal {signal}"),
         CommandEnd::SpawnFailed(error) => format!("could not be started: {error}"),
-    }
-}
-
-/// The delay before retry `attempt + 1`: `first` doubled per failed attempt, capped at 30 s, plus
-/// up to 10 % jitter so parallel retries do not align.
-fn backoff(first: Duration, attempt: u32) -> Duration {
-    let doubled = first.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
-    let capped = doubled.min(MAX_RETRY_DELAY);
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    let jitter = capped.mul_f64((random % 1000) as f64 / 10_000.0);
-    capped + jitter
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let first = Duration::from_secs(1);
-        let first_delay = backoff(first, 1);
-        assert!(first_delay >= first && first_delay <= Duration::from_millis(1100));
-        let third = backoff(first, 3);
-        assert!(third >= Duration::from_secs(4) && third <= Duration::from_millis(4400));
-        let capped = backoff(first, 20);
-        assert!(capped >= MAX_RETRY_DELAY && capped <= Duration::from_secs(33));
     }
 }

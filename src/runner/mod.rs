@@ -2,10 +2,12 @@
 //! that run one session each, and the events and outcomes they produce.
 
 mod dispatcher;
+mod environment;
 mod event;
 mod executor;
 mod outcome;
 mod process;
+mod retry;
 
 pub use dispatcher::{RunContext, run, signal_name};
 pub use event::{EnvProgress, Event};

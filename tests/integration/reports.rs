@@ -339,3 +339,84 @@ coverage = ["{reports}/cov-{session}.xml"]
     assert!(missing.stderr.contains("error: report directory no-such-dir does not exist"), "{}", missing.stderr);
     assert!(missing.stderr.contains("hint:"), "{}", missing.stderr);
 }
+
+/// `time="0.004"` → `time="[TIME]"`, for snapshots.
+fn redact_times(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(" time=\"") {
+        let value_start = start + " time=\"".len();
+        let Some(length) = rest[value_start..].find('"') else { break };
+        out.push_str(&rest[..value_start]);
+        out.push_str("[TIME]");
+        rest = &rest[value_start + length..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn junit_xml_has_a_testcase_per_session_in_the_shape_ci_systems_read() {
+    let sessions = r#"
+[sessions.good]
+venv = false
+commands = [["echo", "fine"]]
+
+[sessions.bad]
+venv = false
+commands = ["sh -c 'printf \"\\033[31mred\\033[0m ]]> broke\\n\"; exit 3'"]
+
+[sessions.after-bad]
+venv = false
+requires = ["bad"]
+commands = [["echo", "never"]]
+
+[sessions.flaky]
+venv = false
+retries = 1
+retry-delay = "10ms"
+commands = ["sh -c 'test -f once && exit 0; touch once; echo first try; exit 1'"]
+
+[sessions.missing]
+venv = false
+commands = ["no-such-program"]
+"#;
+    let run = Test::new().sessions(sessions).args(&["-j", "1", "-q"]).run();
+    run.assert_code(1);
+    let junit = std::fs::read_to_string(run.root.join(".forge/reports/junit.xml")).unwrap();
+    insta::assert_snapshot!(redact_times(&run.redacted(&junit)), @r#"
+    <?xml version="1.0" encoding="UTF-8"?>
+    <testsuites name="forge" tests="5" skipped="1" failures="1" errors="1" time="[TIME]">
+        <testsuite name="forge" tests="5" skipped="1" errors="1" failures="1" time="[TIME]">
+            <testcase name="good" classname="forge.sessions" time="[TIME]">
+                <system-out>log: [ROOT]/.forge/reports/logs/good.log</system-out>
+            </testcase>
+            <testcase name="bad" classname="forge.sessions" time="[TIME]">
+                <failure message="`sh -c &quot;printf \&quot;\\033[31mred\\033[0m ]]&gt; broke\\n\&quot;; exit 3&quot;` exited with status 3" type="exit status 3">$ sh -c &quot;printf \&quot;\\033[31mred\\033[0m ]]&gt; broke\\n\&quot;; exit 3&quot;
+    red ]]&gt; broke
+    forge: `sh -c &quot;printf \&quot;\\033[31mred\\033[0m ]]&gt; broke\\n\&quot;; exit 3&quot;` exited with status 3
+    </failure>
+                <system-out>log: [ROOT]/.forge/reports/logs/bad.log</system-out>
+            </testcase>
+            <testcase name="after-bad" classname="forge.sessions" time="[TIME]">
+                <skipped message="requirement `bad` failed"/>
+            </testcase>
+            <testcase name="flaky" classname="forge.sessions" time="[TIME]">
+                <flakyFailure message="attempt 1: `sh -c &apos;test -f once &amp;&amp; exit 0; touch once; echo first try; exit 1&apos;` exited with status 1" type="exit status 1">
+                    <system-out>$ sh -c &apos;test -f once &amp;&amp; exit 0; touch once; echo first try; exit 1&apos;
+    first try
+    forge: `sh -c &apos;test -f once &amp;&amp; exit 0; touch once; echo first try; exit 1&apos;` exited with status 1
+    </system-out>
+                </flakyFailure>
+                <system-out>log: [ROOT]/.forge/reports/logs/flaky.log</system-out>
+            </testcase>
+            <testcase name="missing" classname="forge.sessions" time="[TIME]">
+                <error message="command not found: `no-such-program`" type="error">$ no-such-program
+    forge: command not found: `no-such-program`
+    </error>
+                <system-out>log: [ROOT]/.forge/reports/logs/missing.log</system-out>
+            </testcase>
+        </testsuite>
+    </testsuites>
+    "#);
+}

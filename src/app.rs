@@ -112,7 +112,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         fail_under,
         run: &outcome,
     });
-    reporter::print_summary(&outcome, &rerun_prefix);
+    reporter::print_summary(&outcome, &rerun_prefix, settings.verbosity == Verbosity::Quiet);
     reporter::print_reports(&reports);
     for skipped in outcome.sessions.iter().filter(|session| session.status == SessionStatus::Skipped) {
         if let Some(message) = &skipped.message

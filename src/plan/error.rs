@@ -44,8 +44,9 @@ impl PlanError {
                 "did you mean {}?",
                 suggestions.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(" or ")
             )),
-            PlanError::UnknownSession { .. } | PlanError::NothingSelected { .. } => {
-                Some("`forge -l` lists the sessions".into())
+            PlanError::UnknownSession { .. } => Some("`forge -l` lists the sessions".into()),
+            PlanError::NothingSelected { .. } => {
+                Some("`forge -l` lists the sessions; `forge -l --json` shows their tags and interpreters".into())
             }
             PlanError::NoSessions => Some("add one, e.g. `[sessions.test]` with `commands = [\"pytest\"]`".into()),
             PlanError::Cycle { .. } => Some("remove one of these `requires` entries".into()),

@@ -51,11 +51,7 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
             chosen.extend(lookup(name)?);
         }
         filters.push(format!("-s {}", selection.sessions.join(" ")));
-    } else if selection.tags.is_empty()
-        && selection.keywords.is_none()
-        && selection.pythons.is_empty()
-        && project.default.is_some()
-    {
+    } else if selection.tags.is_empty() && selection.keywords.is_none() && project.default.is_some() {
         for name in project.default.iter().flatten() {
             chosen.extend(lookup(name)?);
         }

@@ -26,6 +26,12 @@ pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
         return Err(usage(format!("--fail-under {percent} is not a percentage"), "pass a number from 0 to 100"));
     }
     let root = coverage::normalize(&cwd.join(args.root.as_deref().unwrap_or(Path::new("."))));
+    if !root.is_dir() {
+        return Err(usage(
+            format!("--root {} is not a directory", root.display()),
+            "pass the project's root directory (the coverage paths are relative to it)",
+        ));
+    }
     let output = cwd.join(&args.output);
     let mut summary = ReportSummary::default();
 

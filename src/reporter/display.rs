@@ -158,7 +158,14 @@ fn read_block(log: &std::path::Path) -> Vec<u8> {
             format!("[… {} bytes omitted; the whole output is in the log]\n", length - BLOCK_BYTES).as_bytes(),
         );
     }
+    let header = block.len();
     let _ = file.take(BLOCK_BYTES).read_to_end(&mut block);
+    if length > BLOCK_BYTES
+        && let Some(newline) = block[header..].iter().position(|&byte| byte == b'\n')
+    {
+        // Start at a line boundary rather than in the middle of a line.
+        block.drain(header..=header + newline);
+    }
     block
 }
 
@@ -188,7 +195,7 @@ impl EventSink for Display {
             },
             Event::Env { index, progress } => {
                 let text = match progress {
-                    EnvProgress::WaitingForLock => "waiting for another forge building this venv".to_owned(),
+                    EnvProgress::WaitingForLock => "waiting for another forge process using this venv".to_owned(),
                     EnvProgress::Reused => "venv up to date: reused".to_owned(),
                     EnvProgress::Building(version) => format!("building venv (python {version})"),
                     EnvProgress::Built => "venv built".to_owned(),

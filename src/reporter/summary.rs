@@ -7,8 +7,9 @@ use super::style::{BOLD, ERROR, SUCCESS};
 use crate::runner::{RunOutcome, SessionStatus};
 
 /// Prints the summary to stderr; `rerun_prefix` is the command to prepend to `-s NAME`
-/// (e.g. `forge -f ci/sessions.toml`).
-pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
+/// (e.g. `forge -f ci/sessions.toml`). `quiet` (`-q`) leaves out the lines of sessions that
+/// simply passed, so a passing pre-commit hook prints one line.
+pub fn print_summary(run: &RunOutcome, rerun_prefix: &str, quiet: bool) {
     let mut stderr = anstream::stderr().lock();
     let count = |status: SessionStatus| run.sessions.iter().filter(|outcome| outcome.status == status).count();
     let elapsed = run.finished.duration_since(run.started).unwrap_or_default().as_secs_f64();
@@ -37,7 +38,11 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str) {
         if run.sessions.len() == 1 { "" } else { "s" },
         parts.join(", ")
     );
-    for outcome in &run.sessions {
+    for outcome in run
+        .sessions
+        .iter()
+        .filter(|outcome| !(quiet && outcome.status == SessionStatus::Success && !outcome.is_flaky()))
+    {
         let _ = writeln!(stderr, "{}", status_line(outcome));
     }
     let failures: Vec<&str> = run

@@ -338,7 +338,12 @@ impl Executor {
             self.emit(Event::CommandStarted { index: self.index, command: display.clone() }).await;
             let resolved = which::which_in(program, path.as_ref(), &context.project.root);
             let Ok(resolved) = resolved else {
-                let message = format!("command not found: `{program}`");
+                let advice = if definition.needs_venv() {
+                    "add the package that provides it to the session's `deps`"
+                } else {
+                    "the session has `venv = false`: it must be on your PATH"
+                };
+                let message = format!("command not found: `{program}`; {advice}");
                 sink.note(&format!("forge: {message}"));
                 return AttemptEnd { status: SessionStatus::Error, exit_code: None, message: Some(message) };
             };

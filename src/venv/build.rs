@@ -94,18 +94,16 @@ pub async fn decide(
 }
 
 fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<BuildStep> {
-    let mut steps = vec![BuildStep {
-        argv: vec![
-            uv.into(),
-            "venv".into(),
-            "--quiet".into(),
-            "--no-project".into(),
-            "--python".into(),
-            interpreter.path.clone().into(),
-            request.path.clone().into(),
-        ],
-        display: format!("uv venv --python {}", interpreter.path.display()),
-    }];
+    let create: Vec<OsString> = vec![
+        uv.into(),
+        "venv".into(),
+        "--quiet".into(),
+        "--no-project".into(),
+        "--python".into(),
+        interpreter.path.clone().into(),
+        request.path.clone().into(),
+    ];
+    let mut steps = vec![BuildStep::new(create)];
     let inputs = &request.inputs;
     let mut install: Vec<OsString> = Vec::new();
     install.extend(inputs.deps.iter().map(OsString::from));
@@ -122,16 +120,22 @@ fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<Buil
         install.push(project);
     }
     if !install.is_empty() {
-        let display = format!(
-            "uv pip install {}",
-            install.iter().map(|word| word.to_string_lossy()).collect::<Vec<_>>().join(" ")
-        );
         let mut argv: Vec<OsString> =
             vec![uv.into(), "pip".into(), "install".into(), "--python".into(), request.python_executable().into()];
         argv.extend(install);
-        steps.push(BuildStep { argv, display });
+        steps.push(BuildStep::new(argv));
     }
     steps
+}
+
+impl BuildStep {
+    /// A step whose display is its whole argv, shell-quoted, so a log line can be pasted into a
+    /// shell to repeat it.
+    fn new(argv: Vec<OsString>) -> Self {
+        let words: Vec<String> = argv.iter().map(|word| word.to_string_lossy().into_owned()).collect();
+        let display = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
+        Self { argv, display }
+    }
 }
 
 impl BuildPlan {

@@ -411,8 +411,8 @@ commands = ["no-such-program"]
                 <system-out>log: [ROOT]/.forge/reports/logs/flaky.log</system-out>
             </testcase>
             <testcase name="missing" classname="forge.sessions" time="[TIME]">
-                <error message="command not found: `no-such-program`" type="error">$ no-such-program
-    forge: command not found: `no-such-program`
+                <error message="command not found: `no-such-program`; the session has `venv = false`: it must be on your PATH" type="error">$ no-such-program
+    forge: command not found: `no-such-program`; the session has `venv = false`: it must be on your PATH
     </error>
                 <system-out>log: [ROOT]/.forge/reports/logs/missing.log</system-out>
             </testcase>

@@ -61,13 +61,20 @@ impl Resolver {
     /// The project-relative `/`-separated path of `filename` (as written in a file whose
     /// `<source>`s are `sources`), or `None` when it lies outside the root.
     ///
-    /// Absolute paths are used as they are; a relative one is tried against each source (one
-    /// that exists first, as coverage.py does with several `--cov` sources), then, when there
-    /// are no sources (LCOV) or with `trust_relative`, against the root.
+    /// Absolute paths are used as they are. With `trust_relative` a relative one is taken as
+    /// root-relative; otherwise it is tried against each source (one that exists first, as
+    /// coverage.py does with several `--cov` sources), then, when there are no sources (LCOV),
+    /// against the root.
     pub fn resolve(&self, filename: &str, sources: &[String]) -> Option<String> {
         let path = Path::new(filename.trim());
         if path.is_absolute() {
             return self.relative(path);
+        }
+        if self.trust_relative {
+            // forge's own coverage.xml: filenames are relative to the project root whatever
+            // machine's path its `<source>` names, so the result does not depend on where
+            // `forge report` runs.
+            return self.relative(&self.root.join(path));
         }
         let candidates: Vec<PathBuf> = sources.iter().map(|source| self.root.join(source).join(path)).collect();
         let existing =
@@ -75,7 +82,7 @@ impl Resolver {
         if let Some(found) = existing.or_else(|| candidates.iter().find_map(|candidate| self.relative(candidate))) {
             return Some(found);
         }
-        if sources.is_empty() || self.trust_relative { self.relative(&self.root.join(path)) } else { None }
+        if sources.is_empty() { self.relative(&self.root.join(path)) } else { None }
     }
 
     fn relative(&self, path: &Path) -> Option<String> {
@@ -131,7 +138,9 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
     let mut coverage = Coverage::default();
     let mut problems = Vec::new();
     let (mut declared, mut read_any) = (false, false);
-    let mut missing = Vec::new();
+    // Files missing after a session that succeeded: a failed session that never got to write its
+    // coverage is already reported as a failure.
+    let mut missing_after_success = Vec::new();
     let mut not_written = Vec::new();
     let mut dropped = Vec::new();
     for outcome in
@@ -148,8 +157,8 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
                     Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
                 },
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    missing.push(path.clone());
                     if outcome.status == SessionStatus::Success {
+                        missing_after_success.push(path.clone());
                         not_written.push(ReportError::CoverageNotWritten {
                             session: outcome.name.clone(),
                             path: path.clone(),
@@ -164,8 +173,8 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
         return (None, problems);
     }
     if !read_any {
-        if !missing.is_empty() {
-            problems.push(ReportError::NoCoverageData { missing });
+        if !missing_after_success.is_empty() {
+            problems.push(ReportError::NoCoverageData { missing: missing_after_success });
         }
         return (None, problems);
     }

@@ -121,7 +121,7 @@ impl Executor {
                             (SessionStatus::Skipped, format!("{error} (skipped: --skip-missing-interpreters)"))
                         }
                         VenvError::Interrupted => {
-                            (SessionStatus::Interrupted, "interrupted while building the virtualenv".to_owned())
+                            (SessionStatus::Interrupted, "interrupted while preparing the virtualenv".to_owned())
                         }
                         _ => (SessionStatus::Error, error.to_string()),
                     };

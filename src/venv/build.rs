@@ -157,6 +157,13 @@ impl BuildPlan {
             _ => Ok(()),
         };
         let marker = self.path.join(MARKER_FILE);
+        // Only ever delete what is a virtualenv (uv and virtualenv write pyvenv.cfg first): a
+        // mistyped env-dir must not cost the user a directory of theirs.
+        let is_venv = self.path.join("pyvenv.cfg").is_file() || marker.is_file();
+        let is_empty = std::fs::read_dir(&self.path).is_ok_and(|mut entries| entries.next().is_none());
+        if self.path.exists() && !is_venv && !is_empty {
+            return Err(VenvError::NotAVirtualenv { path: self.path.clone() });
+        }
         remove(&marker, std::fs::remove_file(&marker))?;
         remove(&self.path, std::fs::remove_dir_all(&self.path))?;
         if let Some(parent) = self.path.parent() {

@@ -38,6 +38,12 @@ pub enum VenvError {
     /// The build was stopped by a signal or the run's timeout; the env is left marked incomplete.
     #[error("virtualenv build interrupted")]
     Interrupted,
+    /// The env's path holds something that is not a virtualenv; forge will not delete it.
+    #[error("{} exists and is not a virtualenv; forge will not replace it", path.display())]
+    NotAVirtualenv {
+        /// The directory.
+        path: PathBuf,
+    },
     /// A file operation on the env failed.
     #[error("{action} {}: {source}", path.display())]
     Io {
@@ -61,6 +67,9 @@ impl VenvError {
                 "install it (e.g. `uv python install {request}`), or pass --skip-missing-interpreters to skip such sessions"
             )),
             VenvError::Build { .. } => Some("the session log holds uv's output".into()),
+            VenvError::NotAVirtualenv { .. } => {
+                Some("move it away, or set `[forge] env-dir` to a directory of forge's own".into())
+            }
             _ => None,
         }
     }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::VenvError;
 
+/// How often a waiting process tries the lock again.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// How an env is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockMode {
@@ -39,40 +42,35 @@ impl EnvLock {
         }
     }
 
-    /// Waits for the lock (on a blocking thread, so other sessions go on).
+    /// Waits for the lock, polling: a blocked `flock` on a thread could not be cancelled, and a
+    /// signal must be able to end the wait (and forge) at once.
     ///
     /// # Errors
     /// The lock file cannot be created or locked.
     pub async fn acquire(path: PathBuf, mode: LockMode) -> Result<Self, VenvError> {
-        let file = open(&path)?;
-        blocking(path, move || {
-            match mode {
-                LockMode::Shared => file.lock_shared(),
-                LockMode::Exclusive => file.lock(),
+        loop {
+            if let Some(lock) = Self::try_acquire(&path, mode)? {
+                return Ok(lock);
             }
-            .map(|()| Self { file })
-        })
-        .await
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
     }
 
     /// Turns an exclusive lock into a shared one once the env is built, so other processes may
-    /// use it while this one runs its commands.
+    /// use it while this one runs its commands. `flock` converts by unlocking and relocking, so
+    /// another process may slip in between; callers decide again after getting a lock for that
+    /// reason.
     ///
     /// # Errors
     /// The lock cannot be converted.
     pub async fn downgrade(self, path: PathBuf) -> Result<Self, VenvError> {
-        blocking(path, move || self.file.lock_shared().map(|()| self)).await
-    }
-}
-
-async fn blocking(
-    path: PathBuf,
-    work: impl FnOnce() -> std::io::Result<EnvLock> + Send + 'static,
-) -> Result<EnvLock, VenvError> {
-    let lock_path = path.clone();
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result.map_err(|source| lock_error(&lock_path, source)),
-        Err(join) => Err(lock_error(&path, std::io::Error::other(join))),
+        loop {
+            match self.file.try_lock_shared() {
+                Ok(()) => return Ok(self),
+                Err(TryLockError::WouldBlock) => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(TryLockError::Error(source)) => return Err(lock_error(&path, source)),
+            }
+        }
     }
 }
 

@@ -290,3 +290,23 @@ fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
     assert_eq!(run["sessions"][0]["status"], "interrupted");
     assert_eq!(run["interrupted_by"], "SIGINT");
 }
+
+#[test]
+fn a_signal_ends_a_wait_for_another_forges_env_lock() {
+    let test = Test::new().sessions("[sessions.t]\ncommands = [\"python -c pass\"]\n").args(&["-s", "t", "-j", "2"]);
+    // This test plays the other forge process: it holds the env's lock for the whole test.
+    let locks = test.root().join(".forge/envs/.locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = std::fs::File::create(locks.join("t.lock")).unwrap();
+    held.lock().unwrap();
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(forge.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for another forge") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "forge says it is waiting");
+    }
+    signal(&forge, libc::SIGINT);
+    assert_eq!(wait_for_exit(&mut forge), Some(130), "forge exits although the lock is still held");
+    drop(held);
+}

@@ -208,3 +208,16 @@ fn uv_not_found_is_a_usage_error_with_an_install_hint() {
     hint: install uv with `python3 -m pip install uv` (or `pipx install uv`), or point FORGE_UV at its executable
     ");
 }
+
+#[test]
+fn a_directory_that_is_not_a_virtualenv_is_never_deleted() {
+    let run = Test::new()
+        .sessions("[forge]\nenv-dir = \".\"\n\n[sessions.src]\ncommands = [\"python -c pass\"]\n")
+        .file("src/code.py", "precious = True\n")
+        .args(&["-s", "src"])
+        .run();
+    run.assert_code(1);
+    assert_eq!(run.status_of("src"), "error");
+    assert!(run.stderr.contains("exists and is not a virtualenv"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(run.root.join("src/code.py")).unwrap(), "precious = True\n");
+}

@@ -90,11 +90,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         finder: uv.clone().map(|uv| InterpreterFinder::new(uv, Some(project.env_dir.join(".interpreters.json")))),
         uv,
         live,
-        stdin: match (plan.instances.len(), std::io::stdin().is_terminal()) {
-            (1, true) => StdinMode::Terminal,
-            (1, false) => StdinMode::Inherit,
-            _ => StdinMode::Null,
-        },
+        stdin: stdin_mode(plan.instances.len()),
         project,
         plan,
         settings: settings.clone(),
@@ -134,4 +130,17 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
             .iter()
             .any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
     Ok(if failed || report_failed { ExitStatus::Failure } else { ExitStatus::Success })
+}
+
+/// stdin for the commands: forge's own for a single session (the terminal only when forge is in
+/// its foreground: `forge &` must not read from it), `/dev/null` when sessions may run at once.
+fn stdin_mode(instances: usize) -> StdinMode {
+    let stdin = std::io::stdin();
+    match (instances, stdin.is_terminal()) {
+        (1, false) => StdinMode::Inherit,
+        (1, true) if nix::unistd::tcgetpgrp(&stdin).is_ok_and(|group| group == nix::unistd::getpgrp()) => {
+            StdinMode::Terminal
+        }
+        _ => StdinMode::Null,
+    }
 }

@@ -155,13 +155,6 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
                 Some(Message::Event(event)) => sink.handle(&event),
                 Some(Message::Finished(index, outcome)) => {
                     running -= 1;
-                    if let Some(number) = outcome.interrupted_by
-                        && first_signal.is_none()
-                    {
-                        first_signal = Some(number);
-                        stopped_reason.get_or_insert_with(|| format!("not started: run interrupted by {}", signal_name(number)));
-                        let _ = stop_sender.send(StopRequest::Terminate(number));
-                    }
                     let failed = outcome.status.is_failure();
                     finish(sink, &mut states, &mut outcomes, index, *outcome);
                     if failed {

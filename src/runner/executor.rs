@@ -20,8 +20,6 @@ use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest,
 use super::retry::backoff;
 
 struct Executor {
-    /// A signal the terminal sent the session's foreground command (see `StdinMode::Terminal`).
-    terminal_signal: Option<i32>,
     context: Arc<RunContext>,
     index: usize,
     sender: mpsc::Sender<Message>,
@@ -35,7 +33,7 @@ pub async fn execute(
     sender: mpsc::Sender<Message>,
     stop: watch::Receiver<StopRequest>,
 ) {
-    let mut executor = Executor { terminal_signal: None, context, index, sender, stop };
+    let mut executor = Executor { context, index, sender, stop };
     let outcome = executor.run().await;
     let _ = executor.sender.send(Message::Finished(index, Box::new(outcome))).await;
 }
@@ -204,7 +202,6 @@ impl Executor {
         outcome.exit_code = end.exit_code;
         outcome.message = end.message;
         outcome.output_tail = sink.tail();
-        outcome.interrupted_by = self.terminal_signal;
         if let Some(error) = sink.finish() {
             outcome.message.get_or_insert_with(String::new).push_str(&format!(" (log incomplete: {error})"));
         }
@@ -357,15 +354,7 @@ impl Executor {
                 timeout: definition.timeout,
                 grace: context.settings.grace,
             };
-            let mut end = run_command(&run, sink, &mut self.stop).await;
-            if context.stdin == StdinMode::Terminal
-                && let CommandEnd::Signaled(number @ (1 | 2 | 15)) = end
-            {
-                // The terminal delivered Ctrl-C to the foreground command, not to forge: the run
-                // ends as if forge had received it.
-                self.terminal_signal = Some(number);
-                end = CommandEnd::Stopped(number);
-            }
+            let end = run_command(&run, sink, &mut self.stop).await;
             let attempt_end = match end {
                 CommandEnd::Exited(0) => continue,
                 CommandEnd::Exited(code) => AttemptEnd {

@@ -97,10 +97,6 @@ pub struct SessionOutcome {
     /// The last bytes of its output.
     #[serde(skip)]
     pub output_tail: Vec<u8>,
-    /// A signal that reached the session directly from the terminal (it owned the terminal's
-    /// foreground), so the run ends as if forge had received it.
-    #[serde(skip)]
-    pub interrupted_by: Option<i32>,
     /// JUnit files it declared, rendered (absolute).
     #[serde(skip)]
     pub junit: Vec<PathBuf>,
@@ -124,7 +120,6 @@ impl SessionOutcome {
             log: None,
             message: Some(message),
             output_tail: Vec::new(),
-            interrupted_by: None,
             junit: Vec::new(),
             coverage: Vec::new(),
         }

@@ -131,9 +131,11 @@ pub enum StdinMode {
     Null,
     /// forge's own stdin (a pipe or file): the single session of a run.
     Inherit,
-    /// forge's stdin is a terminal: the command's process group becomes the terminal's foreground
-    /// group while it runs (as a shell does for a job), so it can read input — `pytest --pdb`,
-    /// a REPL — and Ctrl-C reaches it directly.
+    /// forge's stdin is the terminal and forge is in its foreground: the command stays in forge's
+    /// process group (as nox's do), so it can read input — `pytest --pdb`, a REPL — and the
+    /// terminal's Ctrl-C and Ctrl-Z reach it and forge together, with job control intact.
+    /// Signals forge sends go to the command's process alone, and SIGINT is not sent again: the
+    /// terminal already delivered it.
     Terminal,
 }
 
@@ -168,33 +170,29 @@ pub async fn run_command(
         .env_clear()
         .envs(run.env.iter().map(|(key, value)| (key, value)))
         .current_dir(run.cwd)
-        .process_group(0)
         .stdin(if run.stdin == StdinMode::Null { Stdio::null() } else { Stdio::inherit() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    if run.stdin == StdinMode::Terminal {
-        // SAFETY: runs in the forked child before exec and only calls async-signal-safe
-        // functions (sigaction, getpid, tcsetpgrp) on plain values.
-        unsafe {
-            command.pre_exec(|| {
-                use nix::sys::signal::{SigHandler, signal};
-                let _ = signal(Signal::SIGTTOU, SigHandler::SigIgn);
-                let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpid());
-                let _ = signal(Signal::SIGTTOU, SigHandler::SigDfl);
-                Ok(())
-            });
-        }
+    let own_group = run.stdin != StdinMode::Terminal;
+    if own_group {
+        command.process_group(0);
     }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => return CommandEnd::SpawnFailed(error),
     };
-    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
-    let signal_group = |signal: Signal| {
-        if let Some(group) = group {
-            let _ = killpg(group, signal);
+    let pid = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    // Only called while the child has not been reaped, so `pid` still names it.
+    let signal_group = |signal: Signal| match pid {
+        Some(pid) if own_group => {
+            let _ = killpg(pid, signal);
         }
+        // Sharing forge's group: the process alone (its children got the terminal's signals).
+        Some(pid) => {
+            let _ = nix::sys::signal::kill(pid, signal);
+        }
+        None => {}
     };
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
@@ -221,8 +219,10 @@ pub async fn run_command(
             },
             waited = child.wait(), if status.is_none() => {
                 status = Some(waited);
-                // Whatever the command left running in its group (a `server &`) goes with it.
-                signal_group(Signal::SIGKILL);
+                if own_group {
+                    // Whatever the command left running in its group (a `server &`) goes with it.
+                    signal_group(Signal::SIGKILL);
+                }
                 drain_until = Some(Instant::now() + DRAIN_TIME);
             }
             () = sleep_until(deadline), if forced.is_none() && status.is_none() => {
@@ -246,20 +246,23 @@ pub async fn run_command(
                     StopRequest::Terminate(number) => {
                         forced = Some(CommandEnd::Stopped(number));
                         if status.is_none() {
-                            signal_group(Signal::try_from(number).unwrap_or(Signal::SIGTERM));
+                            let signal = Signal::try_from(number).unwrap_or(Signal::SIGTERM);
+                            // On a terminal the command got Ctrl-C from it already.
+                            if own_group || signal != Signal::SIGINT {
+                                signal_group(signal);
+                            }
                             kill_at = Instant::now().checked_add(run.grace);
                         }
                     }
                     StopRequest::Kill(number) => {
                         forced = Some(CommandEnd::Stopped(number));
-                        signal_group(Signal::SIGKILL);
+                        if status.is_none() {
+                            signal_group(Signal::SIGKILL);
+                        }
                     }
                 }
             }
         }
-    }
-    if run.stdin == StdinMode::Terminal {
-        reclaim_terminal();
     }
     if let Some(forced) = forced {
         return forced;
@@ -275,19 +278,6 @@ pub async fn run_command(
         }
         Some(Err(error)) => CommandEnd::SpawnFailed(error),
         None => CommandEnd::Exited(-1),
-    }
-}
-
-/// Makes forge's process group the terminal's foreground group again after a `Terminal` command.
-fn reclaim_terminal() {
-    use nix::sys::signal::{SigHandler, signal};
-    // SAFETY: installing SIG_IGN and restoring the default has no handler code to be unsafe.
-    unsafe {
-        let previous = signal(Signal::SIGTTOU, SigHandler::SigIgn);
-        let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpgrp());
-        if let Ok(previous) = previous {
-            let _ = signal(Signal::SIGTTOU, previous);
-        }
     }
 }
 

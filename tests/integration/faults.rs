@@ -2,7 +2,7 @@
 //! Every wait here is for a condition (a file, a line, an exit) with a generous deadline whose
 //! only purpose is to turn a hang into a failure; nothing asserts on elapsed time.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -309,4 +309,58 @@ fn a_signal_ends_a_wait_for_another_forges_env_lock() {
     signal(&forge, libc::SIGINT);
     assert_eq!(wait_for_exit(&mut forge), Some(130), "forge exits although the lock is still held");
     drop(held);
+}
+
+/// forge in a pseudo-terminal (`script`), its input written by the test: Ctrl-C is a `\x03`
+/// typed at the terminal, which the terminal turns into SIGINT for the foreground group.
+fn forge_on_a_terminal(test: &Test, args: &str) -> Child {
+    std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args} --color never", env!("CARGO_BIN_EXE_forge")), "/dev/null"])
+        .current_dir(test.root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn ctrl_c_on_the_terminal_interrupts_a_session_that_catches_it() {
+    // Like pytest: KeyboardInterrupt is caught and the process exits 2. The run is still
+    // interrupted (130), not failed (nox#139).
+    let sessions = r#"
+[sessions.catches]
+venv = false
+commands = [["python3", "-c", "import pathlib, time\npathlib.Path('ready').write_text('1\\n')\ntry:\n    time.sleep(100)\nexcept KeyboardInterrupt:\n    raise SystemExit(2)"]]
+"#;
+    let test = Test::new().sessions(sessions);
+    let mut terminal = forge_on_a_terminal(&test, "-s catches");
+    wait_for_file(&test.root().join("ready"));
+    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    assert_eq!(wait_for_exit(&mut terminal), Some(130));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
+    assert_eq!(run["sessions"][0]["status"], "interrupted");
+}
+
+#[test]
+fn a_second_ctrl_c_on_the_terminal_kills_a_session_that_ignores_it() {
+    let sessions = r#"
+[sessions.ignores]
+venv = false
+commands = [["python3", "-c", "import pathlib, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\npathlib.Path('ready').write_text('1\\n')\ntime.sleep(100)"]]
+"#;
+    let test = Test::new().sessions(sessions);
+    let mut terminal = forge_on_a_terminal(&test, "-s ignores --grace 1h");
+    wait_for_file(&test.root().join("ready"));
+    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    let mut output = BufReader::new(terminal.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("received SIGINT") {
+        line.clear();
+        assert!(output.read_line(&mut line).unwrap() > 0, "forge acknowledges the first Ctrl-C");
+    }
+    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
+    assert_eq!(wait_for_exit(&mut terminal), Some(130), "the second Ctrl-C ends the run despite an hour's grace");
 }

@@ -27,6 +27,9 @@ pub enum ReportError {
         /// The declared files that do not exist.
         missing: Vec<PathBuf>,
     },
+    /// The declared coverage files hold no measurable line.
+    #[error("coverage is declared but its files measure no line")]
+    EmptyCoverage,
     /// A session that succeeded did not write a coverage file it declared.
     #[error("session {session} succeeded but did not write its declared coverage file {}", path.display())]
     CoverageNotWritten {
@@ -55,6 +58,9 @@ impl ReportError {
                 "make the session write the file its `coverage` entry names, e.g. `pytest --cov --cov-report=xml:{reports}/coverage-{python}.xml`".into(),
             ),
             ReportError::Message { hint, .. } => hint.clone(),
+            ReportError::EmptyCoverage => {
+                Some("check what the coverage tool measured (pytest-cov: `--cov=PACKAGE` names your code)".into())
+            }
         }
     }
 }

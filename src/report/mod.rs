@@ -101,8 +101,14 @@ pub fn write_reports(input: &ReportInput<'_>) -> ReportSummary {
     let coverage_path = input.reports_dir.join(COVERAGE_FILE);
     match coverage {
         Some(coverage) => {
-            summary.coverage = Some(write_coverage(&coverage, input.root, &coverage_path, &mut summary.problems));
-            summary.gate_failure = gate(summary.coverage, input.fail_under);
+            let total = write_coverage(&coverage, input.root, &coverage_path, &mut summary.problems);
+            if total.valid == 0 {
+                // Declared coverage that measured nothing (a wrong `--cov=`) is no data, not 100%.
+                summary.problems.push(ReportError::EmptyCoverage);
+            } else {
+                summary.coverage = Some(total);
+                summary.gate_failure = gate(summary.coverage, input.fail_under);
+            }
         }
         None => {
             let _ = std::fs::remove_file(&coverage_path);

@@ -279,6 +279,25 @@ fn declared_coverage_that_is_never_written_is_an_error() {
 }
 
 #[test]
+fn declared_coverage_that_measures_nothing_fails_the_gate_instead_of_passing_at_100() {
+    let empty = r#"<?xml version="1.0" ?><coverage version="7.17.3" lines-valid="0" lines-covered="0" line-rate="1"><sources><source>.</source></sources><packages/></coverage>"#;
+    let sessions = "[sessions.c]\nvenv = false\ncommands = [[\"cp\", \"empty.xml\", \"{reports}/cov.xml\"]]\ncoverage = [\"{reports}/cov.xml\"]\n\n[coverage]\nfail-under = 80\n";
+    let run = Test::new().sessions(sessions).file("empty.xml", empty).run();
+    run.assert_code(1);
+    assert!(run.stderr.contains("error: coverage is declared but its files measure no line"), "{}", run.stderr);
+    assert!(!run.stdout.contains("100.00%"), "{}", run.stdout);
+}
+
+#[test]
+fn a_failed_session_without_its_coverage_file_adds_no_second_error() {
+    let sessions = "[sessions.test]\nvenv = false\ncommands = [[\"false\"]]\ncoverage = [\"{reports}/never-written.xml\"]\n";
+    let run = Test::new().sessions(sessions).run();
+    run.assert_code(1);
+    assert_eq!(run.status_of("test"), "failed");
+    assert!(!run.stderr.contains("coverage is declared"), "the failure explains it: {}", run.stderr);
+}
+
+#[test]
 fn forge_report_over_two_directories_equals_one_run_with_both() {
     tools();
     let session = r#"

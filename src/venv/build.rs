@@ -72,7 +72,8 @@ pub async fn decide(
     uv: &Path,
     finder: &InterpreterFinder,
 ) -> Result<Decision, VenvError> {
-    let existing = request.read_marker().filter(|_| request.python_executable().exists());
+    let existing =
+        request.read_marker().filter(|marker| marker.env == request.path && request.python_executable().exists());
     if let (EnvPolicy::NoInstall, Some(marker)) = (policy, &existing) {
         return Ok(Decision::Reuse(marker.clone()));
     }
@@ -85,7 +86,7 @@ pub async fn decide(
         return Ok(Decision::Reuse(marker));
     }
     let interpreter = finder.find(request.python.as_deref()).await?;
-    let marker = Marker::new(digest, &interpreter).map_err(|source| VenvError::Io {
+    let marker = Marker::new(digest, &request.path, &interpreter).map_err(|source| VenvError::Io {
         action: "cannot stat",
         path: interpreter.path.clone(),
         source,

@@ -47,6 +47,10 @@ pub struct EnvInputs {
 pub struct Marker {
     /// Hex SHA-256 of the inputs.
     pub fingerprint: String,
+    /// Where the env was built: a venv's scripts name its path, so a moved or copied project's
+    /// env is rebuilt rather than reused broken.
+    #[serde(default)]
+    pub env: PathBuf,
     /// The interpreter the env was built with.
     pub interpreter: PathBuf,
     /// Its version.
@@ -58,14 +62,15 @@ pub struct Marker {
 }
 
 impl Marker {
-    /// A marker for an env built from `fingerprint` with `interpreter`.
+    /// A marker for the env at `env` built from `fingerprint` with `interpreter`.
     ///
     /// # Errors
     /// The interpreter cannot be stat'ed.
-    pub fn new(fingerprint: String, interpreter: &Interpreter) -> std::io::Result<Self> {
+    pub fn new(fingerprint: String, env: &Path, interpreter: &Interpreter) -> std::io::Result<Self> {
         let (size, mtime) = stat(&interpreter.path)?;
         Ok(Self {
             fingerprint,
+            env: env.to_path_buf(),
             interpreter: interpreter.path.clone(),
             python_version: interpreter.version.clone(),
             interpreter_size: size,
@@ -104,11 +109,14 @@ pub fn fingerprint(inputs: &EnvInputs) -> Result<String, VenvError> {
     };
     field("format", &FORMAT_VERSION.to_le_bytes());
     field("python", inputs.python_request.as_bytes());
-    for dep in &inputs.deps {
+    // uv resolves the same set whatever the order: reordering `deps` is no reason to rebuild.
+    let mut deps: Vec<&String> = inputs.deps.iter().collect();
+    deps.sort_unstable();
+    for dep in deps {
         field("dep", dep.as_bytes());
     }
     for file in &inputs.requirements {
-        hash_requirements(file, 0, &mut field)?;
+        hash_requirements(file, &inputs.root, 0, &mut field)?;
     }
     field("install-project", &[u8::from(inputs.install_project)]);
     if inputs.install_project {
@@ -129,9 +137,16 @@ pub fn fingerprint(inputs: &EnvInputs) -> Result<String, VenvError> {
     Ok(hex)
 }
 
-fn hash_requirements(file: &Path, depth: usize, field: &mut impl FnMut(&str, &[u8])) -> Result<(), VenvError> {
+fn hash_requirements(
+    file: &Path,
+    root: &Path,
+    depth: usize,
+    field: &mut impl FnMut(&str, &[u8]),
+) -> Result<(), VenvError> {
     let content = std::fs::read(file).map_err(|source| VenvError::Requirements { path: file.to_path_buf(), source })?;
-    field("requirements", file.as_os_str().as_encoded_bytes());
+    // Named relative to the project, so another checkout of the same project hashes the same.
+    let name = file.strip_prefix(root).unwrap_or(file);
+    field("requirements", name.as_os_str().as_encoded_bytes());
     field("content", &content);
     if depth >= MAX_INCLUDE_DEPTH {
         return Ok(());
@@ -140,7 +155,7 @@ fn hash_requirements(file: &Path, depth: usize, field: &mut impl FnMut(&str, &[u
     for line in text.lines() {
         if let Some(included) = included_file(line) {
             let base = file.parent().unwrap_or(Path::new("."));
-            hash_requirements(&base.join(included), depth + 1, field)?;
+            hash_requirements(&base.join(included), root, depth + 1, field)?;
         }
     }
     Ok(())
@@ -216,6 +231,22 @@ mod tests {
         assert_ne!(base, after_nested, "nested -r include is covered");
         std::fs::write(root.join("pyproject.toml"), "[project]\nname='y'\n").unwrap();
         assert_ne!(after_nested, fingerprint(&inputs(root)).unwrap(), "pyproject.toml is covered");
+    }
+
+    #[test]
+    fn neither_deps_order_nor_the_checkout_path_changes_the_fingerprint() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        for root in [first.path(), second.path()] {
+            std::fs::write(root.join("requirements.txt"), "six\n").unwrap();
+            std::fs::write(root.join("pyproject.toml"), "[project]\nname='x'\n").unwrap();
+        }
+        let mut reordered = inputs(first.path());
+        reordered.deps = vec!["ruff".into(), "pytest".into()];
+        let mut ordered = inputs(first.path());
+        ordered.deps = vec!["pytest".into(), "ruff".into()];
+        assert_eq!(fingerprint(&reordered).unwrap(), fingerprint(&ordered).unwrap());
+        assert_eq!(fingerprint(&inputs(first.path())).unwrap(), fingerprint(&inputs(second.path())).unwrap());
     }
 
     #[test]

@@ -221,3 +221,22 @@ fn a_directory_that_is_not_a_virtualenv_is_never_deleted() {
     assert!(run.stderr.contains("exists and is not a virtualenv"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(run.root.join("src/code.py")).unwrap(), "precious = True\n");
 }
+
+#[test]
+fn a_moved_project_rebuilds_its_envs_instead_of_reusing_them_broken() {
+    let test = Test::new().file(
+        "before/sessions.toml",
+        "[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c 'import iniconfig'\"]\n",
+    );
+    let run_in = |directory: &str| -> serde_json::Value {
+        let output = test.command().current_dir(test.root().join(directory)).args(["-s", "check"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let json = std::fs::read_to_string(test.root().join(directory).join(".forge/reports/run.json")).unwrap();
+        serde_json::from_str(&json).unwrap()
+    };
+    assert_eq!(run_in("before")["sessions"][0]["env"], "built");
+    assert_eq!(run_in("before")["sessions"][0]["env"], "reused");
+    // A venv's scripts and pyvenv.cfg name its path: after a move it must be rebuilt.
+    std::fs::rename(test.root().join("before"), test.root().join("after")).unwrap();
+    assert_eq!(run_in("after")["sessions"][0]["env"], "built");
+}

@@ -185,7 +185,7 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
                 timed_out = true;
                 sink.handle(&Event::RunTimedOut);
                 stopped_reason.get_or_insert_with(|| "not started: the run's --timeout expired".to_owned());
-                let _ = stop_sender.send(StopRequest::Terminate(libc_signal(nix::sys::signal::Signal::SIGTERM)));
+                let _ = stop_sender.send(StopRequest::RunTimeout);
             }
         }
     }

@@ -118,9 +118,7 @@ impl Executor {
                         VenvError::MissingInterpreter { .. } if context.settings.skip_missing_interpreters => {
                             (SessionStatus::Skipped, format!("{error} (skipped: --skip-missing-interpreters)"))
                         }
-                        VenvError::Interrupted => {
-                            (SessionStatus::Interrupted, "interrupted while preparing the virtualenv".to_owned())
-                        }
+                        VenvError::Interrupted => self.stopped_while("preparing the virtualenv"),
                         _ => (SessionStatus::Error, error.to_string()),
                     };
                     end = Some(AttemptEnd { status, exit_code: None, message: Some(message) });
@@ -187,11 +185,8 @@ impl Executor {
                     delay.as_secs_f64()
                 ));
                 if !self.sleep_unless_stopped(delay).await {
-                    end = Some(AttemptEnd {
-                        status: SessionStatus::Interrupted,
-                        exit_code: None,
-                        message: Some("interrupted while waiting to retry".into()),
-                    });
+                    let (status, message) = self.stopped_while("waiting to retry");
+                    end = Some(AttemptEnd { status, exit_code: None, message: Some(message) });
                     break;
                 }
             }
@@ -286,7 +281,7 @@ impl Executor {
             };
             match run_command(&run, sink, &mut self.stop).await {
                 CommandEnd::Exited(0) => {}
-                CommandEnd::Stopped(_) => return Err(VenvError::Interrupted),
+                CommandEnd::Stopped(_) | CommandEnd::RunTimedOut => return Err(VenvError::Interrupted),
                 other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
             }
         }
@@ -367,6 +362,11 @@ impl Executor {
                     exit_code: None,
                     message: Some(format!("`{display}` was interrupted")),
                 },
+                CommandEnd::RunTimedOut => AttemptEnd {
+                    status: SessionStatus::Error,
+                    exit_code: None,
+                    message: Some(format!("`{display}` was stopped: the run's --timeout expired")),
+                },
                 ref other @ CommandEnd::Signaled(signal) => AttemptEnd {
                     status: SessionStatus::Failed,
                     exit_code: Some(128 + signal),
@@ -382,6 +382,17 @@ impl Executor {
             return attempt_end;
         }
         AttemptEnd { status: SessionStatus::Success, exit_code: Some(0), message: None }
+    }
+
+    /// The status and message of a session stopped by the dispatcher while `doing` something:
+    /// `error` when the run's `--timeout` expired (the contract's timeouts are errors),
+    /// `interrupted` otherwise.
+    fn stopped_while(&self, doing: &str) -> (SessionStatus, String) {
+        if *self.stop.borrow() == StopRequest::RunTimeout {
+            (SessionStatus::Error, format!("stopped while {doing}: the run's --timeout expired"))
+        } else {
+            (SessionStatus::Interrupted, format!("interrupted while {doing}"))
+        }
     }
 
     async fn sleep_unless_stopped(&mut self, delay: Duration) -> bool {
@@ -404,6 +415,7 @@ pub fn describe(end: &CommandEnd) -> String {
         CommandEnd::Signaled(signal) => format!("was killed by signal {signal}"),
         CommandEnd::TimedOut(limit) => format!("timed out after {} and was killed", humantime::format_duration(*limit)),
         CommandEnd::Stopped(signal) => format!("was stopped by signal {signal}"),
+        CommandEnd::RunTimedOut => "was stopped: the run's --timeout expired".to_owned(),
         CommandEnd::SpawnFailed(error) => format!("could not be started: {error}"),
     }
 }

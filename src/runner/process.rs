@@ -33,6 +33,8 @@ pub enum StopRequest {
     Terminate(i32),
     /// SIGKILL now (a second signal); carries the first signal's number.
     Kill(i32),
+    /// The run's `--timeout` expired: SIGTERM, then SIGKILL after the grace period.
+    RunTimeout,
 }
 
 /// How a command ended.
@@ -46,6 +48,8 @@ pub enum CommandEnd {
     TimedOut(Duration),
     /// forge stopped it on request (signal number of the request).
     Stopped(i32),
+    /// forge stopped it because the run's `--timeout` expired.
+    RunTimedOut,
     /// It could not be started.
     SpawnFailed(std::io::Error),
 }
@@ -161,8 +165,10 @@ pub async fn run_command(
     sink: &mut OutputSink,
     stop: &mut watch::Receiver<StopRequest>,
 ) -> CommandEnd {
-    if let StopRequest::Terminate(signal) | StopRequest::Kill(signal) = *stop.borrow() {
-        return CommandEnd::Stopped(signal);
+    match *stop.borrow() {
+        StopRequest::None => {}
+        StopRequest::Terminate(signal) | StopRequest::Kill(signal) => return CommandEnd::Stopped(signal),
+        StopRequest::RunTimeout => return CommandEnd::RunTimedOut,
     }
     let mut command = tokio::process::Command::new(&run.argv[0]);
     command
@@ -251,6 +257,13 @@ pub async fn run_command(
                             if own_group || signal != Signal::SIGINT {
                                 signal_group(signal);
                             }
+                            kill_at = Instant::now().checked_add(run.grace);
+                        }
+                    }
+                    StopRequest::RunTimeout => {
+                        forced = Some(CommandEnd::RunTimedOut);
+                        if status.is_none() {
+                            signal_group(Signal::SIGTERM);
                             kill_at = Instant::now().checked_add(run.grace);
                         }
                     }

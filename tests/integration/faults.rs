@@ -241,10 +241,13 @@ fn the_run_timeout_stops_running_sessions() {
         .args(&["--timeout", "1s", "--grace", "1s"])
         .run();
     run.assert_code(1);
-    assert_eq!(run.status_of("forever"), "interrupted");
+    // A timeout is an error (forge could not run the session to its end), named in the reports.
+    assert_eq!(run.status_of("forever"), "error");
     assert_eq!(run.status_of("later"), "skipped");
-    assert!(run.stderr.contains("--timeout expired"), "{}", run.stderr);
+    assert!(run.stderr.contains("the run's --timeout expired"), "{}", run.stderr);
     assert_eq!(run.run_json()["timed_out"], true);
+    let junit = std::fs::read_to_string(run.root.join(".forge/reports/junit.xml")).unwrap();
+    assert!(junit.contains("<error message=\"`sleep 1000` was stopped: the run&apos;s --timeout expired\""), "{junit}");
 }
 
 #[test]

@@ -290,7 +290,8 @@ fn declared_coverage_that_measures_nothing_fails_the_gate_instead_of_passing_at_
 
 #[test]
 fn a_failed_session_without_its_coverage_file_adds_no_second_error() {
-    let sessions = "[sessions.test]\nvenv = false\ncommands = [[\"false\"]]\ncoverage = [\"{reports}/never-written.xml\"]\n";
+    let sessions =
+        "[sessions.test]\nvenv = false\ncommands = [[\"false\"]]\ncoverage = [\"{reports}/never-written.xml\"]\n";
     let run = Test::new().sessions(sessions).run();
     run.assert_code(1);
     assert_eq!(run.status_of("test"), "failed");

@@ -11,7 +11,7 @@ use crate::error::{Error, ExitStatus};
 use crate::plan::{self, Selection};
 use crate::report;
 use crate::reporter::{self, Display};
-use crate::runner::{self, RunContext, SessionStatus, StdinMode};
+use crate::runner::{self, RunContext, StdinMode};
 use crate::settings::{Settings, Verbosity};
 use crate::venv::{self, InterpreterFinder};
 
@@ -84,6 +84,11 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
         None => "forge".to_owned(),
     };
+    // The same `-- posargs` re-run the failure as it ran.
+    let rerun_suffix = match &settings.posargs {
+        Some(posargs) => format!(" -- {}", shlex::try_join(posargs.iter().map(String::as_str)).unwrap_or_default()),
+        None => String::new(),
+    };
     let root = project.root.clone();
     let fail_under = project.coverage.fail_under;
     let context = RunContext {
@@ -108,28 +113,15 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         fail_under,
         run: &outcome,
     });
-    reporter::print_summary(&outcome, &rerun_prefix, settings.verbosity == Verbosity::Quiet);
+    reporter::print_summary(&outcome, (&rerun_prefix, &rerun_suffix));
     reporter::print_reports(&reports);
-    for skipped in outcome.sessions.iter().filter(|session| session.status == SessionStatus::Skipped) {
-        if let Some(message) = &skipped.message
-            && message.contains("--skip-missing-interpreters")
-        {
-            reporter::print_warning(&format!("{} skipped: {message}", skipped.name));
+    for session in &outcome.sessions {
+        if let Some(warning) = &session.warning {
+            reporter::print_warning(&format!("{}: {warning}", session.name));
         }
     }
-    let report_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
-    if let Some(signal) = outcome.signal {
-        return Ok(ExitStatus::Signal(signal));
-    }
-    if outcome.internal_error {
-        return Ok(ExitStatus::Internal);
-    }
-    let failed = outcome.timed_out
-        || outcome
-            .sessions
-            .iter()
-            .any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
-    Ok(if failed || report_failed { ExitStatus::Failure } else { ExitStatus::Success })
+    let reports_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
+    Ok(ExitStatus::of_run(&outcome, reports_failed))
 }
 
 /// stdin for the commands: forge's own for a single session (the terminal only when forge is in

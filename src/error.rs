@@ -3,6 +3,7 @@
 use crate::config::ConfigError;
 use crate::plan::PlanError;
 use crate::report::ReportError;
+use crate::runner::{RunOutcome, SessionStatus};
 use crate::venv::VenvError;
 
 /// forge's exit status, per the contract.
@@ -21,6 +22,25 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// The status a finished run ends with: 128+N when a signal stopped it, 3 when forge failed
+    /// internally, 1 when a session failed, errored or was interrupted, the run's `--timeout`
+    /// expired or a report or the coverage gate failed (`reports_failed`), else 0.
+    pub fn of_run(run: &RunOutcome, reports_failed: bool) -> Self {
+        if let Some(signal) = run.signal {
+            return ExitStatus::Signal(signal);
+        }
+        if run.internal_error {
+            return ExitStatus::Internal;
+        }
+        let failed = run.timed_out
+            || reports_failed
+            || run
+                .sessions
+                .iter()
+                .any(|session| session.status.is_failure() || session.status == SessionStatus::Interrupted);
+        if failed { ExitStatus::Failure } else { ExitStatus::Success }
+    }
+
     /// The numeric status for the OS.
     pub fn code(self) -> u8 {
         match self {

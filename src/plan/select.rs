@@ -75,6 +75,12 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
     if !selection.pythons.is_empty() {
         chosen.retain(|&node| selection.keeps_python(&graph.nodes[node]));
         filters.push(format!("-p {}", selection.pythons.join(" ")));
+        // Sessions that name no interpreter are kept, but they alone are not a match: `-p 3.99`
+        // with no 3.99 instance is a typo or a missing matrix entry, not "run everything else".
+        let versioned = chosen.iter().any(|&node| graph.nodes[node].python.is_some());
+        if !versioned {
+            chosen.clear();
+        }
     }
     if chosen.is_empty() {
         return Err(PlanError::NothingSelected { what: filters.join(", ") });

@@ -6,10 +6,10 @@ use super::display::status_line;
 use super::style::{BOLD, ERROR, SUCCESS};
 use crate::runner::{RunOutcome, SessionStatus};
 
-/// Prints the summary to stderr; `rerun_prefix` is the command to prepend to `-s NAME`
-/// (e.g. `forge -f ci/sessions.toml`). `quiet` (`-q`) leaves out the lines of sessions that
-/// simply passed, so a passing pre-commit hook prints one line.
-pub fn print_summary(run: &RunOutcome, rerun_prefix: &str, quiet: bool) {
+/// Prints the summary to stderr: the counts, a line per session that did not simply pass, and
+/// the command that re-runs each failure alone (`rerun_prefix -s NAME --no-deps rerun_suffix`,
+/// e.g. `forge -f ci/sessions.toml` and ` -- -k slow`).
+pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str)) {
     let mut stderr = anstream::stderr().lock();
     let count = |status: SessionStatus| run.sessions.iter().filter(|outcome| outcome.status == status).count();
     let elapsed = run.finished.duration_since(run.started).unwrap_or_default().as_secs_f64();
@@ -38,10 +38,8 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str, quiet: bool) {
         if run.sessions.len() == 1 { "" } else { "s" },
         parts.join(", ")
     );
-    for outcome in run
-        .sessions
-        .iter()
-        .filter(|outcome| !(quiet && outcome.status == SessionStatus::Success && !outcome.is_flaky()))
+    // As nextest does: the sessions that need a look (each finished session already had its line).
+    for outcome in run.sessions.iter().filter(|outcome| outcome.status != SessionStatus::Success || outcome.is_flaky())
     {
         let _ = writeln!(stderr, "{}", status_line(outcome));
     }
@@ -58,7 +56,8 @@ pub fn print_summary(run: &RunOutcome, rerun_prefix: &str, quiet: bool) {
             if failures.len() == 1 { "the failure alone" } else { "each failure alone" }
         );
         for name in failures {
-            let _ = writeln!(stderr, "  {BOLD}{rerun_prefix} -s {name} --no-deps{BOLD:#}");
+            let name = shlex::try_quote(name).unwrap_or_default();
+            let _ = writeln!(stderr, "  {BOLD}{rerun_prefix} -s {name} --no-deps{rerun_suffix}{BOLD:#}");
         }
     }
 }

@@ -116,7 +116,9 @@ impl Executor {
                     sink.note(&format!("forge: {error}"));
                     let (status, message) = match &error {
                         VenvError::MissingInterpreter { .. } if context.settings.skip_missing_interpreters => {
-                            (SessionStatus::Skipped, format!("{error} (skipped: --skip-missing-interpreters)"))
+                            let message = format!("{error} (skipped: --skip-missing-interpreters)");
+                            outcome.warning = Some(format!("skipped: {error}"));
+                            (SessionStatus::Skipped, message)
                         }
                         VenvError::Interrupted => self.stopped_while("preparing the virtualenv"),
                         _ => (SessionStatus::Error, error.to_string()),

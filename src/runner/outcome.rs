@@ -94,6 +94,10 @@ pub struct SessionOutcome {
     pub log: Option<PathBuf>,
     /// Why it failed, errored or was skipped.
     pub message: Option<String>,
+    /// Something the user should see after the summary even though the run may pass (e.g. an
+    /// instance skipped under `--skip-missing-interpreters`).
+    #[serde(skip)]
+    pub warning: Option<String>,
     /// The last bytes of its output.
     #[serde(skip)]
     pub output_tail: Vec<u8>,
@@ -119,6 +123,7 @@ impl SessionOutcome {
             env: None,
             log: None,
             message: Some(message),
+            warning: None,
             output_tail: Vec::new(),
             junit: Vec::new(),
             coverage: Vec::new(),

@@ -144,9 +144,9 @@ commands = [["echo", "never"]]
             "       SKIP            after-bad (requirement `bad` failed)",
         ]
     );
+    // The summary lists what needs a look, as nextest's does.
     insta::assert_snapshot!(summary, @r"
         Summary [DURATION] 3 sessions: 1 succeeded, 1 failed, 1 skipped
-           PASS [DURATION] good
            FAIL [DURATION] bad (`sh -c 'echo something broke; exit 3'` exited with status 3)
            SKIP            after-bad (requirement `bad` failed)
     To re-run the failure alone:
@@ -177,4 +177,19 @@ fn no_sessions_toml_is_a_usage_error() {
     run.assert_code(2);
     assert!(run.stderr.starts_with("error: no sessions.toml in "), "{}", run.stderr);
     assert!(run.stderr.contains("hint: create a sessions.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn the_rerun_hint_keeps_the_posargs() {
+    let sessions = "[sessions.\"build:1\"]\nvenv = false\ncommands = [\"sh -c 'exit 1' {posargs}\"]\n";
+    let run = Test::new().sessions(sessions).args(&["-s", "build:1", "--", "-k", "a b"]).run();
+    run.assert_code(1);
+    assert!(run.stderr.contains("forge -s build:1 --no-deps -- -k 'a b'"), "{}", run.stderr);
+}
+
+#[test]
+fn python_filter_matching_no_instance_is_a_usage_error() {
+    let run = Test::new().sessions(SIMPLE).args(&["-s", "test", "lint", "-p", "3.99"]).run();
+    run.assert_code(2);
+    assert!(run.stderr.starts_with("error: no session matches -s test lint, -p 3.99"), "{}", run.stderr);
 }

@@ -191,7 +191,11 @@ fn a_missing_interpreter_fails_its_instance_or_is_skipped_on_request() {
     let skipped = test.rerun(&["-s", "test", "--skip-missing-interpreters"]);
     skipped.assert_code(0);
     assert_eq!(skipped.status_of("test-3.99"), "skipped");
-    assert!(skipped.stderr.contains("warning: test-3.99 skipped"), "{}", skipped.stderr);
+    assert!(
+        skipped.stderr.contains("warning: test-3.99: skipped: no Python interpreter found for `3.99`"),
+        "{}",
+        skipped.stderr
+    );
 }
 
 #[test]

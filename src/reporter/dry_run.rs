@@ -51,7 +51,8 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             let _ = writeln!(stdout, "  {BOLD}{}{BOLD:#} {DIM}({}){DIM:#}", instance.name, details.join("; "));
             let context = TemplateContext {
                 posargs: settings.posargs.as_deref(),
-                python: &python,
+                // Known only once the env's interpreter is: shown as the placeholder.
+                python: if python.is_empty() && session.needs_venv() { "{python}" } else { &python },
                 session: &instance.name,
                 envdir: &envdir,
                 reports: &reports,

@@ -61,8 +61,8 @@ impl EnvRequest {
     }
 }
 
-/// Decides between reuse and rebuild. Only a rebuild runs interpreter discovery; reuse costs a few
-/// file reads and stats.
+/// Decides between reuse and rebuild. Reuse costs a few file reads and stats: interpreter
+/// discovery runs, but answers from what interpreters said about themselves before.
 ///
 /// # Errors
 /// A requirements file cannot be read, or no interpreter satisfies the request.
@@ -78,14 +78,26 @@ pub async fn decide(
         return Ok(Decision::Reuse(marker.clone()));
     }
     let digest = fingerprint(&request.inputs)?;
-    if policy == EnvPolicy::Reuse
+    let found = if policy == EnvPolicy::Reuse
         && let Some(marker) = existing
         && marker.fingerprint == digest
         && marker.interpreter_unchanged()
     {
-        return Ok(Decision::Reuse(marker));
-    }
-    let interpreter = finder.find(request.python.as_deref()).await?;
+        // The request must still resolve to the interpreter the env was built with: a newly
+        // installed python3.11 earlier on PATH, or another pyenv version selected, means a new
+        // env. Discovery answers from remembered interpreter facts, so this costs stats, not
+        // processes; when the request resolves to nothing now, the recorded one still stands.
+        match finder.find(request.python.as_deref()).await {
+            Ok(found) if found.path != marker.interpreter => Some(found),
+            _ => return Ok(Decision::Reuse(marker)),
+        }
+    } else {
+        None
+    };
+    let interpreter = match found {
+        Some(found) => found,
+        None => finder.find(request.python.as_deref()).await?,
+    };
     let marker = Marker::new(digest, &request.path, &interpreter).map_err(|source| VenvError::Io {
         action: "cannot stat",
         path: interpreter.path.clone(),

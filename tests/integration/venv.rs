@@ -244,3 +244,24 @@ fn a_moved_project_rebuilds_its_envs_instead_of_reusing_them_broken() {
     std::fs::rename(test.root().join("before"), test.root().join("after")).unwrap();
     assert_eq!(run_in("after")["sessions"][0]["env"], "built");
 }
+
+#[test]
+fn a_request_that_now_resolves_to_another_interpreter_rebuilds() {
+    let mut test = Test::new().sessions("[sessions.check]\npython = \"3.11\"\ncommands = [\"python -c pass\"]\n");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    let marker: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/envs/check/.forge-env.json")).unwrap())
+            .unwrap();
+    let first = marker["interpreter"].as_str().unwrap().to_owned();
+
+    // A python3.11 installed earlier on PATH (here: a link to the same build, so the test needs
+    // no second interpreter) is what `python = "3.11"` now means.
+    let bin = test.root().join("newer-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(&first, bin.join("python3.11")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut test = test.env("PATH", &path);
+    let rebuilt = test.rerun(&["-s", "check"]);
+    assert_eq!(env_state(rebuilt.assert_code(0), "check"), "built");
+    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "reused");
+}

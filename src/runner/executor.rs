@@ -72,6 +72,7 @@ impl Executor {
         let log_path = logs.join(format!("{}.log", instance.name));
         // Written under a private name and renamed at the end, so two runs never interleave a log.
         let partial_path = logs.join(format!(".{}.log.{}.partial", instance.name, std::process::id()));
+        remove_orphaned_logs(&logs, &instance.name);
         let log_file = std::fs::create_dir_all(&logs).and_then(|()| std::fs::File::create(&partial_path));
         let log_file = match log_file {
             Ok(file) => file,
@@ -401,6 +402,26 @@ impl Executor {
         tokio::select! {
             () = tokio::time::sleep(delay) => true,
             () = stopped(&mut self.stop) => false,
+        }
+    }
+}
+
+/// Removes partial logs of `name` left by forge processes that no longer exist (killed with
+/// SIGKILL, say); a live process's partial log is its own.
+fn remove_orphaned_logs(logs: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(logs) else { return };
+    let prefix = format!(".{name}.log.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|file_name| file_name.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".partial"))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

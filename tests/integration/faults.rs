@@ -367,3 +367,15 @@ commands = [["python3", "-c", "import pathlib, signal, time\nsignal.signal(signa
     terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
     assert_eq!(wait_for_exit(&mut terminal), Some(130), "the second Ctrl-C ends the run despite an hour's grace");
 }
+
+#[test]
+fn partial_logs_of_dead_forge_processes_are_cleaned_up() {
+    // Left by a forge that was SIGKILLed mid-session: no process has this pid (above pid_max).
+    let test = Test::new()
+        .sessions("[sessions.x]\nvenv = false\ncommands = [[\"true\"]]\n")
+        .file(".forge/reports/logs/.x.log.4194999.partial", "half a log")
+        .args(&["-s", "x"]);
+    test.run().assert_code(0);
+    assert!(!test.root().join(".forge/reports/logs/.x.log.4194999.partial").exists());
+    assert!(test.root().join(".forge/reports/logs/x.log").exists());
+}

@@ -12,7 +12,7 @@ use crate::plan::{self, Selection};
 use crate::report;
 use crate::reporter::{self, Display};
 use crate::runner::{self, RunContext, StdinMode};
-use crate::settings::{Settings, Verbosity};
+use crate::settings::{self, Settings, Verbosity};
 use crate::venv::{self, InterpreterFinder};
 
 /// Runs the parsed command line.
@@ -48,13 +48,11 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         None => config::find_sessions_file(&cwd)?,
     };
     let project = config::load(&file)?;
-    let settings = Settings::new(args, &project, &cwd);
 
     if args.list {
-        let filtered =
-            !args.sessions.is_empty() || !args.tags.is_empty() || args.keywords.is_some() || !args.python.is_empty();
-        let only: Option<HashSet<String>> = if filtered {
-            let selection = Selection { no_deps: true, ..settings.selection.clone() };
+        let selection = settings::selection(args);
+        let only: Option<HashSet<String>> = if selection.is_filtered() {
+            let selection = Selection { no_deps: true, ..selection };
             Some(plan::plan(&project, &selection)?.instances.into_iter().map(|instance| instance.name).collect())
         } else {
             plan::validate(&project)?;
@@ -68,6 +66,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         return Ok(ExitStatus::Success);
     }
 
+    let settings = Settings::new(args, &project, &cwd);
     let plan = plan::plan(&project, &settings.selection)?;
     if args.dry_run {
         reporter::print_plan(&project, &plan, &settings);

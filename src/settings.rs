@@ -78,13 +78,7 @@ impl Settings {
             Verbosity::Normal
         };
         Self {
-            selection: Selection {
-                sessions: args.sessions.clone(),
-                tags: args.tags.clone(),
-                keywords: args.keywords.clone(),
-                pythons: args.python.clone(),
-                no_deps: args.no_deps,
-            },
+            selection: selection(args),
             jobs,
             max_fail,
             run_timeout: args.timeout.map(|spec| spec.0),
@@ -95,5 +89,16 @@ impl Settings {
             verbosity,
             posargs: args.posargs.clone(),
         }
+    }
+}
+
+/// What the command line selects (`-s -t -k -p --no-deps`); all `forge -l` needs.
+pub fn selection(args: &RunArgs) -> Selection {
+    Selection {
+        sessions: args.sessions.clone(),
+        tags: args.tags.clone(),
+        keywords: args.keywords.clone(),
+        pythons: args.python.clone(),
+        no_deps: args.no_deps,
     }
 }

@@ -31,7 +31,8 @@ pub struct Instance {
     pub name: String,
     /// The `[sessions.NAME]` key.
     pub base: String,
-    /// Interpreter request from the session (`None`: the project default applies).
+    /// Interpreter request: the session's, else `[forge] python` for sessions with a venv;
+    /// `None` means the `python3` on PATH.
     pub python: Option<String>,
     /// Index into [`Project::sessions`].
     pub session: usize,
@@ -67,6 +68,8 @@ impl Graph {
         let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
         for (session_index, session) in project.sessions.iter().enumerate() {
             for (name, python) in session.instances() {
+                // `[forge] python` is the interpreter of every session with a venv that names none.
+                let python = python.or_else(|| project.python.clone().filter(|_| session.venv));
                 by_name.insert(name.clone(), nodes.len());
                 by_base.entry(session.name.clone()).or_default().push(nodes.len());
                 nodes.push(Node {

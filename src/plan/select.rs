@@ -23,8 +23,14 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// `-p` keeps an instance whose session names this interpreter; sessions that name none
-    /// (they run on the default interpreter) are kept, as they have no version to choose.
+    /// Whether any of `-s`, `-t`, `-k`, `-p` was given.
+    pub fn is_filtered(&self) -> bool {
+        !self.sessions.is_empty() || !self.tags.is_empty() || self.keywords.is_some() || !self.pythons.is_empty()
+    }
+
+    /// `-p` keeps an instance whose interpreter (its session's `python`, else `[forge] python`)
+    /// is one of these; instances with none (the `python3` on PATH, or no venv) are kept, as they
+    /// have no version to choose.
     pub(crate) fn keeps_python(&self, node: &Node) -> bool {
         self.pythons.is_empty() || node.python.as_ref().is_none_or(|python| self.pythons.contains(python))
     }

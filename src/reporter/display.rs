@@ -230,7 +230,14 @@ impl EventSink for Display {
                     status.as_str()
                 ));
             }
-            Event::SessionFinished { index, outcome } => self.finished(*index, outcome),
+            Event::SessionFinished { index, outcome } => {
+                if !self.carry.is_empty() {
+                    // A session ended inside a UTF-8 sequence: show what is left, replaced.
+                    let rest = String::from_utf8_lossy(&std::mem::take(&mut self.carry)).into_owned();
+                    let _ = anstream::stdout().lock().write_all(rest.as_bytes());
+                }
+                self.finished(*index, outcome);
+            }
             Event::Signal { signal, count } => {
                 let name = crate::runner::signal_name(*signal);
                 let line = if *count == 1 {

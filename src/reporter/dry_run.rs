@@ -23,7 +23,7 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
         for &index in members {
             let instance = &plan.instances[index];
             let session = &project.sessions[instance.session];
-            let python = instance.python.clone().or_else(|| project.python.clone()).unwrap_or_default();
+            let python = instance.python.clone().unwrap_or_default();
             let env_path = project.env_dir.join(&instance.name);
             let envdir = if session.venv { env_path.to_string_lossy().into_owned() } else { String::new() };
             let mut details = Vec::new();

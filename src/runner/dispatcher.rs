@@ -15,7 +15,7 @@ use crate::venv::InterpreterFinder;
 
 use super::executor::execute;
 use super::outcome::{RunOutcome, SessionOutcome, SessionStatus};
-use super::process::{StdinMode, StopRequest};
+use super::process::{StdinMode, StopRequest, sleep_until};
 use super::{Event, EventSink};
 
 /// Everything executors share, read-only.
@@ -166,7 +166,7 @@ pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Resu
                             stopped_reason = Some(format!("not started: --max-fail {} reached", max_fail.count));
                             sink.handle(&Event::MaxFailReached { count: max_fail.count });
                             if max_fail.immediate {
-                                let _ = stop_sender.send(StopRequest::Terminate(libc_signal(nix::sys::signal::Signal::SIGTERM)));
+                                let _ = stop_sender.send(StopRequest::Terminate(nix::sys::signal::Signal::SIGTERM as i32));
                             }
                         }
                     }
@@ -208,25 +208,19 @@ fn finish(
     outcome: SessionOutcome,
 ) {
     states[index] = State::Done(outcome.status);
-    sink.handle(&Event::SessionFinished { index, outcome: Box::new(outcome.clone()) });
-    outcomes[index] = Some(outcome);
-}
-
-fn libc_signal(signal: nix::sys::signal::Signal) -> i32 {
-    signal as i32
+    // The event owns the outcome while the reporter reads it, then hands it back: no copy of the
+    // output tails.
+    let event = Event::SessionFinished { index, outcome: Box::new(outcome) };
+    sink.handle(&event);
+    if let Event::SessionFinished { outcome, .. } = event {
+        outcomes[index] = Some(*outcome);
+    }
 }
 
 /// "SIGINT" for 2, and so on.
 pub fn signal_name(number: i32) -> String {
     nix::sys::signal::Signal::try_from(number)
         .map_or_else(|_| format!("signal {number}"), |signal| signal.as_str().to_owned())
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// SIGINT, SIGTERM and SIGHUP as one stream of signal numbers.

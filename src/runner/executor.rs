@@ -86,25 +86,12 @@ impl Executor {
         let mut sink = OutputSink::new(log_file, live);
 
         let env_path = context.project.env_dir.join(&instance.name);
-        let python_request = instance.python.clone().or_else(|| context.project.python.clone());
+        let python_request = instance.python.clone();
         let mut python_label = python_request.clone().unwrap_or_default();
         let mut end = None;
         let mut _env_lock = None;
         if definition.needs_venv() {
-            // uv sees the session's `env` too (an index URL, a proxy), rendered before the
-            // interpreter is known: `{python}` is the request there.
-            let build_context = TemplateContext {
-                posargs: None,
-                python: &python_label,
-                session: &instance.name,
-                envdir: &env_path.to_string_lossy(),
-                reports: &context.settings.reports_dir.to_string_lossy(),
-                root: &context.project.root.to_string_lossy(),
-                redact_env: false,
-            };
-            let mut uv_environment = base_environment();
-            apply_session_env(&mut uv_environment, &definition, &build_context);
-            match self.prepare_env(&definition, &env_path, python_request.clone(), &uv_environment, &mut sink).await {
+            match self.prepare_env(&definition, &env_path, python_request.clone(), &mut sink).await {
                 Ok((state, version, lock)) => {
                     _env_lock = Some(lock);
                     outcome.env = Some(state);
@@ -201,7 +188,11 @@ impl Executor {
         outcome.message = end.message;
         outcome.output_tail = sink.tail();
         if let Some(error) = sink.finish() {
-            outcome.message.get_or_insert_with(String::new).push_str(&format!(" (log incomplete: {error})"));
+            let note = format!("log incomplete: {error}");
+            outcome.message = Some(match outcome.message.take() {
+                Some(message) => format!("{message} ({note})"),
+                None => note,
+            });
         }
         drop(sink);
         if std::fs::rename(&partial_path, &log_path).is_ok() {
@@ -231,7 +222,6 @@ impl Executor {
         definition: &SessionDef,
         env_path: &Path,
         python: Option<String>,
-        uv_environment: &[(OsString, OsString)],
         sink: &mut OutputSink,
     ) -> Result<(EnvState, String, EnvLock), VenvError> {
         let context = Arc::clone(&self.context);
@@ -271,12 +261,26 @@ impl Executor {
         let version = plan.marker().python_version.clone();
         self.emit(Event::Env { index: self.index, progress: EnvProgress::Building(version.clone()) }).await;
         plan.begin()?;
+        // uv sees the session's `env` too (an index URL, a proxy), rendered before the
+        // interpreter is known: `{python}` is the request there.
+        let request_label = request.python.clone().unwrap_or_default();
+        let build_context = TemplateContext {
+            posargs: None,
+            python: &request_label,
+            session: name,
+            envdir: &env_path.to_string_lossy(),
+            reports: &context.settings.reports_dir.to_string_lossy(),
+            root: &context.project.root.to_string_lossy(),
+            redact_env: false,
+        };
+        let mut uv_environment = base_environment();
+        apply_session_env(&mut uv_environment, definition, &build_context);
         for step in &plan.steps {
             sink.note(&format!("$ {}", step.display));
             self.emit(Event::CommandStarted { index: self.index, command: step.display.clone() }).await;
             let run = CommandRun {
                 argv: &step.argv,
-                env: uv_environment,
+                env: &uv_environment,
                 cwd: &context.project.root,
                 stdin: StdinMode::Null,
                 timeout: None,

@@ -246,32 +246,30 @@ pub async fn run_command(
                     stop_open = false;
                     continue;
                 }
+                if status.is_some() {
+                    // The command already ended on its own; only its output is still draining.
+                    continue;
+                }
                 let request = *stop.borrow();
                 match request {
                     StopRequest::None => {}
                     StopRequest::Terminate(number) => {
                         forced = Some(CommandEnd::Stopped(number));
-                        if status.is_none() {
-                            let signal = Signal::try_from(number).unwrap_or(Signal::SIGTERM);
-                            // On a terminal the command got Ctrl-C from it already.
-                            if own_group || signal != Signal::SIGINT {
-                                signal_group(signal);
-                            }
-                            kill_at = Instant::now().checked_add(run.grace);
+                        let signal = Signal::try_from(number).unwrap_or(Signal::SIGTERM);
+                        // On a terminal the command got Ctrl-C from it already.
+                        if own_group || signal != Signal::SIGINT {
+                            signal_group(signal);
                         }
+                        kill_at = Instant::now().checked_add(run.grace);
                     }
                     StopRequest::RunTimeout => {
                         forced = Some(CommandEnd::RunTimedOut);
-                        if status.is_none() {
-                            signal_group(Signal::SIGTERM);
-                            kill_at = Instant::now().checked_add(run.grace);
-                        }
+                        signal_group(Signal::SIGTERM);
+                        kill_at = Instant::now().checked_add(run.grace);
                     }
                     StopRequest::Kill(number) => {
                         forced = Some(CommandEnd::Stopped(number));
-                        if status.is_none() {
-                            signal_group(Signal::SIGKILL);
-                        }
+                        signal_group(Signal::SIGKILL);
                     }
                 }
             }
@@ -304,7 +302,8 @@ async fn read_some<R: AsyncRead + Unpin>(reader: &mut Option<R>, buffer: &mut [u
     }
 }
 
-async fn sleep_until(at: Option<Instant>) {
+/// Sleeps until `at`, or forever when there is no deadline (a `select!` branch that never fires).
+pub(super) async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

@@ -78,25 +78,21 @@ pub async fn decide(
         return Ok(Decision::Reuse(marker.clone()));
     }
     let digest = fingerprint(&request.inputs)?;
-    let found = if policy == EnvPolicy::Reuse
+    let interpreter = if policy == EnvPolicy::Reuse
         && let Some(marker) = existing
         && marker.fingerprint == digest
         && marker.interpreter_unchanged()
     {
         // The request must still resolve to the interpreter the env was built with: a newly
         // installed python3.11 earlier on PATH, or another pyenv version selected, means a new
-        // env. Discovery answers from remembered interpreter facts, so this costs stats, not
-        // processes; when the request resolves to nothing now, the recorded one still stands.
-        match finder.find(request.python.as_deref()).await {
-            Ok(found) if found.path != marker.interpreter => Some(found),
+        // env. Answered from remembered interpreter facts, so this costs stats, not processes;
+        // when PATH and pyenv have nothing, the recorded interpreter stands.
+        match finder.find_locally(request.python.as_deref()).await {
+            Some(found) if found.path != marker.interpreter => found,
             _ => return Ok(Decision::Reuse(marker)),
         }
     } else {
-        None
-    };
-    let interpreter = match found {
-        Some(found) => found,
-        None => finder.find(request.python.as_deref()).await?,
+        finder.find(request.python.as_deref()).await?
     };
     let marker = Marker::new(digest, &request.path, &interpreter).map_err(|source| VenvError::Io {
         action: "cannot stat",

@@ -4,8 +4,8 @@
 //! Covered: forge's env format version, the interpreter request, `deps`, the content of every
 //! `requirements` file (following nested `-r`/`-c` includes), `install-project` and `extras` with
 //! the project's build files (pyproject.toml, setup.py, setup.cfg) and lock files. The interpreter
-//! itself is checked separately by path, size and modification time, so a warm run never has to
-//! run interpreter discovery.
+//! itself is checked separately: by path, size and modification time, and by what the request
+//! resolves to now (see `build::decide`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

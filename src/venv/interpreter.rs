@@ -2,8 +2,9 @@
 //! `python3.12` on PATH, then pyenv's installs, then what `uv python find` knows.
 //!
 //! Each candidate is asked for its real executable and version; one that fails (a pyenv shim
-//! refusing a version) is not an interpreter. Discovery runs only when an env is built: a warm
-//! run checks the interpreter the env recorded with a stat.
+//! refusing a version) is not an interpreter. The answers are remembered by path, size and
+//! modification time, so the check a warm run makes (does the request still resolve to the
+//! interpreter the env recorded?) costs stats, not processes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -109,8 +110,8 @@ impl InterpreterFinder {
         Self { uv, cache: Arc::default(), known: Arc::new(Mutex::new(known)) }
     }
 
-    /// Finds the interpreter for `request`: a version ("3.12", "3", "pypy3.10"), an absolute path,
-    /// or `None` for the `python3` on PATH.
+    /// Finds the interpreter for `request`: a version ("3.12", "3") or a name ("pypy3.10"), or
+    /// `None` for the `python3` on PATH.
     ///
     /// # Errors
     /// [`VenvError::MissingInterpreter`] naming where forge looked.
@@ -120,15 +121,19 @@ impl InterpreterFinder {
         if let Some(known) = cache.get(&key) {
             return known.clone().ok_or_else(|| missing(request));
         }
-        let found = self.discover(request).await;
+        let found = self.discover(request, true).await;
         cache.insert(key, found.clone());
         found.ok_or_else(|| missing(request))
     }
 
-    async fn discover(&self, request: Option<&str>) -> Option<Interpreter> {
-        if let Some(path) = request.filter(|request| request.starts_with('/')) {
-            return self.query(Path::new(path), None).await;
-        }
+    /// What `request` resolves to on PATH and among pyenv's installs, without asking uv: the
+    /// check an up-to-date env gets on every run, so it must start no process for interpreters
+    /// seen before. `None` when those places have nothing (the recorded interpreter stands).
+    pub async fn find_locally(&self, request: Option<&str>) -> Option<Interpreter> {
+        self.discover(request, false).await
+    }
+
+    async fn discover(&self, request: Option<&str>, ask_uv: bool) -> Option<Interpreter> {
         let version = request.map(|request| request.trim_start_matches("python"));
         let program = match request {
             Some(request) if request.starts_with(|c: char| c.is_ascii_digit()) => format!("python{request}"),
@@ -161,6 +166,9 @@ impl InterpreterFinder {
                     return Some(found);
                 }
             }
+        }
+        if !ask_uv {
+            return None;
         }
         let mut command = tokio::process::Command::new(&self.uv);
         command.args(["python", "find", "--no-project"]).args(request).stdin(std::process::Stdio::null());

@@ -85,7 +85,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     };
     // The same `-- posargs` re-run the failure as it ran.
     let rerun_suffix = match &settings.posargs {
-        Some(posargs) => format!(" -- {}", shlex::try_join(posargs.iter().map(String::as_str)).unwrap_or_default()),
+        Some(posargs) => format!(" -- {}", config::shell_join(posargs)),
         None => String::new(),
     };
     let root = project.root.clone();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{PythonSpec, Template};
+use super::{PythonSpec, Template, TemplateContext};
 
 /// A loaded, validated sessions.toml.
 #[derive(Debug, Clone)]
@@ -97,6 +97,25 @@ impl SessionDef {
     pub fn is_parametrized(&self) -> bool {
         matches!(self.python, Some(PythonSpec::Parametrize(_)))
     }
+}
+
+impl Command {
+    /// The argv after substitution (a `{posargs}` word may become several arguments).
+    pub fn argv(&self, context: &TemplateContext<'_>) -> Vec<String> {
+        self.words.iter().flat_map(|word| word.render_arguments(context)).collect()
+    }
+
+    /// The command as a shell would show it, with `{env:…}` values left as placeholders: for
+    /// logs, displays and reports.
+    pub fn display(&self, context: &TemplateContext<'_>) -> String {
+        shell_join(&self.argv(&TemplateContext { redact_env: true, ..*context }))
+    }
+}
+
+/// `words` joined into one shell-quoted line (`pytest -k 'a b'`), for showing an argv.
+pub fn shell_join<S: AsRef<str>>(words: &[S]) -> String {
+    shlex::try_join(words.iter().map(AsRef::as_ref))
+        .unwrap_or_else(|_| words.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" "))
 }
 
 /// A command ready for substitution.

@@ -328,7 +328,7 @@ fn check_session(
                     ));
                 }
                 let words = argv.iter().map(|word| template("commands", word)).collect::<Result<Vec<_>, _>>()?;
-                (shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" ")), words)
+                (super::shell_join(argv), words)
             }
         };
         for word in &words {

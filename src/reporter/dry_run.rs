@@ -60,10 +60,7 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                 redact_env: true,
             };
             for command in &session.commands {
-                let words: Vec<String> =
-                    command.words.iter().flat_map(|word| word.render_arguments(&context)).collect();
-                let line = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
-                let _ = writeln!(stdout, "    $ {line}");
+                let _ = writeln!(stdout, "    $ {}", command.display(&context));
             }
         }
     }

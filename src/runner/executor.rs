@@ -320,8 +320,7 @@ impl Executor {
         let context = Arc::clone(&self.context);
         let path = environment.iter().find(|(key, _)| key == "PATH").map(|(_, value)| value.clone());
         for command in &definition.commands {
-            let words: Vec<String> =
-                command.words.iter().flat_map(|word| word.render_arguments(template_context)).collect();
+            let words = command.argv(template_context);
             let Some(program) = words.first() else {
                 return AttemptEnd {
                     status: SessionStatus::Error,
@@ -329,10 +328,7 @@ impl Executor {
                     message: Some(format!("`{}` expands to nothing", command.source)),
                 };
             };
-            let shown_context = TemplateContext { redact_env: true, ..*template_context };
-            let shown: Vec<String> =
-                command.words.iter().flat_map(|word| word.render_arguments(&shown_context)).collect();
-            let display = shlex::try_join(shown.iter().map(String::as_str)).unwrap_or_else(|_| shown.join(" "));
+            let display = command.display(template_context);
             sink.note(&format!("$ {display}"));
             self.emit(Event::CommandStarted { index: self.index, command: display.clone() }).await;
             let resolved = which::which_in(program, path.as_ref(), &context.project.root);

@@ -142,7 +142,7 @@ impl BuildStep {
     /// shell to repeat it.
     fn new(argv: Vec<OsString>) -> Self {
         let words: Vec<String> = argv.iter().map(|word| word.to_string_lossy().into_owned()).collect();
-        let display = shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "));
+        let display = crate::config::shell_join(&words);
         Self { argv, display }
     }
 }

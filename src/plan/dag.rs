@@ -69,7 +69,7 @@ impl Graph {
         for (session_index, session) in project.sessions.iter().enumerate() {
             for (name, python) in session.instances() {
                 // `[forge] python` is the interpreter of every session with a venv that names none.
-                let python = python.or_else(|| project.python.clone().filter(|_| session.venv));
+                let python = python.or_else(|| project.python.clone().filter(|_| session.needs_venv()));
                 by_name.insert(name.clone(), nodes.len());
                 by_base.entry(session.name.clone()).or_default().push(nodes.len());
                 nodes.push(Node {

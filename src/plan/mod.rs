@@ -30,6 +30,17 @@ pub fn validate(project: &Project) -> Result<(), PlanError> {
 pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError> {
     let graph = dag::Graph::new(project);
     graph.check_acyclic()?;
-    let chosen = select::select(&graph, project, selection)?;
-    Ok(graph.into_plan(&chosen, selection))
+    let (chosen, what) = select::select(&graph, project, selection)?;
+    let plan = graph.into_plan(&chosen, selection);
+    // `-p` keeps instances that name no interpreter, but they alone are not a match: `-p 3.99`
+    // with no 3.99 instance in the plan (requirements included) is a typo or a missing matrix
+    // entry, not "run everything else".
+    let matched = plan
+        .instances
+        .iter()
+        .any(|instance| instance.python.as_ref().is_some_and(|python| selection.pythons.contains(python)));
+    if !selection.pythons.is_empty() && !matched {
+        return Err(PlanError::NothingSelected { what });
+    }
+    Ok(plan)
 }

@@ -36,7 +36,12 @@ impl Selection {
     }
 }
 
-pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) -> Result<BTreeSet<usize>, PlanError> {
+/// The chosen instances and a description of the filters that chose them (for messages).
+pub(crate) fn select(
+    graph: &Graph,
+    project: &Project,
+    selection: &Selection,
+) -> Result<(BTreeSet<usize>, String), PlanError> {
     let lookup = |name: &str| {
         graph.lookup(name).ok_or_else(|| {
             let names =
@@ -81,15 +86,10 @@ pub(crate) fn select(graph: &Graph, project: &Project, selection: &Selection) ->
     if !selection.pythons.is_empty() {
         chosen.retain(|&node| selection.keeps_python(&graph.nodes[node]));
         filters.push(format!("-p {}", selection.pythons.join(" ")));
-        // Sessions that name no interpreter are kept, but they alone are not a match: `-p 3.99`
-        // with no 3.99 instance is a typo or a missing matrix entry, not "run everything else".
-        let versioned = chosen.iter().any(|&node| graph.nodes[node].python.is_some());
-        if !versioned {
-            chosen.clear();
-        }
     }
+    let what = filters.join(", ");
     if chosen.is_empty() {
-        return Err(PlanError::NothingSelected { what: filters.join(", ") });
+        return Err(PlanError::NothingSelected { what });
     }
-    Ok(chosen)
+    Ok((chosen, what))
 }

@@ -40,8 +40,22 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             if !session.deps.is_empty() {
                 details.push(format!("deps: {}", session.deps.join(", ")));
             }
+            if !session.requirements.is_empty() {
+                let files: Vec<String> = session
+                    .requirements
+                    .iter()
+                    .map(|file| file.strip_prefix(&project.root).unwrap_or(file).display().to_string())
+                    .collect();
+                details.push(format!("requirements: {}", files.join(", ")));
+            }
             if session.install_project {
-                details.push("installs the project".to_owned());
+                let extras =
+                    if session.extras.is_empty() { String::new() } else { format!("[{}]", session.extras.join(",")) };
+                details.push(format!("installs the project{extras}"));
+            }
+            if !session.env.is_empty() {
+                let names: Vec<&str> = session.env.iter().map(|(name, _)| name.as_str()).collect();
+                details.push(format!("env: {}", names.join(", ")));
             }
             let requires: Vec<&str> =
                 instance.requires.iter().map(|&required| plan.instances[required].name.as_str()).collect();

@@ -33,7 +33,7 @@ fn listed<'a>(project: &'a Project, only: Option<&HashSet<String>>) -> Vec<Liste
                 .as_ref()
                 .is_none_or(|defaults| defaults.contains(name.as_str()) || defaults.contains(session.name.as_str()));
             out.push(Listed {
-                python: python.or_else(|| if session.venv { project.python.clone() } else { None }),
+                python: python.or_else(|| if session.needs_venv() { project.python.clone() } else { None }),
                 name,
                 session: &session.name,
                 description: session.description.as_deref(),

@@ -193,3 +193,33 @@ fn python_filter_matching_no_instance_is_a_usage_error() {
     run.assert_code(2);
     assert!(run.stderr.starts_with("error: no session matches -s test lint, -p 3.99"), "{}", run.stderr);
 }
+
+#[test]
+fn python_filter_reaches_through_sessions_that_name_no_interpreter() {
+    let sessions = r#"
+[forge]
+python = "3.11"
+
+[sessions.unit]
+python = ["3.11", "3.12"]
+venv = false
+commands = [["echo", "unit {python}"]]
+
+[sessions.lint]
+commands = ["python -c pass"]
+
+[sessions.check]
+requires = ["unit", "lint"]
+
+[sessions.release]
+venv = false
+requires = ["check"]
+commands = [["echo", "release"]]
+"#;
+    let mut test = Test::new().sessions(sessions);
+    // `release` and `check` name no interpreter; `lint` runs on [forge] python, 3.11.
+    let planned = test.rerun(&["-s", "release", "-p", "3.12", "-n"]).assert_code(0).stdout.clone();
+    assert!(planned.contains("unit-3.12") && !planned.contains("unit-3.11") && !planned.contains("lint"), "{planned}");
+    let planned = test.rerun(&["-s", "release", "-p", "3.11", "-n"]).stdout;
+    assert!(planned.contains("unit-3.11") && planned.contains("lint") && !planned.contains("unit-3.12"), "{planned}");
+}

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::coverage::{self, Coverage, Resolver};
+use super::coverage::{self, Coverage};
 use super::{
     COVERAGE_FILE, JUNIT_FILE, RUN_FILE, ReportError, ReportSummary, TestCounts, gate, junit, write_atomically,
 };
@@ -111,26 +111,15 @@ fn existing(inputs: &[PathBuf], name: &str) -> Vec<PathBuf> {
 /// Merges forge coverage.xml files: their paths are relative to their `<source>`, which forge
 /// set to the project root of the machine that wrote them, so they are taken as root-relative.
 fn merge_coverage(paths: &[PathBuf], root: &Path, problems: &mut Vec<ReportError>) -> Option<Coverage> {
-    let resolver = Resolver::new(root, true);
-    let mut merged = Coverage::default();
-    let mut dropped = Vec::new();
-    let mut read_any = false;
+    let mut merger = coverage::Merger::new(root, true);
     for path in paths {
-        let parsed =
-            std::fs::read(path).map_err(|error| error.to_string()).and_then(|bytes| coverage::parse_coverage(&bytes));
-        match parsed {
-            Ok(parsed) => {
-                read_any = true;
-                dropped.extend(coverage::add_parsed(&mut merged, parsed, &resolver));
-            }
-            Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
+        match merger.add_file(path) {
+            Ok(true) => {}
+            Ok(false) => problems.push(ReportError::Read { path: path.clone(), message: "it no longer exists".into() }),
+            Err(problem) => problems.push(problem),
         }
     }
-    if merged.files.is_empty() && !dropped.is_empty() {
-        problems.push(coverage::outside_root(root, &dropped));
-        return None;
-    }
-    read_any.then_some(merged)
+    merger.finish(problems)
 }
 
 /// One run.json for several: sessions concatenated in input order, the earliest start, the

@@ -134,56 +134,91 @@ pub fn add_parsed(into: &mut Coverage, parsed: Parsed, resolver: &Resolver) -> V
 /// found: declared data missing everywhere ([`ReportError::NoCoverageData`]), a successful
 /// session's file missing, unreadable files, or data that lies wholly outside the root.
 pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<ReportError>) {
-    let resolver = Resolver::new(root, false);
-    let mut coverage = Coverage::default();
+    let mut merger = Merger::new(root, false);
     let mut problems = Vec::new();
-    let (mut declared, mut read_any) = (false, false);
+    let mut declared = false;
     // Files missing after a session that succeeded: a failed session that never got to write its
     // coverage is already reported as a failure.
     let mut missing_after_success = Vec::new();
     let mut not_written = Vec::new();
-    let mut dropped = Vec::new();
     for outcome in
         run.sessions.iter().filter(|outcome| !outcome.attempts.is_empty() && outcome.status != SessionStatus::Skipped)
     {
         for path in &outcome.coverage {
             declared = true;
-            match std::fs::read(path) {
-                Ok(bytes) => match parse_coverage(&bytes) {
-                    Ok(parsed) => {
-                        read_any = true;
-                        dropped.extend(add_parsed(&mut coverage, parsed, &resolver));
-                    }
-                    Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
-                },
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    if outcome.status == SessionStatus::Success {
-                        missing_after_success.push(path.clone());
-                        not_written.push(ReportError::CoverageNotWritten {
-                            session: outcome.name.clone(),
-                            path: path.clone(),
-                        });
-                    }
+            match merger.add_file(path) {
+                Ok(true) => {}
+                Ok(false) if outcome.status == SessionStatus::Success => {
+                    missing_after_success.push(path.clone());
+                    not_written
+                        .push(ReportError::CoverageNotWritten { session: outcome.name.clone(), path: path.clone() });
                 }
-                Err(error) => problems.push(ReportError::Read { path: path.clone(), message: error.to_string() }),
+                Ok(false) => {}
+                Err(problem) => problems.push(problem),
             }
         }
     }
     if !declared {
         return (None, problems);
     }
-    if !read_any {
+    if !merger.read_any {
         if !missing_after_success.is_empty() {
             problems.push(ReportError::NoCoverageData { missing: missing_after_success });
         }
         return (None, problems);
     }
     problems.extend(not_written);
-    if coverage.files.is_empty() && !dropped.is_empty() {
-        problems.push(outside_root(root, &dropped));
-        return (None, problems);
+    let coverage = merger.finish(&mut problems);
+    (coverage, problems)
+}
+
+/// Coverage files merged one at a time: for a run's declared files and for `forge report`.
+pub struct Merger {
+    resolver: Resolver,
+    coverage: Coverage,
+    /// Files of the inputs that lie outside the root (dropped).
+    dropped: Vec<String>,
+    /// Whether any input was read.
+    pub read_any: bool,
+}
+
+impl Merger {
+    /// A merger resolving paths against `root` (see [`Resolver::new`] for `trust_relative`).
+    pub fn new(root: &Path, trust_relative: bool) -> Self {
+        Self {
+            resolver: Resolver::new(root, trust_relative),
+            coverage: Coverage::default(),
+            dropped: Vec::new(),
+            read_any: false,
+        }
     }
-    (Some(coverage), problems)
+
+    /// Reads and merges the Cobertura or LCOV file `path`: `Ok(false)` when it does not exist.
+    ///
+    /// # Errors
+    /// [`ReportError::Read`] when it cannot be read or parsed.
+    pub fn add_file(&mut self, path: &Path) -> Result<bool, ReportError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(error) => return Err(ReportError::Read { path: path.to_path_buf(), message: error.to_string() }),
+        };
+        let parsed =
+            parse_coverage(&bytes).map_err(|message| ReportError::Read { path: path.to_path_buf(), message })?;
+        self.read_any = true;
+        self.dropped.extend(add_parsed(&mut self.coverage, parsed, &self.resolver));
+        Ok(true)
+    }
+
+    /// The merged coverage; `None` (with a problem) when every file lay outside the root, or when
+    /// nothing was read.
+    pub fn finish(self, problems: &mut Vec<ReportError>) -> Option<Coverage> {
+        if self.coverage.files.is_empty() && !self.dropped.is_empty() {
+            problems.push(outside_root(&self.resolver.root, &self.dropped));
+            return None;
+        }
+        self.read_any.then_some(self.coverage)
+    }
 }
 
 /// The problem for coverage data none of whose files lies under the root.

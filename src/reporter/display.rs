@@ -131,21 +131,28 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
 /// and an incomplete sequence at the end waits in `carry` for the next chunk.
 fn decode_streaming(carry: &mut Vec<u8>, bytes: &[u8]) -> String {
     carry.extend_from_slice(bytes);
-    let keep = match std::str::from_utf8(carry) {
-        Ok(_) => 0,
-        Err(error) if error.error_len().is_none() => carry.len() - error.valid_up_to(),
-        Err(_) => {
-            // Find a split point that does not cut a trailing incomplete sequence.
-            let tail_start = carry.len().saturating_sub(3);
-            (tail_start..carry.len())
-                .find(|&start| matches!(std::str::from_utf8(&carry[start..]), Err(error) if error.error_len().is_none() && error.valid_up_to() == 0))
-                .map_or(0, |start| carry.len() - start)
-        }
-    };
-    let rest = carry.split_off(carry.len() - keep);
-    let text = String::from_utf8_lossy(carry).into_owned();
-    *carry = rest;
+    let complete = carry.len() - incomplete_tail(carry);
+    let text = String::from_utf8_lossy(&carry[..complete]).into_owned();
+    carry.drain(..complete);
     text
+}
+
+/// How many bytes at the end of `bytes` start a UTF-8 sequence that is not complete yet.
+fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xC0 != 0x80 {
+            // A lead byte (or ASCII): does its sequence run past the end?
+            let length = match byte {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return if length > back { back } else { 0 };
+        }
+    }
+    0
 }
 
 fn read_block(log: &std::path::Path) -> Vec<u8> {

@@ -91,8 +91,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let root = project.root.clone();
     let fail_under = project.coverage.fail_under;
     let context = RunContext {
-        finder: uv.clone().map(|uv| InterpreterFinder::new(uv, Some(project.env_dir.join(".interpreters.json")))),
-        uv,
+        finder: uv.map(|uv| InterpreterFinder::new(uv, Some(project.env_dir.join(".interpreters.json")))),
         live,
         stdin: stdin_mode(plan.instances.len()),
         project,

@@ -27,9 +27,7 @@ pub struct RunContext {
     pub plan: Plan,
     /// Resolved settings.
     pub settings: Settings,
-    /// `uv`, when any session needs a virtualenv.
-    pub uv: Option<std::path::PathBuf>,
-    /// Interpreter discovery, when any session needs a virtualenv.
+    /// `uv` and interpreter discovery, when any session needs a virtualenv.
     pub finder: Option<InterpreterFinder>,
     /// Stream output to the reporter as it comes (one session at a time).
     pub live: bool,

@@ -226,7 +226,8 @@ impl Executor {
     ) -> Result<(EnvState, String, EnvLock), VenvError> {
         let context = Arc::clone(&self.context);
         let name = &context.plan.instances[self.index].name;
-        let (Some(uv), Some(finder)) = (&context.uv, &context.finder) else {
+        // Present whenever the plan has a session that needs a venv (app.rs looks uv up first).
+        let Some(finder) = &context.finder else {
             return Err(VenvError::UvNotFound { forge_uv: None });
         };
         let lock_path = context.project.env_dir.join(".locks").join(format!("{name}.lock"));
@@ -246,12 +247,12 @@ impl Executor {
         // Check under a shared lock (many runs may use one env at once); rebuild under an
         // exclusive one, deciding again, since another process may have built it meanwhile.
         let shared = self.lock(&lock_path, LockMode::Shared, sink).await?;
-        if let Decision::Reuse(marker) = venv::decide(&request, policy, uv, finder).await? {
+        if let Decision::Reuse(marker) = venv::decide(&request, policy, finder).await? {
             return Ok(self.reused(env_path, marker.python_version, shared, sink).await);
         }
         drop(shared);
         let exclusive = self.lock(&lock_path, LockMode::Exclusive, sink).await?;
-        let plan = match venv::decide(&request, policy, uv, finder).await? {
+        let plan = match venv::decide(&request, policy, finder).await? {
             Decision::Reuse(marker) => {
                 let shared = exclusive.downgrade(lock_path).await?;
                 return Ok(self.reused(env_path, marker.python_version, shared, sink).await);

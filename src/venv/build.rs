@@ -69,7 +69,6 @@ impl EnvRequest {
 pub async fn decide(
     request: &EnvRequest,
     policy: EnvPolicy,
-    uv: &Path,
     finder: &InterpreterFinder,
 ) -> Result<Decision, VenvError> {
     let existing =
@@ -99,7 +98,11 @@ pub async fn decide(
         path: interpreter.path.clone(),
         source,
     })?;
-    Ok(Decision::Build(BuildPlan { steps: steps(request, uv, &interpreter), path: request.path.clone(), marker }))
+    Ok(Decision::Build(BuildPlan {
+        steps: steps(request, finder.uv(), &interpreter),
+        path: request.path.clone(),
+        marker,
+    }))
 }
 
 fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<BuildStep> {

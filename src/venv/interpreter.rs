@@ -110,6 +110,11 @@ impl InterpreterFinder {
         Self { uv, cache: Arc::default(), known: Arc::new(Mutex::new(known)) }
     }
 
+    /// The `uv` executable this finder (and the env builds) use.
+    pub fn uv(&self) -> &Path {
+        &self.uv
+    }
+
     /// Finds the interpreter for `request`: a version ("3.12", "3") or a name ("pypy3.10"), or
     /// `None` for the `python3` on PATH.
     ///

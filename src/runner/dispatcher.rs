@@ -57,6 +57,7 @@ enum State {
 /// Installing signal handlers failed.
 pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Result<RunOutcome> {
     let started = SystemTime::now();
+    super::directories::prepare(&context);
     let context = Arc::new(context);
     let total = context.plan.instances.len();
     let jobs = context.settings.jobs.max(1);

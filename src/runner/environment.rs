@@ -52,12 +52,3 @@ fn set(environment: &mut Vec<(OsString, OsString)>, key: OsString, value: OsStri
         None => environment.push((key, value)),
     }
 }
-
-/// Creates `directory` with a `.gitignore` of `*` (as pytest and uv do for their caches), so envs
-/// and reports never end up in commits or sdists. A directory that already exists is left alone:
-/// it may be the user's (`--reports-dir .`).
-pub fn ignore_directory(directory: &Path) {
-    if !directory.exists() && std::fs::create_dir_all(directory).is_ok() {
-        let _ = std::fs::write(directory.join(".gitignore"), "# created by forge\n*\n");
-    }
-}

@@ -13,7 +13,7 @@ use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, Venv
 
 use super::Event;
 use super::dispatcher::{Message, RunContext};
-use super::environment::{apply_session_env, base_environment, command_environment, ignore_directory};
+use super::environment::{apply_session_env, base_environment, command_environment};
 use super::event::EnvProgress;
 use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
 use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest, run_command};
@@ -65,15 +65,10 @@ impl Executor {
         outcome.message = None;
 
         let logs = context.settings.reports_dir.join("logs");
-        ignore_directory(&context.settings.reports_dir);
-        if definition.needs_venv() {
-            ignore_directory(&context.project.env_dir);
-        }
         let log_path = logs.join(format!("{}.log", instance.name));
         // Written under a private name and renamed at the end, so two runs never interleave a log.
         let partial_path = logs.join(format!(".{}.log.{}.partial", instance.name, std::process::id()));
-        remove_orphaned_logs(&logs, &instance.name);
-        let log_file = std::fs::create_dir_all(&logs).and_then(|()| std::fs::File::create(&partial_path));
+        let log_file = std::fs::File::create(&partial_path);
         let log_file = match log_file {
             Ok(file) => file,
             Err(error) => {
@@ -403,26 +398,6 @@ impl Executor {
         tokio::select! {
             () = tokio::time::sleep(delay) => true,
             () = stopped(&mut self.stop) => false,
-        }
-    }
-}
-
-/// Removes partial logs of `name` left by forge processes that no longer exist (killed with
-/// SIGKILL, say); a live process's partial log is its own.
-fn remove_orphaned_logs(logs: &Path, name: &str) {
-    let Ok(entries) = std::fs::read_dir(logs) else { return };
-    let prefix = format!(".{name}.log.");
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(pid) = file_name
-            .to_str()
-            .and_then(|file_name| file_name.strip_prefix(&prefix))
-            .and_then(|rest| rest.strip_suffix(".partial"))
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Running a plan: a dispatcher that owns the run's state and schedules session tasks, executors
 //! that run one session each, and the events and outcomes they produce.
 
+mod directories;
 mod dispatcher;
 mod environment;
 mod event;

@@ -31,8 +31,7 @@ pub fn write_run_json(reports_dir: &Path, run: &RunOutcome) -> Result<(), Report
         forge_version: env!("CARGO_PKG_VERSION"),
         start: humantime::format_rfc3339_millis(run.started).to_string(),
         end: humantime::format_rfc3339_millis(run.finished).to_string(),
-        duration: (run.finished.duration_since(run.started).unwrap_or_default().as_secs_f64() * 1000.0).round()
-            / 1000.0,
+        duration: (run.duration.as_secs_f64() * 1000.0).round() / 1000.0,
         interrupted_by: run.signal.map(crate::runner::signal_name),
         timed_out: run.timed_out,
         sessions: &run.sessions,

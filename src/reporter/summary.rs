@@ -12,7 +12,7 @@ use crate::runner::{RunOutcome, SessionStatus};
 pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str)) {
     let mut stderr = anstream::stderr().lock();
     let count = |status: SessionStatus| run.sessions.iter().filter(|outcome| outcome.status == status).count();
-    let elapsed = run.finished.duration_since(run.started).unwrap_or_default().as_secs_f64();
+    let elapsed = run.duration.as_secs_f64();
     let mut parts = vec![format!("{} succeeded", count(SessionStatus::Success))];
     for (status, word) in [
         (SessionStatus::Failed, "failed"),

@@ -1,249 +1,274 @@
-//! The dispatcher: owns the run state, starts each session once its requirements succeeded (at
-//! most `jobs` at once), and `select!`s over executor messages, signals and the run's deadline.
+//! The dispatcher: the run's state machine. It decides which instances start (requirements
+//! succeeded, fewer than `jobs` running, no stop cause) and turns every input — an executor's
+//! event or result, a task that died, a signal, the deadline, a cancel — into state changes, events
+//! for the reporter and a [`Response`] for the driver (`run.rs`), which owns the tasks and the
+//! `select!`. Plain methods, no I/O: unit-tested in `dispatcher/tests.rs`.
+//!
+//! The shape follows cargo-nextest's dispatcher (`handle_event(&mut self) -> Response`).
 
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
-use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::{mpsc, watch};
-use tokio::time::Instant;
-
-use crate::config::Project;
+use crate::cli::MaxFail;
 use crate::plan::Plan;
-use crate::settings::Settings;
-use crate::venv::InterpreterFinder;
 
-use super::executor::execute;
 use super::outcome::{RunOutcome, SessionOutcome, SessionStatus};
-use super::process::{StdinMode, StopRequest, sleep_until};
+use super::stop::{StopCause, StopRequest};
 use super::{Event, EventSink};
 
-/// Everything executors share, read-only.
+/// Something the driver hands the dispatcher.
 #[derive(Debug)]
-pub struct RunContext {
-    /// The project.
-    pub project: Project,
-    /// The plan being run.
-    pub plan: Plan,
-    /// Resolved settings.
-    pub settings: Settings,
-    /// `uv` and interpreter discovery, when any session needs a virtualenv.
-    pub finder: Option<InterpreterFinder>,
-    /// Stream output to the reporter as it comes (one session at a time).
-    pub live: bool,
-    /// The stdin of session commands (see [`StdinMode`]).
-    pub stdin: StdinMode,
-}
-
-/// What executors send the dispatcher.
-#[derive(Debug)]
-pub enum Message {
-    /// Forwarded to the reporter.
+pub enum Input {
+    /// An executor's progress, forwarded to the reporter as is.
     Event(Event),
-    /// Instance `.0` is done.
+    /// Instance `.0`'s executor finished with this outcome.
     Finished(usize, Box<SessionOutcome>),
+    /// Instance `.0`'s task ended without an outcome (it panicked): forge's own failure.
+    TaskFailed(usize, String),
+    /// A signal (its number) arrived.
+    Signal(i32),
+    /// The run's `--timeout` expired.
+    Deadline,
+    /// The caller cancelled the run.
+    Cancel,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum State {
+/// What the driver must do after an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    /// Nothing beyond scheduling.
+    Continue,
+    /// Broadcast this request to the running executors.
+    Stop(StopRequest),
+}
+
+#[derive(Debug)]
+enum Slot {
     Pending,
     Running,
-    Done(SessionStatus),
+    Done(SessionOutcome),
 }
 
-/// Runs the plan in `context`, feeding `sink`, and returns the outcome of every instance.
-///
-/// # Errors
-/// Installing signal handlers failed.
-pub async fn run(context: RunContext, sink: &mut dyn EventSink) -> std::io::Result<RunOutcome> {
-    let started = SystemTime::now();
-    super::directories::prepare(&context);
-    let context = Arc::new(context);
-    let total = context.plan.instances.len();
-    let jobs = context.settings.jobs.max(1);
-    sink.handle(&Event::RunStarted { total, jobs });
+/// The run's state: one slot per plan instance, the stop cause, the failure count.
+pub struct Dispatcher<'a> {
+    plan: &'a Plan,
+    jobs: usize,
+    max_fail: Option<MaxFail>,
+    sink: &'a mut dyn EventSink,
+    slots: Vec<Slot>,
+    running: usize,
+    failures: usize,
+    stop: Option<StopCause>,
+    signals: usize,
+    first_signal: Option<i32>,
+    timed_out: bool,
+    internal_error: bool,
+    started_at: SystemTime,
+    started: Instant,
+}
 
-    let (sender, mut receiver) = mpsc::channel::<Message>(256);
-    let (stop_sender, stop_receiver) = watch::channel(StopRequest::None);
-    let mut signals = Signals::new()?;
-    // A limit too far away to represent is no limit.
-    let deadline = context.settings.run_timeout.and_then(|limit| Instant::now().checked_add(limit));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut task_index = std::collections::HashMap::new();
-    let mut internal_error = false;
-
-    let mut states = vec![State::Pending; total];
-    let mut outcomes: Vec<Option<SessionOutcome>> = vec![None; total];
-    let mut running = 0usize;
-    let mut failures = 0usize;
-    let mut stopped_reason: Option<String> = None;
-    let mut first_signal: Option<i32> = None;
-    let mut signal_count = 0usize;
-    let mut timed_out = false;
-
-    loop {
-        // Start (or skip) everything that is ready, in plan order.
-        for index in 0..total {
-            if states[index] != State::Pending {
-                continue;
-            }
-            let instance = &context.plan.instances[index];
-            let mut blocked = None;
-            let mut ready = true;
-            for &required in &instance.requires {
-                match states[required] {
-                    State::Done(SessionStatus::Success) => {}
-                    State::Done(status) => {
-                        blocked = Some((context.plan.instances[required].name.clone(), status));
-                        break;
-                    }
-                    _ => ready = false,
-                }
-            }
-            if let Some((required, status)) = blocked {
-                let verb = match status {
-                    SessionStatus::Skipped => "was skipped",
-                    SessionStatus::Interrupted => "was interrupted",
-                    SessionStatus::Error => "errored",
-                    _ => "failed",
-                };
-                let outcome = SessionOutcome::not_run(
-                    &instance.name,
-                    &instance.base,
-                    SessionStatus::Skipped,
-                    format!("requirement `{required}` {verb}"),
-                );
-                finish(sink, &mut states, &mut outcomes, index, outcome);
-                continue;
-            }
-            if let Some(reason) = &stopped_reason {
-                let outcome =
-                    SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Skipped, reason.clone());
-                finish(sink, &mut states, &mut outcomes, index, outcome);
-                continue;
-            }
-            if ready && running < jobs {
-                states[index] = State::Running;
-                running += 1;
-                let task = tasks.spawn(execute(Arc::clone(&context), index, sender.clone(), stop_receiver.clone()));
-                task_index.insert(task.id(), index);
-            }
+impl<'a> Dispatcher<'a> {
+    /// A dispatcher for `plan`, at most `jobs` (at least 1) at once, reporting to `sink`; emits
+    /// [`Event::RunStarted`].
+    pub fn new(plan: &'a Plan, jobs: usize, max_fail: Option<MaxFail>, sink: &'a mut dyn EventSink) -> Self {
+        let jobs = jobs.max(1);
+        let names = plan.instances.iter().map(|instance| instance.name.clone()).collect();
+        sink.handle(&Event::RunStarted { names, jobs });
+        Self {
+            plan,
+            jobs,
+            max_fail,
+            sink,
+            slots: plan.instances.iter().map(|_| Slot::Pending).collect(),
+            running: 0,
+            failures: 0,
+            stop: None,
+            signals: 0,
+            first_signal: None,
+            timed_out: false,
+            internal_error: false,
+            started_at: SystemTime::now(),
+            started: Instant::now(),
         }
-        if running == 0 {
-            // The pass above walks the plan in topological order, so with nothing running every
-            // instance is now done (run, skipped or blocked).
-            break;
-        }
+    }
 
-        tokio::select! {
-            Some(Err(error)) = tasks.join_next() => {
-                // An executor that panicked never reports: record it here so the run ends (exit 3)
-                // instead of waiting for it forever.
-                if let Some(&index) = task_index.get(&error.id())
-                    && states[index] == State::Running
-                {
-                    running -= 1;
-                    internal_error = true;
-                    let instance = &context.plan.instances[index];
-                    let message = format!("internal error: forge's task for this session failed ({error})");
-                    let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, message);
-                    finish(sink, &mut states, &mut outcomes, index, outcome);
-                }
+    /// Settles every pending instance that can be settled, in plan order: skips those whose
+    /// requirement did not succeed or that a stop cause keeps from starting, and returns those to
+    /// start now (marked running). Call after every input.
+    pub fn schedule(&mut self) -> Vec<usize> {
+        let mut start = Vec::new();
+        for index in 0..self.slots.len() {
+            if !matches!(self.slots[index], Slot::Pending) {
+                continue;
             }
-            message = receiver.recv() => match message {
-                Some(Message::Event(event)) => sink.handle(&event),
-                Some(Message::Finished(index, outcome)) => {
-                    running -= 1;
-                    let failed = outcome.status.is_failure();
-                    finish(sink, &mut states, &mut outcomes, index, *outcome);
-                    if failed {
-                        failures += 1;
-                        if let Some(max_fail) = context.settings.max_fail
-                            && failures >= max_fail.count
-                            && stopped_reason.is_none()
-                        {
-                            stopped_reason = Some(format!("not started: --max-fail {} reached", max_fail.count));
-                            sink.handle(&Event::MaxFailReached { count: max_fail.count });
-                            if max_fail.immediate {
-                                let _ = stop_sender.send(StopRequest::Terminate(nix::sys::signal::Signal::SIGTERM as i32));
-                            }
-                        }
+            match self.readiness(index) {
+                Readiness::Waiting => {}
+                Readiness::Blocked(message) => self.skip(index, message),
+                Readiness::Ready => {
+                    if let Some(cause) = self.stop {
+                        self.skip(index, cause.not_started());
+                    } else if self.running < self.jobs {
+                        self.slots[index] = Slot::Running;
+                        self.running += 1;
+                        start.push(index);
                     }
                 }
-                None => break,
-            },
-            number = signals.recv() => {
-                signal_count += 1;
-                let first = *first_signal.get_or_insert(number);
-                sink.handle(&Event::Signal { signal: number, count: signal_count });
-                stopped_reason.get_or_insert_with(|| format!("not started: run interrupted by {}", signal_name(first)));
-                let request = if signal_count == 1 { StopRequest::Terminate(number) } else { StopRequest::Kill(first) };
-                let _ = stop_sender.send(request);
             }
-            () = sleep_until(deadline), if !timed_out => {
-                timed_out = true;
-                sink.handle(&Event::RunTimedOut);
-                stopped_reason.get_or_insert_with(|| "not started: the run's --timeout expired".to_owned());
-                let _ = stop_sender.send(StopRequest::RunTimeout);
+        }
+        start
+    }
+
+    /// Whether every instance is done: nothing runs and (the plan being topologically ordered,
+    /// so [`Dispatcher::schedule`] settles it in one pass) nothing is pending.
+    pub fn is_finished(&self) -> bool {
+        self.running == 0 && self.slots.iter().all(|slot| matches!(slot, Slot::Done(_)))
+    }
+
+    /// Whether the run's deadline still matters (it has not fired yet).
+    pub fn awaits_deadline(&self) -> bool {
+        !self.timed_out
+    }
+
+    /// Handles one input.
+    pub fn handle(&mut self, input: Input) -> Response {
+        match input {
+            Input::Event(event) => {
+                self.sink.handle(&event);
+                Response::Continue
+            }
+            Input::Finished(index, outcome) => self.finished(index, *outcome),
+            Input::TaskFailed(index, message) => {
+                if !matches!(self.slots[index], Slot::Running) {
+                    return Response::Continue;
+                }
+                self.internal_error = true;
+                let instance = &self.plan.instances[index];
+                let message = format!("internal error: forge's task for this session failed ({message})");
+                let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, message);
+                self.finished(index, outcome)
+            }
+            Input::Signal(number) => {
+                self.signals += 1;
+                let first = *self.first_signal.get_or_insert(number);
+                self.sink.handle(&Event::Signal { signal: number, count: self.signals });
+                self.stop_with(StopCause::Signal(first));
+                // The first signal is forwarded; a second one kills at once.
+                Response::Stop(if self.signals == 1 {
+                    StopRequest::Terminate(number)
+                } else {
+                    StopRequest::Kill(first)
+                })
+            }
+            Input::Deadline => {
+                if self.timed_out {
+                    return Response::Continue;
+                }
+                self.timed_out = true;
+                self.sink.handle(&Event::RunTimedOut);
+                self.stop_with(StopCause::RunTimeout);
+                Response::Stop(StopRequest::RunTimeout)
+            }
+            Input::Cancel => {
+                self.stop_with(StopCause::Cancelled);
+                Response::Stop(StopRequest::Terminate(nix::sys::signal::Signal::SIGTERM as i32))
             }
         }
     }
 
-    Ok(RunOutcome {
-        started,
-        finished: SystemTime::now(),
-        sessions: outcomes.into_iter().flatten().collect(),
-        signal: first_signal,
-        timed_out,
-        internal_error,
-    })
-}
-
-fn finish(
-    sink: &mut dyn EventSink,
-    states: &mut [State],
-    outcomes: &mut [Option<SessionOutcome>],
-    index: usize,
-    outcome: SessionOutcome,
-) {
-    states[index] = State::Done(outcome.status);
-    // The event owns the outcome while the reporter reads it, then hands it back: no copy of the
-    // output tails.
-    let event = Event::SessionFinished { index, outcome: Box::new(outcome) };
-    sink.handle(&event);
-    if let Event::SessionFinished { outcome, .. } = event {
-        outcomes[index] = Some(*outcome);
-    }
-}
-
-/// "SIGINT" for 2, and so on.
-pub fn signal_name(number: i32) -> String {
-    nix::sys::signal::Signal::try_from(number)
-        .map_or_else(|_| format!("signal {number}"), |signal| signal.as_str().to_owned())
-}
-
-/// SIGINT, SIGTERM and SIGHUP as one stream of signal numbers.
-struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-        })
+    /// The outcome of the run: every instance's, in plan order.
+    ///
+    /// Instances still pending or running (only when the driver stopped early) are left out.
+    pub fn into_outcome(self) -> RunOutcome {
+        RunOutcome {
+            started: self.started_at,
+            finished: SystemTime::now(),
+            duration: self.started.elapsed(),
+            sessions: self
+                .slots
+                .into_iter()
+                .filter_map(|slot| match slot {
+                    Slot::Done(outcome) => Some(outcome),
+                    _ => None,
+                })
+                .collect(),
+            signal: self.first_signal,
+            timed_out: self.timed_out,
+            internal_error: self.internal_error,
+        }
     }
 
-    async fn recv(&mut self) -> i32 {
-        use nix::sys::signal::Signal::{SIGHUP, SIGINT, SIGTERM};
-        tokio::select! {
-            _ = self.interrupt.recv() => SIGINT as i32,
-            _ = self.terminate.recv() => SIGTERM as i32,
-            _ = self.hangup.recv() => SIGHUP as i32,
+    fn finished(&mut self, index: usize, outcome: SessionOutcome) -> Response {
+        if !matches!(self.slots[index], Slot::Running) {
+            return Response::Continue;
+        }
+        self.running -= 1;
+        let failed = outcome.status.is_failure();
+        self.settle(index, outcome);
+        if !failed {
+            return Response::Continue;
+        }
+        self.failures += 1;
+        match self.max_fail {
+            Some(max_fail) if self.failures == max_fail.count => {
+                self.sink.handle(&Event::MaxFailReached { count: max_fail.count });
+                self.stop_with(StopCause::MaxFail { count: max_fail.count });
+                if max_fail.immediate {
+                    Response::Stop(StopRequest::Terminate(nix::sys::signal::Signal::SIGTERM as i32))
+                } else {
+                    Response::Continue
+                }
+            }
+            _ => Response::Continue,
+        }
+    }
+
+    fn stop_with(&mut self, cause: StopCause) {
+        self.stop = Some(self.stop.map_or(cause, |current| current.max(cause)));
+    }
+
+    fn readiness(&self, index: usize) -> Readiness {
+        let mut waiting = false;
+        for &required in &self.plan.instances[index].requires {
+            match &self.slots[required] {
+                Slot::Done(outcome) if outcome.status.satisfies_requirement() => {}
+                Slot::Done(outcome) => {
+                    let verb = match outcome.status {
+                        SessionStatus::Skipped => "was skipped",
+                        SessionStatus::Interrupted => "was interrupted",
+                        SessionStatus::Error => "errored",
+                        _ => "failed",
+                    };
+                    let name = &self.plan.instances[required].name;
+                    return Readiness::Blocked(format!("requirement `{name}` {verb}"));
+                }
+                _ => waiting = true,
+            }
+        }
+        if waiting { Readiness::Waiting } else { Readiness::Ready }
+    }
+
+    fn skip(&mut self, index: usize, message: String) {
+        let instance = &self.plan.instances[index];
+        let outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Skipped, message);
+        self.settle(index, outcome);
+    }
+
+    /// Records `outcome` as instance `index`'s, after the reporter has seen it.
+    fn settle(&mut self, index: usize, outcome: SessionOutcome) {
+        // The event owns the outcome while the reporter reads it, then hands it back: no copy of
+        // the output tails.
+        let event = Event::SessionFinished { index, outcome: Box::new(outcome) };
+        self.sink.handle(&event);
+        if let Event::SessionFinished { outcome, .. } = event {
+            self.slots[index] = Slot::Done(*outcome);
         }
     }
 }
+
+enum Readiness {
+    Waiting,
+    Ready,
+    Blocked(String),
+}
+
+#[cfg(test)]
+mod tests;

@@ -18,10 +18,11 @@ pub enum EnvProgress {
 /// One thing that happened in a run.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// The run begins: `total` instances, at most `jobs` at once; `live` when output is streamed.
+    /// The run begins: the plan's instances (names in plan order; events name them by index),
+    /// at most `jobs` at once.
     RunStarted {
-        /// Instances in the plan.
-        total: usize,
+        /// Instance names, indexed as the plan is.
+        names: Vec<String>,
         /// Parallelism.
         jobs: usize,
     },

@@ -12,12 +12,22 @@ use crate::config::{SessionDef, TemplateContext};
 use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
 
 use super::Event;
-use super::dispatcher::{Message, RunContext};
+use super::RunContext;
 use super::environment::{apply_session_env, base_environment, command_environment};
 use super::event::EnvProgress;
 use super::outcome::{Attempt, EnvState, SessionOutcome, SessionStatus};
-use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, StopRequest, run_command};
+use super::process::{CommandEnd, CommandRun, OutputSink, StdinMode, run_command};
 use super::retry::backoff;
+use super::stop::StopRequest;
+
+/// What executors send the driver.
+#[derive(Debug)]
+pub enum Message {
+    /// Forwarded to the reporter.
+    Event(Event),
+    /// Instance `.0` is done.
+    Finished(usize, Box<SessionOutcome>),
+}
 
 struct Executor {
     context: Arc<RunContext>,

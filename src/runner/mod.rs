@@ -1,5 +1,5 @@
-//! Running a plan: a dispatcher that owns the run's state and schedules session tasks, executors
-//! that run one session each, and the events and outcomes they produce.
+//! Running a plan: the dispatcher (the run's state machine), the driver that feeds it (`run.rs`),
+//! executors that run one session each, and the events and outcomes they produce.
 
 mod directories;
 mod dispatcher;
@@ -9,11 +9,37 @@ mod executor;
 mod outcome;
 mod process;
 mod retry;
+mod run;
+mod signals;
+mod stop;
 
-pub use dispatcher::{RunContext, run, signal_name};
 pub use event::{EnvProgress, Event};
 pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
 pub use process::{StdinMode, TAIL_BYTES};
+pub use run::{run, run_until};
+pub use stop::{StopCause, signal_name};
+
+use crate::config::Project;
+use crate::plan::Plan;
+use crate::settings::Settings;
+use crate::venv::InterpreterFinder;
+
+/// Everything executors share, read-only.
+#[derive(Debug)]
+pub struct RunContext {
+    /// The project.
+    pub project: Project,
+    /// The plan being run.
+    pub plan: Plan,
+    /// Resolved settings.
+    pub settings: Settings,
+    /// `uv` and interpreter discovery, when any session needs a virtualenv.
+    pub finder: Option<InterpreterFinder>,
+    /// Stream output to the reporter as it comes (one session at a time).
+    pub live: bool,
+    /// The stdin of session commands (see [`StdinMode`]).
+    pub stdin: StdinMode,
+}
 
 /// Receives the run's events synchronously, in order, from the dispatcher.
 pub trait EventSink {

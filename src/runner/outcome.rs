@@ -24,6 +24,12 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
+    /// Whether a session that requires this one may start: it succeeded (and, once sessions are
+    /// cached, was cached or unchanged).
+    pub fn satisfies_requirement(self) -> bool {
+        matches!(self, SessionStatus::Success)
+    }
+
     /// Whether this counts towards `--max-fail` and exit status 1.
     pub fn is_failure(self) -> bool {
         matches!(self, SessionStatus::Failed | SessionStatus::Error)
@@ -143,6 +149,9 @@ pub struct RunOutcome {
     pub started: SystemTime,
     /// When it ended.
     pub finished: SystemTime,
+    /// How long it took, from a monotonic clock (a wall-clock step during the run does not change
+    /// it).
+    pub duration: Duration,
     /// Outcomes in plan order.
     pub sessions: Vec<SessionOutcome>,
     /// The signal that interrupted the run, if one did.

@@ -16,26 +16,14 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::Event;
-use super::dispatcher::Message;
+use super::executor::Message;
+use super::stop::StopRequest;
 
 /// The most output kept in memory per session (the rest is only in the log).
 pub const TAIL_BYTES: usize = 64 * 1024;
 
 /// How long forge keeps reading a finished command's pipes after killing what it left behind.
 const DRAIN_TIME: Duration = Duration::from_secs(2);
-
-/// What the dispatcher asks of running sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopRequest {
-    /// Keep going.
-    None,
-    /// Send this signal to each session's process group, SIGKILL after the grace period.
-    Terminate(i32),
-    /// SIGKILL now (a second signal); carries the first signal's number.
-    Kill(i32),
-    /// The run's `--timeout` expired: SIGTERM, then SIGKILL after the grace period.
-    RunTimeout,
-}
 
 /// How a command ended.
 #[derive(Debug)]

@@ -169,6 +169,7 @@ mod tests {
         let run = RunOutcome {
             started: SystemTime::UNIX_EPOCH,
             finished: SystemTime::UNIX_EPOCH,
+            duration: std::time::Duration::ZERO,
             sessions: vec![ok, failed, skipped],
             signal: None,
             timed_out: false,

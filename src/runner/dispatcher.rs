@@ -45,7 +45,7 @@ pub enum Response {
 enum Slot {
     Pending,
     Running,
-    Done(SessionOutcome),
+    Done(Box<SessionOutcome>),
 }
 
 /// The run's state: one slot per plan instance, the stop cause, the failure count.
@@ -186,7 +186,7 @@ impl<'a> Dispatcher<'a> {
                 .slots
                 .into_iter()
                 .filter_map(|slot| match slot {
-                    Slot::Done(outcome) => Some(outcome),
+                    Slot::Done(outcome) => Some(*outcome),
                     _ => None,
                 })
                 .collect(),
@@ -259,7 +259,7 @@ impl<'a> Dispatcher<'a> {
         let event = Event::SessionFinished { index, outcome: Box::new(outcome) };
         self.sink.handle(&event);
         if let Event::SessionFinished { outcome, .. } = event {
-            self.slots[index] = Slot::Done(*outcome);
+            self.slots[index] = Slot::Done(outcome);
         }
     }
 }

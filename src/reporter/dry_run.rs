@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use super::style::{BOLD, DIM};
-use crate::config::{Project, TemplateContext};
+use crate::config::Project;
 use crate::plan::Plan;
+use crate::runner::InstanceContext;
 use crate::settings::Settings;
 
 /// Prints `plan` level by level (each level can run at once after the previous ones).
@@ -16,16 +17,13 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
         plan.instances.len(),
         settings.jobs
     );
-    let reports = settings.reports_dir.to_string_lossy();
-    let root = project.root.to_string_lossy();
     for (level, members) in plan.levels().iter().enumerate() {
         let _ = writeln!(stdout, "\n{DIM}level {level}{DIM:#}");
         for &index in members {
             let instance = &plan.instances[index];
             let session = &project.sessions[instance.session];
-            let python = instance.python.clone().unwrap_or_default();
-            let env_path = project.env_dir.join(&instance.name);
-            let envdir = if session.venv { env_path.to_string_lossy().into_owned() } else { String::new() };
+            let mut values = InstanceContext::new(project, settings, instance);
+            let python = values.python.clone();
             let mut details = Vec::new();
             if session.commands.is_empty() {
                 details.push("aggregate".to_owned());
@@ -63,16 +61,11 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                 details.push(format!("after {}", requires.join(", ")));
             }
             let _ = writeln!(stdout, "  {BOLD}{}{BOLD:#} {DIM}({}){DIM:#}", instance.name, details.join("; "));
-            let context = TemplateContext {
-                posargs: settings.posargs.as_deref(),
+            if python.is_empty() && session.needs_venv() {
                 // Known only once the env's interpreter is: shown as the placeholder.
-                python: if python.is_empty() && session.needs_venv() { "{python}" } else { &python },
-                session: &instance.name,
-                envdir: &envdir,
-                reports: &reports,
-                root: &root,
-                redact_env: true,
-            };
+                values.python = "{python}".to_owned();
+            }
+            let context = values.template();
             for command in &session.commands {
                 let _ = writeln!(stdout, "    $ {}", command.display(&context));
             }

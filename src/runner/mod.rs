@@ -1,11 +1,15 @@
 //! Running a plan: the dispatcher (the run's state machine), the driver that feeds it (`run.rs`),
 //! executors that run one session each, and the events and outcomes they produce.
 
+mod channel;
 mod directories;
 mod dispatcher;
+mod env;
 mod environment;
 mod event;
 mod executor;
+mod instance;
+mod log;
 mod outcome;
 mod process;
 mod retry;
@@ -14,8 +18,10 @@ mod signals;
 mod stop;
 
 pub use event::{EnvProgress, Event};
+pub use instance::InstanceContext;
+pub use log::TAIL_BYTES;
 pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
-pub use process::{StdinMode, TAIL_BYTES};
+pub use process::StdinMode;
 pub use run::{run, run_until};
 pub use stop::{StopCause, signal_name};
 

@@ -2,9 +2,7 @@
 //! shown live, to the reporter), a timeout and stop requests that signal the whole group, then
 //! SIGKILL after the grace period.
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -12,15 +10,11 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::Event;
-use super::executor::Message;
+use super::log::SessionLog;
 use super::stop::StopRequest;
-
-/// The most output kept in memory per session (the rest is only in the log).
-pub const TAIL_BYTES: usize = 64 * 1024;
 
 /// How long forge keeps reading a finished command's pipes after killing what it left behind.
 const DRAIN_TIME: Duration = Duration::from_secs(2);
@@ -40,80 +34,6 @@ pub enum CommandEnd {
     RunTimedOut,
     /// It could not be started.
     SpawnFailed(std::io::Error),
-}
-
-/// Where output goes: the log, a bounded tail, and optionally the reporter.
-pub struct OutputSink {
-    log: std::io::BufWriter<std::fs::File>,
-    log_error: Option<std::io::Error>,
-    tail: VecDeque<u8>,
-    live: Option<(usize, mpsc::Sender<Message>)>,
-    /// Whether the last byte recorded ended a line (forge's own notes start on a fresh line).
-    at_line_start: bool,
-}
-
-impl OutputSink {
-    /// A sink writing to `log`; `live` forwards output as [`Event::Output`] for plan index `.0`.
-    pub fn new(log: std::fs::File, live: Option<(usize, mpsc::Sender<Message>)>) -> Self {
-        Self {
-            log: std::io::BufWriter::with_capacity(64 * 1024, log),
-            log_error: None,
-            tail: VecDeque::new(),
-            live,
-            at_line_start: true,
-        }
-    }
-
-    /// Records `bytes` everywhere.
-    pub async fn write(&mut self, bytes: &[u8]) {
-        if let Some(&last) = bytes.last() {
-            self.at_line_start = last == b'\n';
-        }
-        if self.log_error.is_none()
-            && let Err(error) = self.log.write_all(bytes)
-        {
-            self.log_error = Some(error);
-        }
-        self.push_tail(bytes);
-        if let Some((index, sender)) = &self.live {
-            let _ = sender.send(Message::Event(Event::Output { index: *index, bytes: bytes.to_vec() })).await;
-        }
-    }
-
-    /// Records a line forge itself writes (e.g. `$ command`), in the log and tail only.
-    pub fn note(&mut self, line: &str) {
-        let separator = if self.at_line_start { "" } else { "\n" };
-        self.at_line_start = true;
-        let text = format!("{separator}{line}\n");
-        if self.log_error.is_none()
-            && let Err(error) = self.log.write_all(text.as_bytes())
-        {
-            self.log_error = Some(error);
-        }
-        self.push_tail(text.as_bytes());
-    }
-
-    fn push_tail(&mut self, bytes: &[u8]) {
-        let bytes = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
-        let overflow = (self.tail.len() + bytes.len()).saturating_sub(TAIL_BYTES);
-        self.tail.drain(..overflow);
-        self.tail.extend(bytes);
-    }
-
-    /// The tail so far.
-    pub fn tail(&self) -> Vec<u8> {
-        self.tail.iter().copied().collect()
-    }
-
-    /// Flushes the log; returns the first write error, if any.
-    pub fn finish(&mut self) -> Option<std::io::Error> {
-        if let Err(error) = self.log.flush()
-            && self.log_error.is_none()
-        {
-            self.log_error = Some(error);
-        }
-        self.log_error.take()
-    }
 }
 
 /// What a command's stdin is.
@@ -147,10 +67,10 @@ pub struct CommandRun<'a> {
     pub grace: Duration,
 }
 
-/// Runs `run` to completion, streaming into `sink`, honouring `stop`.
+/// Runs `run` to completion, streaming its output into `sink`, honouring `stop`.
 pub async fn run_command(
     run: &CommandRun<'_>,
-    sink: &mut OutputSink,
+    sink: &mut SessionLog,
     stop: &mut watch::Receiver<StopRequest>,
 ) -> CommandEnd {
     match *stop.borrow() {
@@ -295,5 +215,17 @@ pub(super) async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Describes how a command ended, to follow its name in a message.
+pub fn describe(end: &CommandEnd) -> String {
+    match end {
+        CommandEnd::Exited(code) => format!("exited with status {code}"),
+        CommandEnd::Signaled(signal) => format!("was killed by signal {signal}"),
+        CommandEnd::TimedOut(limit) => format!("timed out after {} and was killed", humantime::format_duration(*limit)),
+        CommandEnd::Stopped(signal) => format!("was stopped by signal {signal}"),
+        CommandEnd::RunTimedOut => "was stopped: the run's --timeout expired".to_owned(),
+        CommandEnd::SpawnFailed(error) => format!("could not be started: {error}"),
     }
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::channel::Message;
 use super::dispatcher::{Dispatcher, Input, Response};
-use super::executor::{Message, execute};
+use super::executor::execute;
 use super::outcome::RunOutcome;
 use super::process::sleep_until;
 use super::signals::Signals;

@@ -1,0 +1,139 @@
+//! Preparing one instance's virtualenv: the session's definition mapped to the env's inputs
+//! (written once, here), the env's lock, the reuse-or-rebuild decision, and the uv build steps.
+
+use std::path::PathBuf;
+
+use crate::config::SessionDef;
+use crate::venv::{Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
+
+use super::channel::SessionChannel;
+use super::environment::{apply_session_env, base_environment};
+use super::event::EnvProgress;
+use super::instance::InstanceContext;
+use super::log::SessionLog;
+use super::outcome::EnvState;
+use super::process::{CommandEnd, CommandRun, StdinMode, describe, run_command};
+use super::{Event, RunContext};
+
+/// A ready env: how it got ready, its interpreter's version, and the shared lock that keeps other
+/// forge processes from rebuilding it while the commands run.
+pub struct PreparedEnv {
+    /// Reused or built.
+    pub state: EnvState,
+    /// The interpreter's full version (`3.11.7`).
+    pub python_version: String,
+    /// Held until the session ends.
+    pub lock: EnvLock,
+}
+
+/// What decides whether instance `instance`'s env is up to date.
+pub fn env_request(definition: &SessionDef, instance: &InstanceContext, context: &RunContext) -> EnvRequest {
+    let python = (!instance.python_request.is_empty()).then(|| instance.python_request.clone());
+    EnvRequest {
+        path: instance.env_path.clone(),
+        inputs: EnvInputs {
+            python_request: instance.python_request.clone(),
+            deps: definition.deps.clone(),
+            requirements: definition.requirements.clone(),
+            install_project: definition.install_project,
+            extras: definition.extras.clone(),
+            root: context.project.root.clone(),
+        },
+        python,
+    }
+}
+
+/// Reuses or builds the env of the channel's instance.
+///
+/// # Errors
+/// [`VenvError`]: no interpreter, a failed build step, a stop request while waiting or building.
+pub async fn prepare(
+    channel: &mut SessionChannel,
+    context: &RunContext,
+    definition: &SessionDef,
+    instance: &InstanceContext,
+    log: &mut SessionLog,
+) -> Result<PreparedEnv, VenvError> {
+    // Present whenever the plan has a session that needs a venv (app.rs looks uv up first).
+    let Some(finder) = &context.finder else {
+        return Err(VenvError::UvNotFound { forge_uv: None });
+    };
+    let lock_path = context.project.env_dir.join(".locks").join(format!("{}.lock", instance.name));
+    let request = env_request(definition, instance, context);
+    let policy = context.settings.env_policy;
+    // Check under a shared lock (many runs may use one env at once); rebuild under an exclusive
+    // one, deciding again, since another process may have built it meanwhile.
+    let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
+    if let Decision::Reuse(marker) = crate::venv::decide(&request, policy, finder).await? {
+        return Ok(reused(channel, instance, marker.python_version, shared, log).await);
+    }
+    drop(shared);
+    let exclusive = lock(channel, &lock_path, LockMode::Exclusive, log).await?;
+    let plan = match crate::venv::decide(&request, policy, finder).await? {
+        Decision::Reuse(marker) => {
+            let shared = exclusive.downgrade(lock_path).await?;
+            return Ok(reused(channel, instance, marker.python_version, shared, log).await);
+        }
+        Decision::Build(plan) => plan,
+    };
+    let version = plan.marker().python_version.clone();
+    tracing::info!(session = %instance.name, python = %version, "building the virtualenv");
+    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Building(version.clone()) }).await;
+    plan.begin()?;
+    // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
+    // known: `{python}` is the request there.
+    let mut uv_environment = base_environment();
+    apply_session_env(&mut uv_environment, definition, &instance.build_template());
+    for step in &plan.steps {
+        log.note(&format!("$ {}", step.display));
+        channel.emit(Event::CommandStarted { index: channel.index, command: step.display.clone() }).await;
+        let run = CommandRun {
+            argv: &step.argv,
+            env: &uv_environment,
+            cwd: &context.project.root,
+            stdin: StdinMode::Null,
+            timeout: None,
+            grace: context.settings.grace,
+        };
+        match run_command(&run, log, &mut channel.stop).await {
+            CommandEnd::Exited(0) => {}
+            CommandEnd::Stopped(_) | CommandEnd::RunTimedOut => return Err(VenvError::Interrupted),
+            other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
+        }
+    }
+    plan.complete()?;
+    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Built }).await;
+    let shared = exclusive.downgrade(lock_path).await?;
+    Ok(PreparedEnv { state: EnvState::Built, python_version: version, lock: shared })
+}
+
+/// Waits for the env's lock in `mode`, saying so when another process holds it.
+async fn lock(
+    channel: &mut SessionChannel,
+    path: &std::path::Path,
+    mode: LockMode,
+    log: &mut SessionLog,
+) -> Result<EnvLock, VenvError> {
+    if let Some(lock) = EnvLock::try_acquire(path, mode)? {
+        return Ok(lock);
+    }
+    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::WaitingForLock }).await;
+    log.note("forge: waiting for another forge process using this virtualenv");
+    let path: PathBuf = path.to_path_buf();
+    tokio::select! {
+        lock = EnvLock::acquire(path, mode) => lock,
+        () = channel.stopped() => Err(VenvError::Interrupted),
+    }
+}
+
+async fn reused(
+    channel: &SessionChannel,
+    instance: &InstanceContext,
+    python_version: String,
+    lock: EnvLock,
+    log: &mut SessionLog,
+) -> PreparedEnv {
+    log.note(&format!("forge: reusing virtualenv {} (up to date)", instance.env_path.display()));
+    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Reused }).await;
+    PreparedEnv { state: EnvState::Reused, python_version, lock }
+}

@@ -1,0 +1,79 @@
+//! The values one instance's templates are rendered with — `{python}`, `{session}`, `{envdir}`,
+//! `{reports}`, `{root}`, `{posargs}` — built once and shared by the executor and `forge -n`.
+
+use std::path::PathBuf;
+
+use crate::config::{Project, Template, TemplateContext};
+use crate::plan::Instance;
+use crate::settings::Settings;
+
+/// One instance's substitution values.
+#[derive(Debug, Clone)]
+pub struct InstanceContext {
+    /// The instance name (`{session}`).
+    pub name: String,
+    /// The interpreter request as written (`3.11`), or "" when the instance names none.
+    pub python_request: String,
+    /// `{python}`: the request, or once the env is known the interpreter's `MAJOR.MINOR`.
+    pub python: String,
+    /// The instance's virtualenv directory (also for `venv = false`, where `{envdir}` is "").
+    pub env_path: PathBuf,
+    /// `{envdir}`.
+    pub envdir: String,
+    /// `{reports}`: the absolute reports directory.
+    pub reports: String,
+    /// `{root}`: the project root.
+    pub root: String,
+    /// `{posargs}`: the arguments after `--`, `None` when no `--` was given.
+    pub posargs: Option<Vec<String>>,
+}
+
+impl InstanceContext {
+    /// The context of plan instance `instance` of `project` under `settings`.
+    pub fn new(project: &Project, settings: &Settings, instance: &Instance) -> Self {
+        let definition = &project.sessions[instance.session];
+        let env_path = project.env_dir.join(&instance.name);
+        let python_request = instance.python.clone().unwrap_or_default();
+        Self {
+            name: instance.name.clone(),
+            python: python_request.clone(),
+            python_request,
+            envdir: if definition.venv { env_path.to_string_lossy().into_owned() } else { String::new() },
+            env_path,
+            reports: settings.reports_dir.to_string_lossy().into_owned(),
+            root: project.root.to_string_lossy().into_owned(),
+            posargs: settings.posargs.clone(),
+        }
+    }
+
+    /// Sets `{python}` from the env's interpreter (`3.11.7` → `3.11`) when no request named it.
+    pub fn learn_python(&mut self, version: &str) {
+        if self.python.is_empty() {
+            self.python = version.split('.').take(2).collect::<Vec<_>>().join(".");
+        }
+    }
+
+    /// The template context of the session's commands, report paths and `env`.
+    pub fn template(&self) -> TemplateContext<'_> {
+        TemplateContext {
+            posargs: self.posargs.as_deref(),
+            python: &self.python,
+            session: &self.name,
+            envdir: &self.envdir,
+            reports: &self.reports,
+            root: &self.root,
+            redact_env: false,
+        }
+    }
+
+    /// The context while the env is built: `{python}` is the request (the interpreter is not known
+    /// yet) and there are no posargs (they are for the commands).
+    pub fn build_template(&self) -> TemplateContext<'_> {
+        TemplateContext { posargs: None, python: &self.python_request, envdir: &self.envdir, ..self.template() }
+    }
+
+    /// A declared report path rendered and made absolute against the project root.
+    pub fn path(&self, template: &Template) -> PathBuf {
+        PathBuf::from(&self.root).join(template.render(&self.template()))
+    }
+}

@@ -10,9 +10,9 @@ use crate::config;
 use crate::error::{Error, ExitStatus};
 use crate::plan::{self, Selection};
 use crate::report;
-use crate::reporter::{self, Display};
-use crate::runner::{self, RunContext, StdinMode};
-use crate::settings::{self, Settings, Verbosity};
+use crate::reporter::{self, Reporter};
+use crate::runner::{self, RunContext};
+use crate::settings::{self, Settings};
 use crate::venv::{self, InterpreterFinder};
 
 /// Runs the parsed command line.
@@ -66,71 +66,36 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         return Ok(ExitStatus::Success);
     }
 
-    let settings = Settings::new(args, &project, &cwd);
+    let mut settings = Settings::new(args, &project, &cwd);
     let plan = plan::plan(&project, &settings.selection)?;
+    tracing::debug!(
+        selection = ?settings.selection,
+        instances = ?plan.instances.iter().map(|instance| instance.name.as_str()).collect::<Vec<_>>(),
+        "planned"
+    );
     if args.dry_run {
         reporter::print_plan(&project, &plan, &settings);
         return Ok(ExitStatus::Success);
     }
+    settings.fit(&plan);
 
     let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
     let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
-    // One session at a time streams its output live; `-q` shows only failures, so it never does.
-    let live = settings.verbosity != Verbosity::Quiet
-        && (settings.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
-    let names: Vec<String> = plan.instances.iter().map(|instance| instance.name.clone()).collect();
-    let rerun_prefix = match &args.file {
-        Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
-        None => "forge".to_owned(),
-    };
-    // The same `-- posargs` re-run the failure as it ran.
-    let rerun_suffix = match &settings.posargs {
-        Some(posargs) => format!(" -- {}", config::shell_join(posargs)),
-        None => String::new(),
-    };
-    let root = project.root.clone();
-    let fail_under = project.coverage.fail_under;
-    let context = RunContext {
-        finder: uv.map(|uv| InterpreterFinder::new(uv, Some(project.env_dir.join(".interpreters.json")))),
-        live,
-        stdin: stdin_mode(plan.instances.len()),
-        project,
-        plan,
-        settings: settings.clone(),
-    };
+    let finder = uv.map(|uv| InterpreterFinder::new(uv, Some(settings.layout.interpreter_cache())));
+    let context = RunContext { finder, project, plan, settings: settings.clone() };
 
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
-    let mut display = Display::new(names, live, std::io::stderr().is_terminal(), settings.verbosity);
-    let outcome = runtime.block_on(runner::run(context, &mut display)).context("cannot install signal handlers")?;
-    drop(display);
+    let mut reporter = Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity);
+    let outcome = runtime.block_on(runner::run(context, &mut reporter)).context("cannot install signal handlers")?;
 
     let reports = report::write_reports(&report::ReportInput {
-        root: &root,
-        reports_dir: &settings.reports_dir,
-        fail_under,
+        root: &settings.layout.root,
+        reports_dir: &settings.layout.reports_dir,
+        fail_under: settings.fail_under,
         run: &outcome,
     });
-    reporter::print_summary(&outcome, (&rerun_prefix, &rerun_suffix));
-    reporter::print_reports(&reports);
-    for session in &outcome.sessions {
-        if let Some(warning) = &session.warning {
-            reporter::print_warning(&format!("{}: {warning}", session.name));
-        }
-    }
+    reporter.finish(&outcome, &reports, &settings.rerun);
     let reports_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
     Ok(ExitStatus::of_run(&outcome, reports_failed))
-}
-
-/// stdin for the commands: forge's own for a single session (the terminal only when forge is in
-/// its foreground: `forge &` must not read from it), `/dev/null` when sessions may run at once.
-fn stdin_mode(instances: usize) -> StdinMode {
-    let stdin = std::io::stdin();
-    match (instances, stdin.is_terminal()) {
-        (1, false) => StdinMode::Inherit,
-        (1, true) if nix::unistd::tcgetpgrp(&stdin).is_ok_and(|group| group == nix::unistd::getpgrp()) => {
-            StdinMode::Terminal
-        }
-        _ => StdinMode::Null,
-    }
 }

@@ -1,4 +1,7 @@
-//! The command line, parsed with clap: flags exactly as the contract names them.
+//! The command line, parsed with clap: flags exactly as the contract names them. A few options
+//! can also come from `FORGE_*` environment variables (`FORGE_JOBS`, `FORGE_TIMEOUT`,
+//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`): the command line wins
+//! over the variable, which wins over `[forge]` in sessions.toml (see `settings`).
 
 use std::path::PathBuf;
 
@@ -69,8 +72,8 @@ pub struct RunArgs {
     /// Use this sessions.toml (default: ./sessions.toml, then parent directories).
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
-    /// Run at most N sessions at once (default: number of CPUs).
-    #[arg(short, long, value_name = "N")]
+    /// Run at most N sessions at once (default: `[forge] jobs`, else the number of CPUs).
+    #[arg(short, long, value_name = "N", env = "FORGE_JOBS")]
     pub jobs: Option<u32>,
     /// Run only the named sessions, not what they require.
     #[arg(long)]
@@ -82,10 +85,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "N[:immediate]", conflicts_with = "fail_fast")]
     pub max_fail: Option<MaxFail>,
     /// A time limit for the whole run (e.g. `30m`).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", env = "FORGE_TIMEOUT")]
     pub timeout: Option<DurationSpec>,
     /// Time between the signal and SIGKILL for interrupted or timed-out sessions.
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    #[arg(long, value_name = "DURATION", default_value = "10s", env = "FORGE_GRACE")]
     pub grace: DurationSpec,
     /// Recreate virtualenvs even when they are up to date.
     #[arg(short = 'R', long)]
@@ -94,13 +97,13 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "recreate")]
     pub no_install: bool,
     /// Skip (with a warning) instances whose interpreter cannot be found, instead of failing them.
-    #[arg(long)]
+    #[arg(long, env = "FORGE_SKIP_MISSING_INTERPRETERS")]
     pub skip_missing_interpreters: bool,
     /// Print the plan and run nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
     /// Where reports go (default: `[forge] reports-dir`, else `.forge/reports`).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "FORGE_REPORTS_DIR")]
     pub reports_dir: Option<PathBuf>,
     /// More output: show the output of successful sessions too.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]

@@ -1,5 +1,5 @@
 //! The `forge` binary: everything lives in the library; this only hands over the exit status.
 
 fn main() -> std::process::ExitCode {
-    forge::run()
+    forge::run(std::env::args_os())
 }

@@ -34,9 +34,9 @@ pub struct Display {
 }
 
 impl Display {
-    /// A display for instances `names`; `live` when sessions run one at a time, `tty` when stderr
-    /// is a terminal.
-    pub fn new(names: Vec<String>, live: bool, tty: bool, verbosity: Verbosity) -> Self {
+    /// A display; `live` when sessions run one at a time, `tty` when stderr is a terminal. The
+    /// instances' names arrive with [`Event::RunStarted`].
+    pub fn new(live: bool, tty: bool, verbosity: Verbosity) -> Self {
         let mode = if live {
             Mode::Live
         } else if tty {
@@ -47,7 +47,7 @@ impl Display {
         } else {
             Mode::Blocks
         };
-        Self { names, mode, verbosity, carry: Vec::new() }
+        Self { names: Vec::new(), mode, verbosity, carry: Vec::new() }
     }
 
     fn print_err(&self, line: &str) {
@@ -179,7 +179,7 @@ fn read_block(log: &std::path::Path) -> Vec<u8> {
 impl EventSink for Display {
     fn handle(&mut self, event: &Event) {
         match event {
-            Event::RunStarted { .. } => {}
+            Event::RunStarted { names, .. } => self.names.clone_from(names),
             Event::SessionStarted { index } => match &mut self.mode {
                 Mode::Live => {
                     if self.verbosity > Verbosity::Quiet {

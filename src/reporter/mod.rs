@@ -5,6 +5,7 @@ mod diagnostic;
 mod display;
 mod dry_run;
 mod list;
+mod run;
 mod style;
 mod summary;
 
@@ -12,4 +13,5 @@ pub use diagnostic::{print_error, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;
 pub use list::{print_list, print_list_json};
-pub use summary::{print_reports, print_summary};
+pub use run::Reporter;
+pub use summary::print_reports;

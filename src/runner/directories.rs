@@ -7,11 +7,11 @@ use super::RunContext;
 /// Makes the reports directory (with `logs/`) and, when sessions need envs, the env directory;
 /// removes partial logs that forge processes killed mid-session left behind.
 pub fn prepare(context: &RunContext) {
-    ignore_directory(&context.settings.reports_dir);
+    ignore_directory(&context.settings.layout.reports_dir);
     if context.finder.is_some() {
-        ignore_directory(&context.project.env_dir);
+        ignore_directory(&context.settings.layout.env_dir);
     }
-    let logs = context.settings.reports_dir.join("logs");
+    let logs = context.settings.layout.logs_dir();
     let _ = std::fs::create_dir_all(&logs);
     remove_orphaned_logs(&logs);
 }

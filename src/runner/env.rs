@@ -58,13 +58,15 @@ pub async fn prepare(
     let Some(finder) = &context.finder else {
         return Err(VenvError::UvNotFound { forge_uv: None });
     };
-    let lock_path = context.project.env_dir.join(".locks").join(format!("{}.lock", instance.name));
+    let lock_path = context.settings.layout.lock_path(&instance.name);
     let request = env_request(definition, instance, context);
     let policy = context.settings.env_policy;
     // Check under a shared lock (many runs may use one env at once); rebuild under an exclusive
     // one, deciding again, since another process may have built it meanwhile.
     let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
+    tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
     if let Decision::Reuse(marker) = crate::venv::decide(&request, policy, finder).await? {
+        tracing::debug!(session = %instance.name, "virtualenv up to date");
         return Ok(reused(channel, instance, marker.python_version, shared, log).await);
     }
     drop(shared);

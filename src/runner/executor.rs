@@ -55,8 +55,8 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
     outcome.message = None;
     let mut values = InstanceContext::new(&context.project, &context.settings, instance);
 
-    let live = context.live.then(|| channel.live_output());
-    let mut log = match SessionLog::create(&context.settings.reports_dir.join("logs"), &instance.name, live) {
+    let live = context.settings.live.then(|| channel.live_output());
+    let mut log = match SessionLog::create(&context.settings.layout.logs_dir(), &instance.name, live) {
         Ok(log) => log,
         Err(message) => {
             outcome.message = Some(message);
@@ -200,7 +200,7 @@ async fn commands(
             argv: &argv,
             env: environment,
             cwd: &context.project.root,
-            stdin: context.stdin,
+            stdin: context.settings.stdin,
             timeout: definition.timeout,
             grace: context.settings.grace,
         };

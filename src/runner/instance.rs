@@ -32,7 +32,7 @@ impl InstanceContext {
     /// The context of plan instance `instance` of `project` under `settings`.
     pub fn new(project: &Project, settings: &Settings, instance: &Instance) -> Self {
         let definition = &project.sessions[instance.session];
-        let env_path = project.env_dir.join(&instance.name);
+        let env_path = settings.layout.env_path(&instance.name);
         let python_request = instance.python.clone().unwrap_or_default();
         Self {
             name: instance.name.clone(),

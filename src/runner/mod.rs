@@ -41,10 +41,6 @@ pub struct RunContext {
     pub settings: Settings,
     /// `uv` and interpreter discovery, when any session needs a virtualenv.
     pub finder: Option<InterpreterFinder>,
-    /// Stream output to the reporter as it comes (one session at a time).
-    pub live: bool,
-    /// The stdin of session commands (see [`StdinMode`]).
-    pub stdin: StdinMode,
 }
 
 /// Receives the run's events synchronously, in order, from the dispatcher.

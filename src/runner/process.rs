@@ -97,6 +97,7 @@ pub async fn run_command(
         Err(error) => return CommandEnd::SpawnFailed(error),
     };
     let pid = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    tracing::debug!(pid = ?pid, program = ?run.argv[0], own_group, "spawned");
     // Only called while the child has not been reaped, so `pid` still names it.
     let signal_group = |signal: Signal| match pid {
         Some(pid) if own_group => {
@@ -183,6 +184,7 @@ pub async fn run_command(
             }
         }
     }
+    tracing::debug!(pid = ?pid, status = ?status, forced = ?forced, "command ended");
     if let Some(forced) = forced {
         return forced;
     }

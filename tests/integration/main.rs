@@ -8,5 +8,6 @@ mod dag;
 mod faults;
 mod real_projects;
 mod reports;
+mod settings;
 mod terminal;
 mod venv;

@@ -104,6 +104,12 @@ impl Test {
             .env_remove("FORCE_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .stdin(Stdio::null());
+        // The caller's forge settings must not leak into the tests' runs.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("FORGE_") {
+                command.env_remove(key);
+            }
+        }
         for (key, value) in &self.env {
             command.env(key, value);
         }

@@ -1,0 +1,172 @@
+//! [`Settings`]: resolved once from the command line (which clap already layered over the
+//! `FORGE_*` environment variables) and `[forge]`, then fitted to the plan.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Layout;
+use crate::cli::{MaxFail, RunArgs};
+use crate::config::Project;
+use crate::plan::{Plan, Selection};
+use crate::runner::StdinMode;
+
+/// How existing virtualenvs are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvPolicy {
+    /// Reuse an env whose fingerprint matches; rebuild anything else.
+    Reuse,
+    /// `-R`: rebuild every env.
+    Recreate,
+    /// `--no-install`: use an existing complete env as it is; build only envs that do not exist.
+    NoInstall,
+}
+
+/// How much the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-q`: failures and the summary.
+    Quiet,
+    /// Default: a line per session, failures' output, the summary.
+    Normal,
+    /// `-v`: successes' output too.
+    Verbose,
+}
+
+/// How to re-run a failure alone: `PREFIX -s NAME --no-deps SUFFIX`, e.g. `forge -f ci/sessions.toml`
+/// and ` -- -k slow`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rerun {
+    /// `forge`, with `-f FILE` when one was given.
+    pub prefix: String,
+    /// ` -- POSARGS` when posargs were given, else "".
+    pub suffix: String,
+}
+
+/// Everything a run needs beyond the project and the plan.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// What to run.
+    pub selection: Selection,
+    /// Maximum sessions at once (at least 1).
+    pub jobs: usize,
+    /// Stop starting sessions after this many failures.
+    pub max_fail: Option<MaxFail>,
+    /// Limit on the whole run.
+    pub run_timeout: Option<Duration>,
+    /// Time between the terminating signal and SIGKILL.
+    pub grace: Duration,
+    /// Virtualenv reuse policy.
+    pub env_policy: EnvPolicy,
+    /// Skip instances whose interpreter is missing instead of failing them.
+    pub skip_missing_interpreters: bool,
+    /// Every path forge writes.
+    pub layout: Layout,
+    /// Absolute reports directory (the layout's).
+    pub reports_dir: PathBuf,
+    /// Terminal verbosity.
+    pub verbosity: Verbosity,
+    /// Arguments after `--` (`None`: no `--` given).
+    pub posargs: Option<Vec<String>>,
+    /// `[coverage] fail-under`: minimum merged line coverage, in percent.
+    pub fail_under: Option<f64>,
+    /// How the summary tells to re-run a failure.
+    pub rerun: Rerun,
+    /// Stream output as it comes (one session at a time); set by [`Settings::fit`].
+    pub live: bool,
+    /// The commands' stdin; set by [`Settings::fit`].
+    pub stdin: StdinMode,
+}
+
+impl Settings {
+    /// Resolves `args` against `project`: the command line (or its `FORGE_*` variable) wins over
+    /// `[forge]`, which wins over the default. Relative paths given on the command line are
+    /// relative to `cwd`.
+    pub fn new(args: &RunArgs, project: &Project, cwd: &Path) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let jobs = match args.jobs.or(project.jobs) {
+            None | Some(0) => cpus,
+            Some(jobs) => jobs as usize,
+        };
+        let max_fail = if args.fail_fast { Some(MaxFail { count: 1, immediate: false }) } else { args.max_fail };
+        let env_policy = if args.recreate {
+            EnvPolicy::Recreate
+        } else if args.no_install {
+            EnvPolicy::NoInstall
+        } else {
+            EnvPolicy::Reuse
+        };
+        let verbosity = if args.quiet {
+            Verbosity::Quiet
+        } else if args.verbose > 0 {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        let reports_dir = args.reports_dir.as_ref().map_or_else(|| project.reports_dir.clone(), |dir| cwd.join(dir));
+        let layout =
+            Layout { root: project.root.clone(), reports_dir: reports_dir.clone(), env_dir: project.env_dir.clone() };
+        Self {
+            selection: selection(args),
+            jobs,
+            max_fail,
+            run_timeout: args.timeout.map(|spec| spec.0),
+            grace: args.grace.0,
+            env_policy,
+            skip_missing_interpreters: args.skip_missing_interpreters,
+            layout,
+            reports_dir,
+            verbosity,
+            posargs: args.posargs.clone(),
+            fail_under: project.coverage.fail_under,
+            rerun: rerun(args),
+            live: false,
+            stdin: StdinMode::Null,
+        }
+    }
+
+    /// Fits the settings to `plan`: output is streamed live when sessions run one at a time
+    /// (never with `-q`, which shows only failures); a single session gets forge's stdin.
+    pub fn fit(&mut self, plan: &Plan) {
+        self.live = self.verbosity != Verbosity::Quiet
+            && (self.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
+        self.stdin = stdin_mode(plan.instances.len());
+    }
+}
+
+/// What the command line selects (`-s -t -k -p --no-deps`); all `forge -l` needs.
+pub fn selection(args: &RunArgs) -> Selection {
+    Selection {
+        sessions: args.sessions.clone(),
+        tags: args.tags.clone(),
+        keywords: args.keywords.clone(),
+        pythons: args.python.clone(),
+        no_deps: args.no_deps,
+    }
+}
+
+/// The re-run command's parts: `-f FILE` as given, the same `-- posargs`.
+fn rerun(args: &RunArgs) -> Rerun {
+    let prefix = match &args.file {
+        Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
+        None => "forge".to_owned(),
+    };
+    let suffix = match &args.posargs {
+        Some(posargs) => format!(" -- {}", crate::config::shell_join(posargs)),
+        None => String::new(),
+    };
+    Rerun { prefix, suffix }
+}
+
+/// stdin for the commands: forge's own for a single session (the terminal only when forge is in
+/// its foreground: `forge &` must not read from it), `/dev/null` when sessions may run at once.
+fn stdin_mode(instances: usize) -> StdinMode {
+    use std::io::IsTerminal as _;
+    let stdin = std::io::stdin();
+    match (instances, stdin.is_terminal()) {
+        (1, false) => StdinMode::Inherit,
+        (1, true) if nix::unistd::tcgetpgrp(&stdin).is_ok_and(|group| group == nix::unistd::getpgrp()) => {
+            StdinMode::Terminal
+        }
+        _ => StdinMode::Null,
+    }
+}

@@ -16,7 +16,14 @@ use crate::runner::{EnvProgress, Event, EventSink, SessionOutcome, SessionStatus
 use crate::settings::Verbosity;
 
 /// The most of a log printed in a block; longer logs show their end and the log's path.
+///
+/// The block is read back from the log (bounded) rather than taken from the outcome's in-memory
+/// tail on purpose: the tail is 64 KiB so that many sessions and attempts stay cheap, while a
+/// failure's block shows up to 1 MiB.
 const BLOCK_BYTES: u64 = 1024 * 1024;
+
+/// How far into a truncated block forge looks for a line break to start the block at.
+const LINE_SEARCH_BYTES: usize = 4096;
 
 enum Mode {
     Live,
@@ -167,10 +174,11 @@ fn read_block(log: &std::path::Path) -> Vec<u8> {
     }
     let header = block.len();
     let _ = file.take(BLOCK_BYTES).read_to_end(&mut block);
+    // Start at a line boundary rather than in the middle of a line — unless the output has no
+    // line break near the cut (one long line), which would leave nothing of it to show.
     if length > BLOCK_BYTES
-        && let Some(newline) = block[header..].iter().position(|&byte| byte == b'\n')
+        && let Some(newline) = block[header..].iter().take(LINE_SEARCH_BYTES).position(|&byte| byte == b'\n')
     {
-        // Start at a line boundary rather than in the middle of a line.
         block.drain(header..=header + newline);
     }
     block
@@ -271,6 +279,33 @@ impl EventSink for Display {
 #[cfg(test)]
 mod tests {
     use super::decode_streaming;
+
+    #[test]
+    fn a_long_log_without_line_breaks_shows_its_last_mebibyte() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("big.log");
+        let mut text = vec![b'x'; 3 * 1024 * 1024];
+        text.extend_from_slice(b"\nforge: exited with status 1\n");
+        std::fs::write(&log, &text).unwrap();
+        let block = super::read_block(&log);
+        let omitted = text.len() as u64 - super::BLOCK_BYTES;
+        let header = format!("[… {omitted} bytes omitted; the whole output is in the log]\n");
+        assert!(block.starts_with(header.as_bytes()));
+        assert_eq!(block.len(), header.len() + super::BLOCK_BYTES as usize);
+        assert!(block.ends_with(b"xxx\nforge: exited with status 1\n"));
+    }
+
+    #[test]
+    fn a_truncated_block_starts_at_a_line_break_near_the_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("lines.log");
+        let text: String = (0..200_000).map(|line| format!("line {line}\n")).collect();
+        std::fs::write(&log, &text).unwrap();
+        let block = String::from_utf8(super::read_block(&log)).unwrap();
+        let first = block.lines().nth(1).unwrap();
+        assert!(first.starts_with("line ") && text.contains(&format!("\n{first}\n")), "{first}");
+        assert!(block.ends_with("line 199999\n"));
+    }
 
     #[test]
     fn split_sequences_are_joined_and_invalid_bytes_replaced() {

@@ -125,6 +125,9 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
     if outcome.attempts.len() > 1 {
         detail.push(format!("{} attempts", outcome.attempts.len()));
     }
+    if !outcome.leaked.is_empty() {
+        detail.push(format!("left {} process(es) running: killed", outcome.leaked.len()));
+    }
     if let Some(message) = &outcome.message
         && outcome.status != SessionStatus::Success
     {

@@ -22,6 +22,7 @@ pub const INTERRUPTED: Style = AnsiColor::Magenta.on_default().bold();
 /// The right-aligned label and style for an outcome (`PASS`, `FLAKY`, `FAIL`…).
 pub fn status_label(outcome: &SessionOutcome) -> (&'static str, Style) {
     match outcome.status {
+        SessionStatus::Success if !outcome.leaked.is_empty() => ("LEAK", WARNING),
         SessionStatus::Success if outcome.is_flaky() => ("FLAKY", WARNING),
         SessionStatus::Success => ("PASS", SUCCESS),
         SessionStatus::Failed => ("FAIL", ERROR),

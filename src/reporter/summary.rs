@@ -39,7 +39,10 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
         parts.join(", ")
     );
     // As nextest does: the sessions that need a look (each finished session already had its line).
-    for outcome in run.sessions.iter().filter(|outcome| outcome.status != SessionStatus::Success || outcome.is_flaky())
+    for outcome in run
+        .sessions
+        .iter()
+        .filter(|outcome| outcome.status != SessionStatus::Success || outcome.is_flaky() || !outcome.leaked.is_empty())
     {
         let _ = writeln!(stderr, "{}", status_line(outcome));
     }

@@ -84,7 +84,7 @@ pub async fn prepare(
     plan.begin()?;
     // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
     // known: `{python}` is the request there.
-    let mut uv_environment = base_environment();
+    let mut uv_environment = base_environment(&super::leaks::token(channel.index));
     apply_session_env(&mut uv_environment, definition, &instance.build_template());
     for step in &plan.steps {
         log.note(&format!("$ {}", step.display));
@@ -96,6 +96,9 @@ pub async fn prepare(
             stdin: StdinMode::Null,
             timeout: None,
             grace: context.settings.grace,
+            // An install that outlives forge (killed mid-build) keeps the env locked until it
+            // ends, so no later run rebuilds the env while it is still being written.
+            inherit_fd: Some(std::os::fd::AsRawFd::as_raw_fd(&exclusive)),
         };
         match run_command(&run, log, &mut channel.stop).await {
             CommandEnd::Exited(0) => {}

@@ -10,9 +10,13 @@ use crate::config::{SessionDef, TemplateContext};
 const REDIRECTING_VARIABLES: [&str; 5] =
     ["PYTHONHOME", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX", "VIRTUAL_ENV"];
 
-/// forge's own environment without the [`REDIRECTING_VARIABLES`], as `(name, value)` pairs.
-pub fn base_environment() -> Vec<(OsString, OsString)> {
-    std::env::vars_os().filter(|(key, _)| !REDIRECTING_VARIABLES.iter().any(|name| key == name)).collect()
+/// forge's own environment without the [`REDIRECTING_VARIABLES`], plus the instance's leak token
+/// (see `leaks.rs`), as `(name, value)` pairs.
+pub fn base_environment(token: &str) -> Vec<(OsString, OsString)> {
+    let mut environment: Vec<(OsString, OsString)> =
+        std::env::vars_os().filter(|(key, _)| !REDIRECTING_VARIABLES.iter().any(|name| key == name)).collect();
+    set(&mut environment, super::leaks::TOKEN_VARIABLE.into(), token.into());
+    environment
 }
 
 /// The session's `env` entries, rendered with `context`, set over `environment`.
@@ -32,8 +36,9 @@ pub fn command_environment(
     definition: &SessionDef,
     env_path: &Path,
     context: &TemplateContext<'_>,
+    token: &str,
 ) -> Vec<(OsString, OsString)> {
-    let mut environment = base_environment();
+    let mut environment = base_environment(token);
     if definition.venv {
         let bin = env_path.join("bin");
         let path = std::env::var_os("PATH").unwrap_or_default();

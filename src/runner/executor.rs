@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::config::SessionDef;
+use crate::config::{SessionDef, TemplateContext};
+use crate::settings::Layout;
 use crate::venv::VenvError;
 
 use super::channel::{Message, SessionChannel};
@@ -97,7 +98,7 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
         None => {
             // Stale report files from an earlier run must not be merged as this run's results.
             for stale in outcome.junit.iter().chain(&outcome.coverage) {
-                let _ = std::fs::remove_file(stale);
+                remove_stale(stale, &context.settings.layout);
             }
             attempts(context, channel, definition, &values, &mut log, &mut outcome.attempts).await
         }
@@ -106,6 +107,14 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
     outcome.status = end.status;
     outcome.exit_code = end.exit_code;
     outcome.message = end.message;
+    let leaked = super::leaks::kill_leaked(&super::leaks::token(channel.index));
+    if !leaked.is_empty() {
+        let list: Vec<String> = leaked.iter().map(ToString::to_string).collect();
+        let note = format!("left {} process(es) running, killed: {}", list.len(), list.join(", "));
+        log.note(&format!("forge: {note}"));
+        outcome.warning = Some(note);
+        outcome.leaked = list;
+    }
     outcome.output_tail = log.tail();
     let log_end = log.finish();
     outcome.log = log_end.path;
@@ -133,7 +142,8 @@ async fn attempts(
     log: &mut SessionLog,
     attempts: &mut Vec<Attempt>,
 ) -> AttemptEnd {
-    let environment = command_environment(definition, &values.env_path, &values.template());
+    let token = super::leaks::token(channel.index);
+    let environment = command_environment(definition, &values.env_path, &values.template(), &token);
     let mut number = 0;
     loop {
         number += 1;
@@ -185,6 +195,9 @@ async fn commands(
         log.note(&format!("$ {display}"));
         channel.emit(Event::CommandStarted { index: channel.index, command: display.clone() }).await;
         let Ok(resolved) = which::which_in(program, path.as_ref(), &context.project.root) else {
+            // The program word as shown: an `{env:…}` there stays a placeholder.
+            let shown = command.argv(&TemplateContext { redact_env: true, ..template });
+            let program = shown.first().map_or("", String::as_str);
             let advice = if definition.needs_venv() {
                 "add the package that provides it to the session's `deps`"
             } else {
@@ -203,6 +216,7 @@ async fn commands(
             stdin: context.settings.stdin,
             timeout: definition.timeout,
             grace: context.settings.grace,
+            inherit_fd: None,
         };
         let end = match run_command(&run, log, &mut channel.stop).await {
             CommandEnd::Exited(0) => continue,
@@ -250,5 +264,23 @@ async fn sleep_unless_stopped(channel: &mut SessionChannel, delay: Duration) -> 
     tokio::select! {
         () = tokio::time::sleep(delay) => true,
         () = channel.stopped() => false,
+    }
+}
+
+/// Removes a declared report file left by an earlier run — only a regular file (never a
+/// directory, a device, or what a symlink points at) inside the project root or the reports
+/// directory, whatever the declared path says.
+fn remove_stale(path: &std::path::Path, layout: &Layout) {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else { return };
+    if !metadata.file_type().is_file() {
+        return;
+    }
+    let Some(parent) = path.parent().and_then(|parent| parent.canonicalize().ok()) else { return };
+    let inside = [&layout.root, &layout.reports_dir]
+        .into_iter()
+        .filter_map(|directory| directory.canonicalize().ok())
+        .any(|directory| parent.starts_with(directory));
+    if inside {
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -9,6 +9,7 @@ mod environment;
 mod event;
 mod executor;
 mod instance;
+mod leaks;
 mod log;
 mod outcome;
 mod process;

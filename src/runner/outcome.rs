@@ -104,6 +104,10 @@ pub struct SessionOutcome {
     /// instance skipped under `--skip-missing-interpreters`).
     #[serde(skip)]
     pub warning: Option<String>,
+    /// Processes its commands left running (outside their process group) that forge killed
+    /// when it ended, e.g. `pid 4242 (sleep)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leaked: Vec<String>,
     /// The last bytes of its output.
     #[serde(skip)]
     pub output_tail: Vec<u8>,
@@ -130,6 +134,7 @@ impl SessionOutcome {
             log: None,
             message: Some(message),
             warning: None,
+            leaked: Vec::new(),
             output_tail: Vec::new(),
             junit: Vec::new(),
             coverage: Vec::new(),

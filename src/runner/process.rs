@@ -65,6 +65,8 @@ pub struct CommandRun<'a> {
     pub timeout: Option<Duration>,
     /// Time between the terminating signal and SIGKILL.
     pub grace: Duration,
+    /// A descriptor the command inherits (the env's lock during a build).
+    pub inherit_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Runs `run` to completion, streaming its output into `sink`, honouring `stop`.
@@ -91,6 +93,26 @@ pub async fn run_command(
     let own_group = run.stdin != StdinMode::Terminal;
     if own_group {
         command.process_group(0);
+    }
+    let parent = std::process::id();
+    let inherit_fd = run.inherit_fd;
+    // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions
+    // (prctl, getppid, fcntl, _exit).
+    unsafe {
+        command.pre_exec(move || {
+            // The command dies with forge, even when forge is killed with SIGKILL and cannot
+            // signal it (Linux; the signal fires when the forking thread exits — forge forks from
+            // its one runtime thread, which lives as long as forge).
+            nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL as nix::libc::c_ulong, 0, 0, 0);
+            if nix::libc::getppid() as u32 != parent {
+                // forge died between fork and prctl.
+                nix::libc::_exit(137);
+            }
+            if let Some(fd) = inherit_fd {
+                nix::libc::fcntl(fd, nix::libc::F_SETFD, 0);
+            }
+            Ok(())
+        });
     }
     let mut child = match command.spawn() {
         Ok(child) => child,

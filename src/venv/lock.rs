@@ -74,6 +74,14 @@ impl EnvLock {
     }
 }
 
+impl std::os::fd::AsRawFd for EnvLock {
+    /// The locked file's descriptor: a build hands it to uv, so the lock is held for as long as
+    /// any process of the build lives, even one that outlives forge.
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.file.as_raw_fd()
+    }
+}
+
 fn lock_error(path: &Path, source: std::io::Error) -> VenvError {
     VenvError::Io { action: "cannot lock", path: path.to_path_buf(), source }
 }

@@ -6,6 +6,7 @@ mod bad_config;
 mod cli;
 mod dag;
 mod faults;
+mod hardening;
 mod real_projects;
 mod reports;
 mod settings;

@@ -119,6 +119,21 @@ impl Test {
         command
     }
 
+    /// Another program (`unshare`, `script`…) run with forge's arguments after `args`, in the
+    /// project, with forge's environment: for wrapping forge in what a test needs.
+    pub fn command_for(&self, program: &str, args: &[&str]) -> Command {
+        let forge = self.command();
+        let mut command = Command::new(program);
+        command.args(args).current_dir(forge.get_current_dir().unwrap()).stdin(Stdio::null());
+        for (key, value) in forge.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+    }
+
     /// Runs forge to completion; the project stays for further runs.
     pub fn run(&self) -> Run {
         let output: Output = self.command().output().expect("forge runs");
@@ -221,4 +236,39 @@ pub fn real_uv() -> String {
     let path = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(!path.is_empty(), "uv is installed (scripts/install-test-deps)");
     path
+}
+
+/// Turns a hang into a failure in waits for a condition; never a performance threshold.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits (bounded by [`HANG`]) until `condition` holds, failing with `what` otherwise.
+#[track_caller]
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + HANG;
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Whether `pid` is a live process (a zombie awaiting its reaper counts as gone).
+pub fn process_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+/// The process id written (with a newline) to `path` by a command, once it is there.
+#[track_caller]
+pub fn read_pid(path: &Path) -> i32 {
+    let mut pid = None;
+    wait_until(&format!("{} holds a pid", path.display()), || {
+        pid = std::fs::read_to_string(path)
+            .ok()
+            .filter(|text| text.ends_with('\n'))
+            .and_then(|text| text.trim().parse().ok());
+        pid.is_some()
+    });
+    pid.unwrap()
 }

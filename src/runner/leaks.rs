@@ -1,0 +1,91 @@
+//! Processes a session leaves behind: every command and uv step of an instance carries a token in
+//! its environment (`FORGE_SESSION_TOKEN`), which children inherit even when they leave the
+//! command's process group (`setsid`, a double fork); when the session ends, forge finds what
+//! still carries the token, kills it and reports it — as cargo-nextest reports `LEAK`.
+//!
+//! Linux only: the search reads `/proc/PID/environ` of the processes forge's user may read.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The environment variable carrying an instance's token.
+pub const TOKEN_VARIABLE: &str = "FORGE_SESSION_TOKEN";
+
+/// A process found still running after its session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeakedProcess {
+    /// Its process id.
+    pub pid: i32,
+    /// Its command name (`/proc/PID/comm`).
+    pub name: String,
+}
+
+impl std::fmt::Display for LeakedProcess {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "pid {} ({})", self.pid, self.name)
+    }
+}
+
+/// The token of plan instance `index` in this forge process: the process id, a per-process
+/// nonce (so a recycled pid of an earlier run never matches) and the index.
+pub fn token(index: usize) -> String {
+    static NONCE: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let nonce = NONCE.get_or_init(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
+    format!("{}.{nonce:x}.{index}", std::process::id())
+}
+
+/// Kills (SIGKILL) every process whose environment holds `token` and returns them.
+pub fn kill_leaked(token: &str) -> Vec<LeakedProcess> {
+    let needle = format!("{TOKEN_VARIABLE}={token}");
+    let own = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut leaked = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
+        if pid as u32 == own {
+            continue;
+        }
+        // Unreadable (another user's, or gone): not ours.
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        if !environ.split(|&byte| byte == 0).any(|variable| variable == needle.as_bytes()) {
+            continue;
+        }
+        let name = std::fs::read_to_string(entry.path().join("comm"))
+            .map_or_else(|_| "?".to_owned(), |name| name.trim().to_owned());
+        if nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).is_ok() {
+            tracing::info!(pid, %name, "killed a process the session left behind");
+            leaked.push(LeakedProcess { pid, name });
+        }
+    }
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_carrying_the_token_is_killed_and_reported() {
+        let token = format!("{}-test", token(7));
+        let mut child = std::process::Command::new("sleep").arg("600").env(TOKEN_VARIABLE, &token).spawn().unwrap();
+        let pid = child.id() as i32;
+        // Until the child has exec'd, /proc shows the parent's environment: wait for `sleep`.
+        let comm = format!("/proc/{pid}/comm");
+        for _ in 0..1000 {
+            if std::fs::read_to_string(&comm).is_ok_and(|name| name.trim() == "sleep") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let leaked = kill_leaked(&token);
+        assert_eq!(leaked, [LeakedProcess { pid, name: "sleep".into() }]);
+        use std::os::unix::process::ExitStatusExt as _;
+        assert_eq!(child.wait().unwrap().signal(), Some(9));
+        assert!(kill_leaked(&token).is_empty());
+    }
+
+    #[test]
+    fn tokens_differ_per_instance() {
+        assert_ne!(token(1), token(2));
+        assert!(token(3).starts_with(&format!("{}.", std::process::id())));
+    }
+}

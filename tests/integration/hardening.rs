@@ -1,0 +1,140 @@
+//! What v1 got wrong under hostile use (issue 7), runner side: processes that outlive their
+//! session or forge itself, builds raced by a dead forge's installer, declared paths that point
+//! elsewhere, secrets in program words, full disks.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::{Test, process_alive, read_pid, wait_until};
+
+#[test]
+fn a_daemon_that_escapes_the_process_group_is_killed_and_reported_as_a_leak() {
+    let run = Test::new()
+        .sessions(
+            r#"
+[sessions.serve]
+venv = false
+commands = ["sh -c 'setsid sh -c \"echo \\$\\$ > daemon.pid; exec sleep 1000\" > /dev/null 2>&1 < /dev/null & sleep 0.2; while [ ! -s daemon.pid ]; do sleep 0.01; done'"]
+"#,
+        )
+        .run();
+    run.assert_code(0);
+    let pid = read_pid(&run.root.join("daemon.pid"));
+    wait_until("the leaked daemon is gone", || !process_alive(pid));
+    assert!(run.stderr.contains("LEAK ["), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("warning: serve: left 1 process(es) running, killed: pid {pid} (sleep)")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.run_json()["sessions"][0]["leaked"][0], format!("pid {pid} (sleep)"));
+    assert!(run.log("serve").contains("forge: left 1 process(es) running, killed"));
+}
+
+#[test]
+fn a_session_that_cleans_up_after_itself_leaks_nothing() {
+    let run = Test::new().sessions("[sessions.ok]\nvenv = false\ncommands = [\"sh -c 'sleep 0.1 & wait'\"]\n").run();
+    run.assert_code(0);
+    assert!(!run.stderr.contains("LEAK"), "{}", run.stderr);
+    assert!(run.run_json()["sessions"][0].get("leaked").is_none());
+}
+
+#[test]
+fn commands_die_with_a_forge_that_is_killed() {
+    let test = Test::new()
+        .sessions("[sessions.hang]\nvenv = false\ncommands = [\"sh -c 'echo $$ > command.pid; exec sleep 1000'\"]\n");
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let pid = read_pid(&test.root().join("command.pid"));
+    forge.kill().unwrap();
+    forge.wait().unwrap();
+    wait_until("the command dies with forge", || !process_alive(pid));
+}
+
+#[test]
+fn a_build_left_running_by_a_killed_forge_holds_the_env_until_it_ends() {
+    // The installer hangs, and leaves a process of its own (which inherits everything uv would
+    // hand its build backends) that waits for the test's word before it ends.
+    let test = Test::new()
+        .sessions("[forge]\nenv-dir = \".forge/envs\"\n\n[sessions.t]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
+        .uv_wrapper("if [ ! -e first-done ]; then (while [ ! -e release ]; do sleep 0.02; done) & echo $! > straggler.pid; exec sleep 1000; fi")
+        .args(&["-s", "t"]);
+    let mut first = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let straggler = read_pid(&test.root().join("straggler.pid"));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    std::fs::write(test.root().join("first-done"), "").unwrap();
+    assert!(process_alive(straggler), "the straggler outlives the killed forge");
+
+    let mut second = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(second.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the second forge waits for the lock:\n{seen}");
+        seen.push_str(&line);
+        if line.contains("waiting for another forge process") {
+            break;
+        }
+    }
+    std::fs::write(test.root().join("release"), "").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(second.wait().unwrap().code(), Some(0), "{seen}{rest}");
+    assert!(!process_alive(straggler));
+    assert!(rest.contains("venv built"), "{rest}");
+}
+
+#[test]
+fn a_declared_report_path_that_is_a_symlink_out_of_the_project_is_not_deleted() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.xml");
+    std::fs::write(&victim, "precious").unwrap();
+    let test =
+        Test::new().sessions("[sessions.t]\nvenv = false\ncommands = [\"true\"]\njunit = [\"reports/pytest.xml\"]\n");
+    std::fs::create_dir_all(test.root().join("reports")).unwrap();
+    std::os::unix::fs::symlink(&victim, test.root().join("reports/pytest.xml")).unwrap();
+    test.run();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn a_secret_as_the_program_word_never_appears() {
+    let run = Test::new()
+        .sessions("[sessions.t]\nvenv = false\ncommands = [\"{env:DEPLOY_TOKEN} --version\"]\n")
+        .env("DEPLOY_TOKEN", "s3cr3t-value")
+        .run();
+    run.assert_code(1);
+    assert!(run.stderr.contains("command not found: `{env:DEPLOY_TOKEN}`"), "{}", run.stderr);
+    let reports = run.root.join(".forge/reports");
+    for text in [
+        run.stdout.clone(),
+        run.stderr.clone(),
+        std::fs::read_to_string(reports.join("run.json")).unwrap(),
+        std::fs::read_to_string(reports.join("junit.xml")).unwrap(),
+        run.log("t"),
+    ] {
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
+}
+
+#[test]
+fn a_log_that_cannot_be_written_fails_the_session_and_names_the_log() {
+    // A 1 MiB tmpfs in a private mount namespace stands in for a full disk; the session writes 4.
+    let test = Test::new().sessions(
+        "[sessions.loud]\nvenv = false\ncommands = [\"sh -c 'head -c 4000000 /dev/zero | tr \\\"\\\\\\\\0\\\" x'\"]\n",
+    );
+    let full = test.root().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let forge = env!("CARGO_BIN_EXE_forge");
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs {full} && {forge} --reports-dir {full}/reports; echo \"exit $?\"; cat {full}/reports/run.json",
+        full = full.display()
+    );
+    let output =
+        test.command_for("unshare", &["--user", "--map-root-user", "--mount", "sh", "-c", &script]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains("exit 1"), "{stdout}\n{stderr}");
+    assert!(stderr.contains("ERROR [") && stderr.contains("cannot write log"), "{stderr}");
+    assert!(stderr.contains("loud.log") && stderr.contains("No space left on device"), "{stderr}");
+}

@@ -68,12 +68,14 @@ mod tests {
         let token = format!("{}-test", token(7));
         let mut child = std::process::Command::new("sleep").arg("600").env(TOKEN_VARIABLE, &token).spawn().unwrap();
         let pid = child.id() as i32;
-        // Until the child has exec'd, /proc shows the parent's environment: wait for `sleep`.
-        let comm = format!("/proc/{pid}/comm");
-        for _ in 0..1000 {
-            if std::fs::read_to_string(&comm).is_ok_and(|name| name.trim() == "sleep") {
-                break;
-            }
+        // Until the child has exec'd, /proc shows the parent's environment: wait (bounded) for
+        // the child's own.
+        let environ = format!("/proc/{pid}/environ");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !std::fs::read(&environ)
+            .is_ok_and(|bytes| bytes.windows(token.len()).any(|window| window == token.as_bytes()))
+        {
+            assert!(std::time::Instant::now() < deadline, "sleep never started");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let leaked = kill_leaked(&token);

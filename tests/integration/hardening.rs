@@ -58,6 +58,14 @@ fn a_build_left_running_by_a_killed_forge_holds_the_env_until_it_ends() {
         .sessions("[forge]\nenv-dir = \".forge/envs\"\n\n[sessions.t]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
         .uv_wrapper("if [ ! -e first-done ]; then (while [ ! -e release ]; do sleep 0.02; done) & echo $! > straggler.pid; exec sleep 1000; fi")
         .args(&["-s", "t"]);
+    // However the test ends, the straggler is told to end.
+    struct Release(std::path::PathBuf);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let _ = std::fs::write(&self.0, "");
+        }
+    }
+    let _release = Release(test.root().join("release"));
     let mut first = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let straggler = read_pid(&test.root().join("straggler.pid"));
     first.kill().unwrap();

@@ -65,10 +65,12 @@ pub enum ConfigError {
         hint: Option<String>,
     },
     /// A value that parses but makes no sense (bad name, unknown requirement, duplicate instance…).
-    #[error("{}: {}: {}", show(path), escape(place), escape(message))]
+    #[error("{}: {}: {}", located(path, *line), escape(place), escape(message))]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// 1-based line of the value at fault, when the file writes it (not for a default).
+        line: Option<usize>,
         /// Where: e.g. `"[sessions.lint] requires"` or `"[forge] default"`.
         place: String,
         /// What is wrong.
@@ -132,6 +134,14 @@ fn show(path: &Path) -> String {
     escape(&path.display().to_string())
 }
 
+/// `FILE:LINE`, or `FILE` when the line is unknown.
+pub(crate) fn located(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", show(path)),
+        None => show(path),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +175,13 @@ mod tests {
                 message: "a\nb".into(),
                 hint: Some("c\nd".into()),
             },
-            ConfigError::Invalid { path, place: "[sessions.x]".into(), message: "bad\r\n".into(), hint: None },
+            ConfigError::Invalid {
+                path,
+                line: Some(3),
+                place: "[sessions.x]".into(),
+                message: "bad\r\n".into(),
+                hint: None,
+            },
         ];
         for error in errors {
             assert!(!error.to_string().contains(['\n', '\r']), "{error}");

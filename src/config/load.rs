@@ -4,6 +4,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use super::locate::{Locator, line_column};
 use super::model::SessionsFile;
 use super::{ConfigError, Project, explain, validate};
 
@@ -45,7 +46,7 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
     let file = parse(path, &text)?;
     let absolute =
         std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    validate::validate(absolute, file)
+    validate::validate(absolute, file, &Locator::new(&text))
 }
 
 /// Reads at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a runaway generated file is an error,
@@ -78,21 +79,13 @@ fn toml_error(path: &Path, text: &str, error: &toml::de::Error, key_path: Option
     let (line, column) = span.clone().map_or((1, 1), |span| line_column(text, span.start));
     let at = span.and_then(|span| text.get(span)).unwrap_or("");
     let key_path = key_path.filter(|key_path| !key_path.is_empty() && *key_path != ".");
-    let (message, hint) = explain::explain(error.message(), key_path, at);
+    let opens_table = error.span().is_some_and(|span| {
+        let line_start = text.get(..span.start).unwrap_or("").rfind('\n').map_or(0, |newline| newline + 1);
+        let in_header = text.get(line_start..).unwrap_or("").trim_start().starts_with('[');
+        in_header || text.get(span.end..).is_some_and(|after| after.trim_start().starts_with('.'))
+    });
+    let (message, hint) = explain::explain(error.message(), key_path, at, opens_table);
     ConfigError::Parse { path: path.to_path_buf(), line, column, message, hint }
-}
-
-/// 1-based line and character column of byte `offset` in `text` (an offset past the end or inside
-/// a character counts from the character boundary before it).
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -121,10 +114,5 @@ mod tests {
     fn wrong_type_names_the_key() {
         let error = parse_error("[sessions.lint]\nretries = \"two\"\n");
         assert!(error.to_string().contains("`sessions.lint.retries`"), "{error}");
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
     }
 }

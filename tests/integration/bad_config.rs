@@ -162,17 +162,17 @@ const CASES: &[Case] = &[
     listing(
         "requires cycle",
         "[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"a\"]\n",
-        "error: `requires` forms a cycle: a -> b -> a",
+        "error: [ROOT]/sessions.toml:2: `requires` forms a cycle: a -> b -> a",
     ),
     case(
         "cycle through an instance",
         "[sessions.lint]\nrequires = [\"test-3.12\"]\n[sessions.test]\npython = [\"3.11\", \"3.12\"]\nrequires = [\"lint\"]\n",
-        "`requires` forms a cycle: lint -> test-3.12 -> lint",
+        "sessions.toml:2: `requires` forms a cycle: lint -> test-3.12 -> lint",
     ),
     case(
         "unknown requires",
         "[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n",
-        "[sessions.check] requires: unknown session `lnit`",
+        "sessions.toml:3: [sessions.check] requires: unknown session `lnit`",
     ),
     case(
         "unknown default",
@@ -204,12 +204,12 @@ const CASES: &[Case] = &[
     case(
         "misspelled placeholder",
         "[sessions.a]\ncommands = [\"pytest {pyhton}\"]\n",
-        "[sessions.a] commands: unknown placeholder `{pyhton}`; did you mean `{python}`?",
+        "sessions.toml:2: [sessions.a] commands: unknown placeholder `{pyhton}` at column 8 in `pytest {pyhton}`",
     ),
     case(
         "unclosed placeholder",
         "[sessions.a]\ncommands = [\"pytest {posargs\"]\n",
-        "[sessions.a] commands: unclosed `{` in `pytest {posargs`",
+        "[sessions.a] commands: unclosed `{` at column 8 in `pytest {posargs`",
     ),
     case(
         "envdir without a venv",
@@ -224,9 +224,70 @@ const CASES: &[Case] = &[
     case(
         "unbalanced quotes",
         "[sessions.a]\ncommands = [\"echo 'oops\"]\n",
-        "[sessions.a] commands: cannot split `echo 'oops` into words",
+        "[sessions.a] commands: unclosed `'` at column 6 in `echo 'oops`",
     ),
     case("empty argv", "[sessions.a]\ncommands = [[]]\n", "[sessions.a] commands: an argv array needs a program"),
+    case(
+        "a long command is quoted whole",
+        "[sessions.a]\ncommands = [\"pytest --junitxml={reports}/pytest-{python}.xml --cov --cov-report=xml:{reports}/coverage-{python}.xml {posargs\"]\n",
+        "unclosed `{` at column 104 in `pytest --junitxml={reports}/pytest-{python}.xml --cov --cov-report=xml:{reports}/coverage-{python}.xml {posargs`",
+    ),
+    case(
+        "a typo inside a posargs default",
+        "[sessions.a]\ncommands = [\"pytest {posargs:{rot}/tests}\"]\n",
+        "[sessions.a] commands: unknown placeholder `{rot}` at column 17 in `pytest {posargs:{rot}/tests}`",
+    ),
+    case(
+        "tox's ignore-the-exit-status prefix",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\", \"- pytest -x\"]\n",
+        "sessions.toml:3: [sessions.a] commands: `- pytest -x`: a leading `-` (tox's \"ignore the exit status\") is not supported",
+    ),
+    case(
+        "tox's prefix in an argv array",
+        "[sessions.a]\nvenv = false\ncommands = [[\"-pytest\", \"-x\"]]\n",
+        "[sessions.a] commands: `-pytest -x`: a leading `-`",
+    ),
+    case(
+        "a session name with an unquoted dot",
+        "[sessions.build.package]\nvenv = false\ncommands = [\"true\"]\n",
+        "sessions.toml:1:17: unknown key `package` in [sessions.build]",
+    ),
+    // Report paths forge would delete before the session: only inside the project or the reports.
+    case(
+        "a junit path that leaves the project",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"{reports}/ok.xml\", \"../victim.txt\"]\n",
+        "sessions.toml:4: [sessions.a] junit: `../victim.txt`: `..` would leave the directory",
+    ),
+    case(
+        "a coverage path that leaves through {root}",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\ncoverage = [\n  \"{root}/../x.xml\",\n]\n",
+        "sessions.toml:5: [sessions.a] coverage: `{root}/../x.xml`: `..` would leave the directory",
+    ),
+    case(
+        "an absolute junit path",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"/etc/passwd\"]\n",
+        "[sessions.a] junit: `/etc/passwd` is an absolute path",
+    ),
+    case(
+        "a report path beside the root",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"{root}-old/x.xml\"]\n",
+        "[sessions.a] junit: `{root}-old/x.xml`: a `/` must follow `{root}` or `{reports}`",
+    ),
+    case(
+        "a report path from the environment",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"{env:OUT}/x.xml\"]\n",
+        "[sessions.a] junit: `{env:OUT}/x.xml`: an `{env:…}` value could point anywhere",
+    ),
+    case(
+        "a report path in the virtualenv",
+        "[sessions.a]\ncommands = [\"true\"]\ncoverage = [\"{envdir}/cov.xml\"]\n",
+        "[sessions.a] coverage: `{envdir}/cov.xml`: the virtualenv may lie outside",
+    ),
+    case(
+        "a report path that is the reports directory",
+        "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"{reports}\"]\n",
+        "[sessions.a] junit: `{reports}` names a directory, not a file in it",
+    ),
     // Environment.
     case(
         "env name with =",
@@ -237,6 +298,28 @@ const CASES: &[Case] = &[
         "env value with NUL",
         "[sessions.a]\nenv = { A = \"x\\u0000y\" }\n",
         "[sessions.a] env: `x\\u{0}y` contains a NUL character",
+    ),
+    // Requirements files are checked before anything runs (for the sessions that would run).
+    case(
+        "a missing requirements file",
+        "[sessions.a]\ncommands = [\"true\"]\nrequirements = [\"requirements-dev.txt\"]\n",
+        "sessions.toml:3: [sessions.a] requirements: `requirements-dev.txt` does not exist",
+    ),
+    Case {
+        name: "a missing requirements file in a dry run",
+        input: Input::Text("[sessions.a]\ncommands = [\"true\"]\nrequirements = [\n  \"a.txt\",\n]\n"),
+        args: &["-n"],
+        expected: "sessions.toml:4: [sessions.a] requirements: `a.txt` does not exist",
+    },
+    case(
+        "a requirements file that is a directory",
+        "[sessions.a]\ncommands = [\"true\"]\nrequirements = [\".\"]\n",
+        "[sessions.a] requirements: `[ROOT]/.` is not a regular file (a directory)",
+    ),
+    case(
+        "a requirements file of a required session",
+        "[sessions.a]\ncommands = [\"true\"]\nrequirements = [\"gone.txt\"]\n[sessions.b]\nvenv = false\nrequires = [\"a\"]\ncommands = [\"true\"]\n",
+        "[sessions.a] requirements: `gone.txt` does not exist",
     ),
     case(
         "deps that need a venv",
@@ -346,17 +429,36 @@ fn representative_messages_read_well() {
     hint: quote the version: python = "3.12" (unquoted, 3.10 would be read as 3.1)
     "#);
     insta::assert_snapshot!(stderr_of("[sessions.\"../../etc\"]\ncommands = [\"true\"]\n"), @r#"
-    error: [ROOT]/sessions.toml: [sessions."../../etc"]: invalid session name: the name contains `/`
+    error: [ROOT]/sessions.toml:1: [sessions."../../etc"]: invalid session name: the name contains `/`
     hint: names use letters, digits, `-`, `_`, `:` and `.`, at most 100 characters, and do not start with `.` or `-`
     "#);
     insta::assert_snapshot!(stderr_of("[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"c\"]\n[sessions.c]\nrequires = [\"a\"]\n"), @r"
-    error: `requires` forms a cycle: a -> b -> c -> a
-    hint: remove one of these `requires` entries
+    error: [ROOT]/sessions.toml:2: `requires` forms a cycle: a -> b -> c -> a
+    hint: remove one of these `requires` entries (lines 2, 4, 6)
     ");
     insta::assert_snapshot!(stderr_of("[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n"), @r"
-    error: [ROOT]/sessions.toml: [sessions.check] requires: unknown session `lnit`
+    error: [ROOT]/sessions.toml:3: [sessions.check] requires: unknown session `lnit`
     hint: did you mean `lint`?
     ");
+    insta::assert_snapshot!(stderr_of("[sessions.build.package]\ncommands = [\"uv build\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:1:17: unknown key `package` in [sessions.build]
+    hint: a session name with a `.` must be quoted: [sessions."build.package"]
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.lint]\ncommands = [\"- ruff check .\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:2: [sessions.lint] commands: `- ruff check .`: a leading `-` (tox's "ignore the exit status") is not supported
+    hint: to ignore a failure, run the command through a shell: `sh -c 'ruff check . || true'`
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.a]\ncommands = [\"pytest {pyhton} -x\"]\n"), @r"
+    error: [ROOT]/sessions.toml:2: [sessions.a] commands: unknown placeholder `{pyhton}` at column 8 in `pytest {pyhton} -x`
+    hint: did you mean `{python}`?
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.a]\njunit = [\"../victim.txt\"]\n"), @r"
+    error: [ROOT]/sessions.toml:2: [sessions.a] junit: `../victim.txt`: `..` would leave the directory
+    hint: write the path relative to the project root, or start it with `{reports}/` or `{root}/`
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.\"x.y\"]\nvenv = false\ncommands = [\"true\"]\nrequires = [\"x.y\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:4: [sessions."x.y"] requires: session `x.y` requires itself
+    "#);
     insta::assert_snapshot!(stderr_of("[sessions.a]\ntimeout = 90\n"), @r#"
     error: [ROOT]/sessions.toml:2:11: `sessions.a.timeout`: invalid type: integer `90`, expected a duration string such as "90s", "10m" or "1h 30m"
     hint: write a duration with a unit: timeout = "90s"
@@ -415,4 +517,40 @@ fn a_deeply_nested_keyword_expression_is_an_error_not_a_crash() {
         "{}",
         &run.stderr[..run.stderr.len().min(300)]
     );
+}
+
+#[test]
+fn a_report_path_outside_the_project_is_refused_and_nothing_is_deleted() {
+    // The project is a subdirectory, so `..` leads to a file the test owns.
+    let session = "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"../victim.txt\"]\n";
+    let test = Test::new()
+        .file("project/sessions.toml", session)
+        .file("victim.txt", "keep me\n")
+        .args(&["-f", "project/sessions.toml"]);
+    let run = test.run();
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with("error: ") && run.stderr.contains("`..` would leave the directory"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(test.root().join("victim.txt")).unwrap(), "keep me\n");
+    assert!(!test.root().join("project/.forge").exists(), "nothing ran");
+}
+
+#[test]
+fn a_missing_requirements_file_stops_only_the_sessions_that_need_it() {
+    let sessions = "[sessions.docs]\ncommands = [\"true\"]\nrequirements = [\"docs/requirements.txt\"]\n\n[sessions.lint]\nvenv = false\ncommands = [[\"echo\", \"lint ran\"]]\n";
+    let mut test = Test::new().sessions(sessions);
+    let run = test.rerun(&["-s", "docs", "-n"]);
+    run.assert_code(2);
+    assert_eq!(
+        run.redacted(&run.stderr),
+        "error: [ROOT]/sessions.toml:3: [sessions.docs] requirements: `docs/requirements.txt` does not exist\n\
+         hint: requirements files are relative to the project root: create it or correct the path\n"
+    );
+    assert!(!run.root.join(".forge").exists(), "nothing ran");
+    // A session that does not use the file runs, and listing works.
+    test.rerun(&["-s", "lint"]).assert_code(0);
+    test.rerun(&["-l"]).assert_code(0);
 }

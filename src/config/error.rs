@@ -32,7 +32,15 @@ pub enum ConfigError {
         /// The directory.
         path: PathBuf,
     },
-    /// The file is larger than any sessions.toml should be (e.g. `-f /dev/zero`).
+    /// `-f` named a FIFO, a device or a socket: read as a file, it could block forge or never end.
+    #[error("{} is not a regular file ({kind})", show(path))]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// "a FIFO", "a device"…
+        kind: &'static str,
+    },
+    /// The file is larger than any sessions.toml should be (a runaway generated file).
     #[error("{} is larger than {} MiB; it is not a sessions.toml", show(path), limit / (1024 * 1024))]
     TooLarge {
         /// The file.
@@ -90,7 +98,9 @@ impl ConfigError {
             ConfigError::IsDirectory { path } => {
                 Some(format!("pass the file inside it: `-f {}`", show(&path.join("sessions.toml"))))
             }
-            ConfigError::TooLarge { .. } => Some("check the path given to `-f`".into()),
+            ConfigError::TooLarge { .. } | ConfigError::NotRegular { .. } => {
+                Some("check the path given to `-f`".into())
+            }
             ConfigError::NotUtf8 { .. } => Some("save sessions.toml as UTF-8".into()),
             ConfigError::Parse { hint, .. } | ConfigError::Invalid { hint, .. } => hint.clone(),
             ConfigError::Read { source, .. } => match source.kind() {
@@ -168,6 +178,7 @@ mod tests {
             ConfigError::NotFound { start: path.clone() },
             ConfigError::IsDirectory { path: path.clone() },
             ConfigError::TooLarge { path: path.clone(), limit: 16 * 1024 * 1024 },
+            ConfigError::NotRegular { path: path.clone(), kind: "a FIFO" },
             ConfigError::Parse {
                 path: path.clone(),
                 line: 1,

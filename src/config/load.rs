@@ -1,7 +1,6 @@
 //! Finding sessions.toml and turning its text into a [`Project`], with errors located by line,
 //! column, session and key.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::locate::{Locator, line_column};
@@ -11,8 +10,8 @@ use super::{ConfigError, Project, explain, validate};
 /// The file name forge looks for.
 pub const FILE_NAME: &str = "sessions.toml";
 
-/// The largest sessions.toml forge reads (16 MiB); real ones are a few kilobytes.
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// The largest sessions.toml forge reads (16 MiB, bytes); real ones are a few kilobytes.
+pub const MAX_FILE_SIZE: u64 = crate::input_file::CONFIG_FILE_LIMIT;
 
 /// Looks for sessions.toml in `start`, then in each parent directory (as nox and tox do not, but
 /// cargo and just do), so forge works from any subdirectory of a project.
@@ -49,17 +48,19 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
     validate::validate(absolute, file, &Locator::new(&text))
 }
 
-/// Reads at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a runaway generated file is an error,
-/// not an out-of-memory kill.
+/// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a FIFO is an error,
+/// not an out-of-memory kill or a hang, and so is a runaway generated file.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let read_error = |source| ConfigError::Read { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(read_error)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(ConfigError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_SIZE });
-    }
-    Ok(bytes)
+    use crate::input_file::{InputFileError, read_regular};
+    read_regular(path, MAX_FILE_SIZE).map_err(|error| match error {
+        InputFileError::NotFound => {
+            ConfigError::Read { path: path.to_path_buf(), source: std::io::Error::from_raw_os_error(nix::libc::ENOENT) }
+        }
+        InputFileError::NotRegular { kind: "a directory" } => ConfigError::IsDirectory { path: path.to_path_buf() },
+        InputFileError::NotRegular { kind } => ConfigError::NotRegular { path: path.to_path_buf(), kind },
+        InputFileError::TooLarge { .. } => ConfigError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_SIZE },
+        InputFileError::Io(source) => ConfigError::Read { path: path.to_path_buf(), source },
+    })
 }
 
 /// Parses TOML text into the schema types.

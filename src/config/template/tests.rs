@@ -157,3 +157,20 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(error(&deep).message.starts_with("placeholders nested more than 8 deep"));
     assert!(Template::parse(&format!("{}x{}", "{env:A:".repeat(7), "}".repeat(7))).is_ok());
 }
+
+#[test]
+fn the_program_word_has_a_shown_twin() {
+    let command =
+        |line: &str| crate::config::Command { source: line.to_owned(), words: Template::split_command(line).unwrap() };
+    let secret = path_value();
+    let from_env = command("{env:PATH}/tool --flag {env:PATH}");
+    let program = from_env.program(&context(None)).unwrap();
+    assert_eq!(program.value, format!("{secret}/tool"));
+    assert_eq!(program.shown, "{env:PATH}/tool");
+    assert!(!from_env.display(&context(None)).contains(&secret));
+    // The program may come from posargs or their default; with none at all there is no program.
+    let posargs = command("{posargs:{env:PATH} -x}");
+    assert_eq!(posargs.program(&context(None)).unwrap().shown, "{env:PATH}");
+    assert_eq!(posargs.program(&context(Some(&["pytest".to_owned()]))).unwrap().value, "pytest");
+    assert_eq!(command("{posargs}").program(&context(None)), None);
+}

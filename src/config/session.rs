@@ -268,12 +268,17 @@ fn check_command(session: &Session<'_>, index: usize, spec: &CommandSpec, venv: 
     {
         // tox's `- cmd` ignores the command's exit status; forge has no such prefix.
         let rest = source.trim_start().trim_start_matches('-').trim_start();
-        let shell = super::shell_join(&["sh", "-c", &format!("{rest} || true")]);
+        let hint = if rest.is_empty() {
+            "remove the `-`".to_owned()
+        } else {
+            let shell = super::shell_join(&["sh", "-c", &format!("{rest} || true")]);
+            format!("to ignore a failure, run the command through a shell: `{shell}`")
+        };
         return Err(session.error(
             "commands",
             within,
             format!("`{}`: a leading `-` (tox's \"ignore the exit status\") is not supported", excerpt(&source)),
-            Some(format!("to ignore a failure, run the command through a shell: `{shell}`")),
+            Some(hint),
         ));
     }
     Ok(Command { source, words })

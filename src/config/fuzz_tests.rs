@@ -262,7 +262,10 @@ proptest! {
         pieces in prop::collection::vec(prop::sample::select(&["{", "}", "posargs", ":", "env", "python", " ", "'", "\"", "\\", "\u{f8f0}", "\u{f8f1}", "0", "é"][..]), 0..30)
     ) {
         let text = pieces.concat();
-        let _ = Template::parse(&text);
+        // What a template shows as its source reads back as the same template.
+        if let Ok(template) = Template::parse(&text) {
+            prop_assert_eq!(Template::parse(&template.to_string()), Ok(template));
+        }
         let _ = Template::split_command(&text);
     }
 

@@ -32,7 +32,15 @@ pub enum ConfigError {
         /// The directory.
         path: PathBuf,
     },
-    /// The file is larger than any sessions.toml should be (e.g. `-f /dev/zero`).
+    /// `-f` named a FIFO, a device or a socket: read as a file, it could block forge or never end.
+    #[error("{} is not a regular file ({kind})", show(path))]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// "a FIFO", "a device"…
+        kind: &'static str,
+    },
+    /// The file is larger than any sessions.toml should be (a runaway generated file).
     #[error("{} is larger than {} MiB; it is not a sessions.toml", show(path), limit / (1024 * 1024))]
     TooLarge {
         /// The file.
@@ -65,10 +73,12 @@ pub enum ConfigError {
         hint: Option<String>,
     },
     /// A value that parses but makes no sense (bad name, unknown requirement, duplicate instance…).
-    #[error("{}: {}: {}", show(path), escape(place), escape(message))]
+    #[error("{}: {}: {}", located(path, *line), escape(place), escape(message))]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// 1-based line of the value at fault, when the file writes it (not for a default).
+        line: Option<usize>,
         /// Where: e.g. `"[sessions.lint] requires"` or `"[forge] default"`.
         place: String,
         /// What is wrong.
@@ -88,7 +98,9 @@ impl ConfigError {
             ConfigError::IsDirectory { path } => {
                 Some(format!("pass the file inside it: `-f {}`", show(&path.join("sessions.toml"))))
             }
-            ConfigError::TooLarge { .. } => Some("check the path given to `-f`".into()),
+            ConfigError::TooLarge { .. } | ConfigError::NotRegular { .. } => {
+                Some("check the path given to `-f`".into())
+            }
             ConfigError::NotUtf8 { .. } => Some("save sessions.toml as UTF-8".into()),
             ConfigError::Parse { hint, .. } | ConfigError::Invalid { hint, .. } => hint.clone(),
             ConfigError::Read { source, .. } => match source.kind() {
@@ -132,6 +144,14 @@ fn show(path: &Path) -> String {
     escape(&path.display().to_string())
 }
 
+/// `FILE:LINE`, or `FILE` when the line is unknown.
+pub(crate) fn located(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", show(path)),
+        None => show(path),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +178,7 @@ mod tests {
             ConfigError::NotFound { start: path.clone() },
             ConfigError::IsDirectory { path: path.clone() },
             ConfigError::TooLarge { path: path.clone(), limit: 16 * 1024 * 1024 },
+            ConfigError::NotRegular { path: path.clone(), kind: "a FIFO" },
             ConfigError::Parse {
                 path: path.clone(),
                 line: 1,
@@ -165,7 +186,13 @@ mod tests {
                 message: "a\nb".into(),
                 hint: Some("c\nd".into()),
             },
-            ConfigError::Invalid { path, place: "[sessions.x]".into(), message: "bad\r\n".into(), hint: None },
+            ConfigError::Invalid {
+                path,
+                line: Some(3),
+                place: "[sessions.x]".into(),
+                message: "bad\r\n".into(),
+                hint: None,
+            },
         ];
         for error in errors {
             assert!(!error.to_string().contains(['\n', '\r']), "{error}");

@@ -182,7 +182,8 @@ fn quote(text: &str) -> String {
 /// default selection and renders every command, which must not panic either.
 fn check(text: &str) -> Result<(), TestCaseError> {
     let path = PathBuf::from("/project/sessions.toml");
-    let result = super::load::parse(&path, text).and_then(|file| super::validate::validate(path, file));
+    let result = super::load::parse(&path, text)
+        .and_then(|file| super::validate::validate(path, file, &super::locate::Locator::new(text)));
     match result {
         Ok(project) => {
             for session in &project.sessions {
@@ -248,11 +249,11 @@ proptest! {
         let context = TemplateContext { posargs: posargs.as_deref(), python: "3.12", session: "s", envdir: "/e", reports: "/r", root: "/p", redact_env: false };
         match Template::parse(&text) {
             Ok(template) => { let _ = template.render(&context); }
-            Err(message) => prop_assert!(!message.contains('\n'), "{message:?}"),
+            Err(error) => prop_assert!(!error.message.contains('\n'), "{error:?}"),
         }
         match Template::split_command(&text) {
             Ok(words) => { let _ = words.iter().flat_map(|word| word.render_arguments(&context)).count(); }
-            Err(message) => prop_assert!(!message.contains('\n'), "{message:?}"),
+            Err(error) => prop_assert!(!error.message.contains('\n'), "{error:?}"),
         }
     }
 
@@ -261,7 +262,10 @@ proptest! {
         pieces in prop::collection::vec(prop::sample::select(&["{", "}", "posargs", ":", "env", "python", " ", "'", "\"", "\\", "\u{f8f0}", "\u{f8f1}", "0", "é"][..]), 0..30)
     ) {
         let text = pieces.concat();
-        let _ = Template::parse(&text);
+        // What a template shows as its source reads back as the same template.
+        if let Ok(template) = Template::parse(&text) {
+            prop_assert_eq!(Template::parse(&template.to_string()), Ok(template));
+        }
         let _ = Template::split_command(&text);
     }
 
@@ -315,7 +319,9 @@ fn structured_documents_reach_validation() {
     for _ in 0..500 {
         let text = document().new_tree(&mut runner).unwrap().current();
         let path = PathBuf::from("/project/sessions.toml");
-        match super::load::parse(&path, &text).and_then(|file| super::validate::validate(path, file)) {
+        match super::load::parse(&path, &text)
+            .and_then(|file| super::validate::validate(path, file, &super::locate::Locator::new(&text)))
+        {
             Ok(_) => accepted += 1,
             Err(ConfigError::Invalid { .. }) => invalid += 1,
             Err(_) => {}

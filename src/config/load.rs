@@ -1,17 +1,17 @@
 //! Finding sessions.toml and turning its text into a [`Project`], with errors located by line,
 //! column, session and key.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use super::locate::{Locator, line_column};
 use super::model::SessionsFile;
 use super::{ConfigError, Project, explain, validate};
 
 /// The file name forge looks for.
 pub const FILE_NAME: &str = "sessions.toml";
 
-/// The largest sessions.toml forge reads (16 MiB); real ones are a few kilobytes.
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// The largest sessions.toml forge reads (16 MiB, bytes); real ones are a few kilobytes.
+pub const MAX_FILE_SIZE: u64 = crate::input_file::CONFIG_FILE_LIMIT;
 
 /// Looks for sessions.toml in `start`, then in each parent directory (as nox and tox do not, but
 /// cargo and just do), so forge works from any subdirectory of a project.
@@ -45,20 +45,22 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
     let file = parse(path, &text)?;
     let absolute =
         std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    validate::validate(absolute, file)
+    validate::validate(absolute, file, &Locator::new(&text))
 }
 
-/// Reads at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a runaway generated file is an error,
-/// not an out-of-memory kill.
+/// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a FIFO is an error,
+/// not an out-of-memory kill or a hang, and so is a runaway generated file.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let read_error = |source| ConfigError::Read { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(read_error)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(ConfigError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_SIZE });
-    }
-    Ok(bytes)
+    use crate::input_file::{InputFileError, read_regular};
+    read_regular(path, MAX_FILE_SIZE).map_err(|error| match error {
+        InputFileError::NotFound => {
+            ConfigError::Read { path: path.to_path_buf(), source: std::io::Error::from_raw_os_error(nix::libc::ENOENT) }
+        }
+        InputFileError::NotRegular { kind: "a directory" } => ConfigError::IsDirectory { path: path.to_path_buf() },
+        InputFileError::NotRegular { kind } => ConfigError::NotRegular { path: path.to_path_buf(), kind },
+        InputFileError::TooLarge { .. } => ConfigError::TooLarge { path: path.to_path_buf(), limit: MAX_FILE_SIZE },
+        InputFileError::Io(source) => ConfigError::Read { path: path.to_path_buf(), source },
+    })
 }
 
 /// Parses TOML text into the schema types.
@@ -78,21 +80,13 @@ fn toml_error(path: &Path, text: &str, error: &toml::de::Error, key_path: Option
     let (line, column) = span.clone().map_or((1, 1), |span| line_column(text, span.start));
     let at = span.and_then(|span| text.get(span)).unwrap_or("");
     let key_path = key_path.filter(|key_path| !key_path.is_empty() && *key_path != ".");
-    let (message, hint) = explain::explain(error.message(), key_path, at);
+    let opens_table = error.span().is_some_and(|span| {
+        let line_start = text.get(..span.start).unwrap_or("").rfind('\n').map_or(0, |newline| newline + 1);
+        let in_header = text.get(line_start..).unwrap_or("").trim_start().starts_with('[');
+        in_header || text.get(span.end..).is_some_and(|after| after.trim_start().starts_with('.'))
+    });
+    let (message, hint) = explain::explain(error.message(), key_path, at, opens_table);
     ConfigError::Parse { path: path.to_path_buf(), line, column, message, hint }
-}
-
-/// 1-based line and character column of byte `offset` in `text` (an offset past the end or inside
-/// a character counts from the character boundary before it).
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -121,10 +115,5 @@ mod tests {
     fn wrong_type_names_the_key() {
         let error = parse_error("[sessions.lint]\nretries = \"two\"\n");
         assert!(error.to_string().contains("`sessions.lint.retries`"), "{error}");
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
     }
 }

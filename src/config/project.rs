@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{PythonSpec, Template, TemplateContext};
+use super::{PythonSpec, Rendered, Template, TemplateContext};
 
 /// A loaded, validated sessions.toml.
 #[derive(Debug, Clone)]
@@ -72,6 +72,20 @@ pub struct SessionDef {
     pub retry_delay: Duration,
     /// Whether the session gets a virtualenv.
     pub venv: bool,
+    /// Where its values are written in sessions.toml, for errors found after loading.
+    pub lines: SessionLines,
+}
+
+/// 1-based lines in sessions.toml of a session's table and of the list entries checked after
+/// loading (`None` when unknown, e.g. for a [`SessionDef`] not read from a file).
+#[derive(Debug, Clone, Default)]
+pub struct SessionLines {
+    /// The `[sessions.NAME]` table.
+    pub table: Option<usize>,
+    /// Each `requires` entry, in order.
+    pub requires: Vec<Option<usize>>,
+    /// Each `requirements` entry, in order.
+    pub requirements: Vec<Option<usize>>,
 }
 
 impl SessionDef {
@@ -109,6 +123,16 @@ impl Command {
     /// logs, displays and reports.
     pub fn display(&self, context: &TemplateContext<'_>) -> String {
         shell_join(&self.argv(&TemplateContext { redact_env: true, ..*context }))
+    }
+
+    /// The program word (the first argument after substitution): `value` to look up and run,
+    /// `shown` for every message about it (`command not found: …`), with `{env:…}` values hidden.
+    /// `None` when the command expands to no words at all (a lone `{posargs}` and no posargs).
+    pub fn program(&self, context: &TemplateContext<'_>) -> Option<Rendered> {
+        let value = self.argv(&TemplateContext { redact_env: false, ..*context }).into_iter().next()?;
+        // Hiding a value never changes how many words there are, so the first words correspond.
+        let shown = self.argv(&TemplateContext { redact_env: true, ..*context }).into_iter().next()?;
+        Some(Rendered { value, shown })
     }
 }
 

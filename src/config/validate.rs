@@ -3,21 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::error::excerpt;
-use super::model::{CommandSpec, PythonSpec, SessionTable, SessionsFile};
-use super::project::{Command, CoverageGate, Project, SessionDef};
-use super::{ConfigError, Template, TemplatePart};
+use super::locate::{Locator, Step};
+use super::model::SessionsFile;
+use super::project::{CoverageGate, Project, SessionDef};
+use super::{ConfigError, session};
 
-/// The most retries a session may ask for; more is surely a typo.
-const MAX_RETRIES: u32 = 100;
 /// The most parallel jobs `[forge] jobs` may ask for.
 const MAX_JOBS: u32 = 1024;
 /// The longest session name, so names stay usable as file names.
-const MAX_NAME_LENGTH: usize = 100;
-/// Default first back-off between attempts.
-const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+pub(super) const MAX_NAME_LENGTH: usize = 100;
 
 /// Whether `name` may name a session (or a Python version in an instance name): letters, digits,
 /// `-`, `_`, `:` and `.`, not starting with `.` or `-`, so it is always a safe file name.
@@ -60,27 +56,56 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .map(|(_, candidate)| candidate)
 }
 
-struct Checker {
-    path: PathBuf,
+/// Builds [`ConfigError::Invalid`] errors that name the file, the line of the value at fault
+/// (found with the [`Locator`]) and the table and key.
+pub(super) struct Checker<'a> {
+    pub path: PathBuf,
+    pub locator: &'a Locator<'a>,
 }
 
-impl Checker {
-    fn error(&self, place: impl Into<String>, message: impl Into<String>, hint: Option<String>) -> ConfigError {
-        ConfigError::Invalid { path: self.path.clone(), place: place.into(), message: message.into(), hint }
+impl Checker<'_> {
+    /// An error about the value at `at` (steps from the top of the file), shown as `place`.
+    pub fn error(
+        &self,
+        at: &[Step<'_>],
+        place: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            line: self.locator.line(at),
+            place: place.into(),
+            message: message.into(),
+            hint,
+        }
     }
 }
 
-/// Checks `file` and resolves it into a [`Project`] rooted at `path`'s directory.
+/// `NAME` as a TOML key: bare when it can be, quoted otherwise (`"build:package"`), so that a
+/// message shows the header to write.
+pub(super) fn table_name(name: &str) -> String {
+    let bare =
+        !name.is_empty() && name.chars().all(|character| character.is_ascii_alphanumeric() || "-_".contains(character));
+    if bare { name.to_owned() } else { format!("\"{}\"", excerpt(name)) }
+}
+
+fn forge_key<'a>(key: &'a str) -> [Step<'a>; 2] {
+    [Step::Key("forge"), Step::Key(key)]
+}
+
+/// Checks `file` (read from `text`, which `locator` indexes) and resolves it into a [`Project`]
+/// rooted at `path`'s directory.
 ///
 /// # Errors
-/// [`ConfigError::Invalid`] naming the table and key at fault.
-pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigError> {
-    let checker = Checker { path: path.clone() };
+/// [`ConfigError::Invalid`] naming the line, table and key at fault.
+pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Result<Project, ConfigError> {
+    let checker = Checker { path: path.clone(), locator };
     let root = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
 
     let mut sessions = Vec::with_capacity(file.sessions.len());
     for (name, table) in file.sessions {
-        sessions.push(check_session(&checker, &root, name, table)?);
+        sessions.push(session::check_session(&checker, &root, name, table)?);
     }
 
     let instance_names = check_instance_names(&checker, &sessions)?;
@@ -89,10 +114,11 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
     let all_names = || base_names.iter().copied().chain(instance_names.iter().map(String::as_str));
 
     for session in &sessions {
-        for required in &session.requires {
+        for (index, required) in session.requires.iter().enumerate() {
             if !known(required) {
                 return Err(checker.error(
-                    format!("[sessions.{}] requires", session.name),
+                    &[Step::Key("sessions"), Step::Key(&session.name), Step::Key("requires"), Step::Index(index)],
+                    format!("[sessions.{}] requires", table_name(&session.name)),
                     format!("unknown session `{}`", excerpt(required)),
                     suggest(required, all_names()).map(|near| format!("did you mean `{near}`?")),
                 ));
@@ -100,9 +126,10 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
         }
     }
     if let Some(default) = &file.forge.default {
-        for name in default {
+        for (index, name) in default.iter().enumerate() {
             if !known(name) {
                 return Err(checker.error(
+                    &[Step::Key("forge"), Step::Key("default"), Step::Index(index)],
                     "[forge] default",
                     format!("unknown session `{}`", excerpt(name)),
                     suggest(name, all_names()).map(|near| format!("did you mean `{near}`?")),
@@ -111,32 +138,38 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
         }
     }
     if let Some(python) = &file.forge.python {
-        check_version(&checker, "[forge] python", python)?;
+        check_version(&checker, &forge_key("python"), "[forge] python", python)?;
     }
     if let Some(jobs) = file.forge.jobs
         && jobs > MAX_JOBS
     {
-        return Err(checker.error("[forge] jobs", format!("{jobs} is more than the maximum of {MAX_JOBS}"), None));
+        return Err(checker.error(
+            &forge_key("jobs"),
+            "[forge] jobs",
+            format!("{jobs} is more than the maximum of {MAX_JOBS}"),
+            None,
+        ));
     }
     if let Some(fail_under) = file.coverage.fail_under
         && !(0.0..=100.0).contains(&fail_under)
     {
         return Err(checker.error(
+            &[Step::Key("coverage"), Step::Key("fail-under")],
             "[coverage] fail-under",
             format!("{fail_under} is not a percentage between 0 and 100"),
             None,
         ));
     }
-    let directory = |value: Option<String>, fallback: &str, place: &str| -> Result<PathBuf, ConfigError> {
+    let directory = |value: Option<String>, fallback: &str, key: &str| -> Result<PathBuf, ConfigError> {
         let value = value.unwrap_or_else(|| fallback.to_owned());
         if value.trim().is_empty() {
-            return Err(checker.error(place, "the directory is empty", None));
+            return Err(checker.error(&forge_key(key), format!("[forge] {key}"), "the directory is empty", None));
         }
         Ok(root.join(value))
     };
     Ok(Project {
-        env_dir: directory(file.forge.env_dir, ".forge/envs", "[forge] env-dir")?,
-        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
+        env_dir: directory(file.forge.env_dir, ".forge/envs", "env-dir")?,
+        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "reports-dir")?,
         file: path,
         root,
         default: file.forge.default,
@@ -151,41 +184,39 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
 /// (`test` with python = ["3.11"] and a session literally named `test-3.11` would share an env and a
 /// log; so would `Lint` and `lint` on a case-insensitive file system). An instance name that is
 /// also another session's base name would make `-s` and `requires` ambiguous.
-fn check_instance_names(checker: &Checker, sessions: &[SessionDef]) -> Result<HashSet<String>, ConfigError> {
+fn check_instance_names(checker: &Checker<'_>, sessions: &[SessionDef]) -> Result<HashSet<String>, ConfigError> {
     // Bases that are not instances themselves; the others are caught as duplicate instances.
     let parametrized: HashSet<&str> =
         sessions.iter().filter(|session| session.is_parametrized()).map(|session| session.name.as_str()).collect();
     let mut instance_names = HashSet::new();
     let mut folded: HashMap<String, String> = HashMap::new();
     for session in sessions {
-        let place = format!("[sessions.{}]", session.name);
+        let at = [Step::Key("sessions"), Step::Key(&session.name)];
+        let place = format!("[sessions.{}]", table_name(&session.name));
+        let error = |message: String, hint: &str| checker.error(&at, place.clone(), message, Some(hint.to_owned()));
         for (instance, _) in session.instances() {
             if !is_valid_name(&instance) {
-                return Err(checker.error(
-                    place,
+                return Err(error(
                     format!("instance name `{instance}` is longer than {MAX_NAME_LENGTH} characters"),
-                    Some("shorten the session name or the python version".into()),
+                    "shorten the session name or the python version",
                 ));
             }
             if !instance_names.insert(instance.clone()) {
-                return Err(checker.error(
-                    place,
+                return Err(error(
                     format!("instance name `{instance}` is defined twice"),
-                    Some("rename one session or remove the duplicate python version".into()),
+                    "rename one session or remove the duplicate python version",
                 ));
             }
             if parametrized.contains(instance.as_str()) {
-                return Err(checker.error(
-                    place,
+                return Err(error(
                     format!("instance name `{instance}` is also the name of a session"),
-                    Some("rename one of them".into()),
+                    "rename one of them",
                 ));
             }
             if let Some(other) = folded.insert(instance.to_lowercase(), instance.clone()) {
-                return Err(checker.error(
-                    place,
+                return Err(error(
                     format!("instance names `{other}` and `{instance}` differ only in case"),
-                    Some("rename one: they would share an env and a log on a case-insensitive file system".into()),
+                    "rename one: they would share an env and a log on a case-insensitive file system",
                 ));
             }
         }
@@ -193,193 +224,22 @@ fn check_instance_names(checker: &Checker, sessions: &[SessionDef]) -> Result<Ha
     Ok(instance_names)
 }
 
-fn check_version(checker: &Checker, place: &str, version: &str) -> Result<(), ConfigError> {
+pub(super) fn check_version(
+    checker: &Checker<'_>,
+    at: &[Step<'_>],
+    place: &str,
+    version: &str,
+) -> Result<(), ConfigError> {
     if is_valid_name(version) {
         Ok(())
     } else {
         Err(checker.error(
+            at,
             place,
             format!("`{}` is not a Python version", excerpt(version)),
             Some("write a version such as \"3.12\" (or \"pypy3.10\")".into()),
         ))
     }
-}
-
-fn check_session(
-    checker: &Checker,
-    root: &std::path::Path,
-    name: String,
-    table: SessionTable,
-) -> Result<SessionDef, ConfigError> {
-    let place = |key: &str| format!("[sessions.{name}] {key}");
-    if let Some(problem) = name_problem(&name) {
-        return Err(checker.error(
-            format!("[sessions.\"{}\"]", excerpt(&name)),
-            format!("invalid session name: {problem}"),
-            Some(format!(
-                "names use letters, digits, `-`, `_`, `:` and `.`, at most {MAX_NAME_LENGTH} characters, and do not start with `.` or `-`"
-            )),
-        ));
-    }
-    match &table.python {
-        Some(PythonSpec::One(version)) => check_version(checker, &place("python"), version)?,
-        Some(PythonSpec::Parametrize(versions)) => {
-            if versions.is_empty() {
-                return Err(checker.error(place("python"), "the list of versions is empty", None));
-            }
-            let mut seen = HashSet::new();
-            for version in versions {
-                check_version(checker, &place("python"), version)?;
-                if !seen.insert(version) {
-                    return Err(checker.error(place("python"), format!("version `{version}` is listed twice"), None));
-                }
-            }
-        }
-        None => {}
-    }
-    if table.requires.contains(&name) {
-        return Err(checker.error(place("requires"), format!("session `{name}` requires itself"), None));
-    }
-    for (key, values) in
-        [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
-    {
-        if values.iter().any(|value| value.trim().is_empty()) {
-            return Err(checker.error(place(key), "contains an empty string", None));
-        }
-        if let Some(value) = values.iter().find(|value| value.contains(char::is_control)) {
-            return Err(checker.error(place(key), format!("`{}` contains a control character", excerpt(value)), None));
-        }
-    }
-    let description = match &table.description {
-        Some(text) if text.chars().any(|character| character.is_control() && !character.is_whitespace()) => {
-            return Err(checker.error(place("description"), "contains a control character", None));
-        }
-        // `forge -l` shows one line per session: a multi-line description is joined into one.
-        Some(text) => Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
-        None => None,
-    };
-    let no_nul = |key: &str, text: &str| {
-        if text.contains('\0') {
-            Err(checker.error(place(key), format!("`{}` contains a NUL character", excerpt(text)), None))
-        } else {
-            Ok(())
-        }
-    };
-    for spec in &table.commands {
-        match spec {
-            CommandSpec::Line(line) => no_nul("commands", line)?,
-            CommandSpec::Argv(argv) => argv.iter().try_for_each(|word| no_nul("commands", word))?,
-        }
-    }
-    for (variable, value) in &table.env {
-        no_nul("env", value)?;
-        if variable.is_empty() || variable.contains(['=', '\0']) {
-            return Err(checker.error(
-                place("env"),
-                format!("`{}` is not an environment variable name", excerpt(variable)),
-                Some("names may not be empty or contain `=`".into()),
-            ));
-        }
-    }
-    if table.retries > MAX_RETRIES {
-        return Err(checker.error(
-            place("retries"),
-            format!("{} is more than the maximum of {MAX_RETRIES}", table.retries),
-            None,
-        ));
-    }
-    if !table.venv {
-        let needs_venv = [
-            ("deps", !table.deps.is_empty()),
-            ("requirements", !table.requirements.is_empty()),
-            ("extras", !table.extras.is_empty()),
-            ("install-project", table.install_project),
-        ];
-        if let Some((key, _)) = needs_venv.iter().find(|(_, used)| *used) {
-            return Err(checker.error(place(key), "needs a virtualenv, but the session has `venv = false`", None));
-        }
-    }
-    if !table.extras.is_empty() && !table.install_project {
-        return Err(checker.error(
-            place("extras"),
-            "extras of the project are only installed with the project",
-            Some("add `install-project = true` to the session".into()),
-        ));
-    }
-    let template = |key: &str, text: &str| -> Result<Template, ConfigError> {
-        let template = Template::parse(text).map_err(|message| checker.error(place(key), message, None))?;
-        check_envdir(checker, &place(key), &template, table.venv)?;
-        Ok(template)
-    };
-    let mut commands = Vec::with_capacity(table.commands.len());
-    for spec in &table.commands {
-        let (source, words) = match spec {
-            CommandSpec::Line(line) => {
-                let words =
-                    Template::split_command(line).map_err(|message| checker.error(place("commands"), message, None))?;
-                (line.clone(), words)
-            }
-            CommandSpec::Argv(argv) => {
-                if argv.is_empty() || argv[0].is_empty() {
-                    return Err(checker.error(
-                        place("commands"),
-                        "an argv array needs a program as its first item",
-                        None,
-                    ));
-                }
-                let words = argv.iter().map(|word| template("commands", word)).collect::<Result<Vec<_>, _>>()?;
-                (super::shell_join(argv), words)
-            }
-        };
-        for word in &words {
-            check_envdir(checker, &place("commands"), word, table.venv)?;
-        }
-        commands.push(Command { source, words });
-    }
-    let mut env = Vec::with_capacity(table.env.len());
-    for (variable, value) in &table.env {
-        let value = template("env", value)?;
-        if value.uses(&TemplatePart::Posargs(None)) {
-            return Err(checker.error(place("env"), "`{posargs}` is only allowed in commands", None));
-        }
-        env.push((variable.clone(), value));
-    }
-    let report_path = |key: &str, text: &str| {
-        no_nul(key, text)?;
-        let path = template(key, text)?;
-        if path.uses(&TemplatePart::Posargs(None)) {
-            return Err(checker.error(place(key), "`{posargs}` is only allowed in commands", None));
-        }
-        Ok(path)
-    };
-    let junit = table.junit.iter().map(|text| report_path("junit", text)).collect::<Result<Vec<_>, _>>()?;
-    let coverage = table.coverage.iter().map(|text| report_path("coverage", text)).collect::<Result<Vec<_>, _>>()?;
-    Ok(SessionDef {
-        description,
-        python: table.python,
-        deps: table.deps,
-        requirements: table.requirements.iter().map(|file| root.join(file)).collect(),
-        install_project: table.install_project,
-        extras: table.extras,
-        env,
-        commands,
-        requires: table.requires,
-        tags: table.tags,
-        junit,
-        coverage,
-        timeout: table.timeout.map(|spec| spec.0),
-        retries: table.retries,
-        retry_delay: table.retry_delay.map_or(DEFAULT_RETRY_DELAY, |spec| spec.0),
-        venv: table.venv,
-        name,
-    })
-}
-
-fn check_envdir(checker: &Checker, place: &str, template: &Template, venv: bool) -> Result<(), ConfigError> {
-    if !venv && template.uses(&TemplatePart::Envdir) {
-        return Err(checker.error(place, "`{envdir}` is used, but the session has `venv = false`", None));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -389,7 +249,7 @@ mod tests {
     fn load(text: &str) -> Result<Project, ConfigError> {
         let path = PathBuf::from("/project/sessions.toml");
         let file = super::super::load::parse(&path, text)?;
-        validate(path, file)
+        validate(path, file, &Locator::new(text))
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Graph {
 
     /// Finds a cycle anywhere in the file, even outside the selection: a cyclic file is wrong
     /// whatever is run.
-    pub fn check_acyclic(&self) -> Result<(), PlanError> {
+    pub fn check_acyclic(&self, project: &Project) -> Result<(), PlanError> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
@@ -126,10 +126,9 @@ impl Graph {
                         }
                         Mark::OnPath => {
                             let from = stack.iter().position(|&(on_path, _)| on_path == next).unwrap_or(0);
-                            let mut cycle: Vec<String> =
-                                stack[from..].iter().map(|&(on_path, _)| self.nodes[on_path].name.clone()).collect();
-                            cycle.push(self.nodes[next].name.clone());
-                            return Err(PlanError::Cycle { cycle });
+                            let mut path: Vec<usize> = stack[from..].iter().map(|&(on_path, _)| on_path).collect();
+                            path.push(next);
+                            return Err(self.cycle_error(project, &path));
                         }
                         Mark::Done => {}
                     }
@@ -140,6 +139,23 @@ impl Graph {
             }
         }
         Ok(())
+    }
+
+    /// The error for the cycle through `path` (node indices, the first repeated at the end): the
+    /// names, and the line of each `requires` entry that makes an edge of it.
+    fn cycle_error(&self, project: &Project, path: &[usize]) -> PlanError {
+        let cycle = path.iter().map(|&node| self.nodes[node].name.clone()).collect();
+        let lines = path
+            .windows(2)
+            .filter_map(|edge| {
+                let session = &project.sessions[self.nodes[edge[0]].session];
+                let entry = session.requires.iter().position(|required| {
+                    resolve(&self.by_name, &self.by_base, required).is_some_and(|targets| targets.contains(&edge[1]))
+                })?;
+                session.lines.requires.get(entry).copied().flatten()
+            })
+            .collect();
+        PlanError::Cycle { cycle, file: project.file.clone(), lines }
     }
 
     /// Orders `chosen` (plus, unless `--no-deps`, their transitive requirements) topologically.

@@ -1,5 +1,9 @@
 //! Errors found while planning: all are usage or configuration errors (exit status 2).
 
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+
 /// Why no plan could be made. Nothing has run when one of these is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -12,11 +16,20 @@ pub enum PlanError {
         suggestions: Vec<String>,
     },
     /// `requires` forms a cycle.
-    #[error("`requires` forms a cycle: {}", cycle.join(" -> "))]
+    #[error("{}: `requires` forms a cycle: {}", located(file, lines.first().copied()), cycle.join(" -> "))]
     Cycle {
         /// The instances on the cycle, the first repeated at the end.
         cycle: Vec<String>,
+        /// sessions.toml.
+        file: PathBuf,
+        /// The line of each `requires` entry on the cycle (`a`'s entry for `b`, then `b`'s for the
+        /// next…), those that are known.
+        lines: Vec<usize>,
     },
+    /// A session in the plan cannot work as configured (a `requirements` file that does not
+    /// exist), found before anything runs.
+    #[error(transparent)]
+    Config(Box<ConfigError>),
     /// `-k` did not parse.
     #[error("invalid keyword expression `{}`: {message}", crate::config::excerpt(expression))]
     Keyword {
@@ -49,8 +62,21 @@ impl PlanError {
                 Some("`forge -l` lists the sessions; `forge -l --json` shows their tags and interpreters".into())
             }
             PlanError::NoSessions => Some("add one, e.g. `[sessions.test]` with `commands = [\"pytest\"]`".into()),
+            PlanError::Cycle { lines, .. } if lines.len() > 1 => Some(format!(
+                "remove one of these `requires` entries (lines {})",
+                lines.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            )),
             PlanError::Cycle { .. } => Some("remove one of these `requires` entries".into()),
+            PlanError::Config(error) => error.hint(),
             PlanError::Keyword { .. } => Some("write e.g. `-k \"lint or test\"` or `-k \"not slow\"`".into()),
         }
+    }
+}
+
+fn located(file: &std::path::Path, line: Option<usize>) -> String {
+    let file = crate::config::escape(&file.display().to_string());
+    match line {
+        Some(line) => format!("{file}:{line}"),
+        None => file,
     }
 }

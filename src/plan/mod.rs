@@ -11,14 +11,14 @@ pub use error::PlanError;
 pub use keyword::KeywordExpr;
 pub use select::Selection;
 
-use crate::config::Project;
+use crate::config::{self, Project};
 
 /// Checks the whole `requires` graph without selecting anything (for `forge -l`).
 ///
 /// # Errors
 /// [`PlanError::Cycle`].
 pub fn validate(project: &Project) -> Result<(), PlanError> {
-    dag::Graph::new(project).check_acyclic()
+    dag::Graph::new(project).check_acyclic(project)
 }
 
 /// Builds the plan for `selection`: the selected instances plus, unless `--no-deps`, everything
@@ -26,10 +26,11 @@ pub fn validate(project: &Project) -> Result<(), PlanError> {
 ///
 /// # Errors
 /// [`PlanError`]: an unknown session name, a `requires` cycle anywhere in the file, a malformed
-/// `-k` expression, or a selection that matches nothing.
+/// `-k` expression, a selection that matches nothing, or a planned session whose `requirements`
+/// file is missing ([`PlanError::Config`]).
 pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError> {
     let graph = dag::Graph::new(project);
-    graph.check_acyclic()?;
+    graph.check_acyclic(project)?;
     let (chosen, what) = select::select(&graph, project, selection)?;
     let plan = graph.into_plan(&chosen, selection);
     // `-p` keeps instances that name no interpreter, but they alone are not a match: `-p 3.99`
@@ -41,6 +42,12 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
         .any(|instance| instance.python.as_ref().is_some_and(|python| selection.pythons.contains(python)));
     if !selection.pythons.is_empty() && !matched {
         return Err(PlanError::NothingSelected { what });
+    }
+    // Checked for the planned sessions only: a file missing for a session that does not run
+    // (the docs' requirements on a checkout without docs) stops nothing.
+    for instance in &plan.instances {
+        config::check_requirement_files(project, &project.sessions[instance.session])
+            .map_err(|error| PlanError::Config(Box::new(error)))?;
     }
     Ok(plan)
 }

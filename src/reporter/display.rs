@@ -200,9 +200,15 @@ impl EventSink for Display {
                 }
                 Mode::Progress { multi, bars } => {
                     let bar = multi.add(ProgressBar::new_spinner());
+                    // indicatif styles by its own colour detection, blind to `--color never`.
+                    let plain = anstream::AutoStream::choice(&std::io::stderr()) == anstream::ColorChoice::Never;
+                    let template = if plain {
+                        "{spinner} {prefix} {elapsed:>4} {wide_msg}"
+                    } else {
+                        "{spinner} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}"
+                    };
                     bar.set_style(
-                        ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg:.dim}")
-                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     );
                     bar.set_prefix(self.names[*index].clone());
                     bar.set_message("starting");

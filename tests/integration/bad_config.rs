@@ -4,271 +4,9 @@
 
 use crate::support::{Run, Test};
 
-/// What the project's sessions.toml is.
-enum Input {
-    /// UTF-8 text.
-    Text(&'static str),
-    /// Raw bytes (not UTF-8).
-    Bytes(&'static [u8]),
-    /// A directory where the file should be.
-    Directory,
-}
+mod cases;
 
-/// One malformed file: its input, the arguments after `-f sessions.toml`, and a substring the
-/// error line must contain.
-struct Case {
-    name: &'static str,
-    input: Input,
-    args: &'static [&'static str],
-    expected: &'static str,
-}
-
-const fn case(name: &'static str, text: &'static str, expected: &'static str) -> Case {
-    Case { name, input: Input::Text(text), args: &[], expected }
-}
-
-const fn listing(name: &'static str, text: &'static str, expected: &'static str) -> Case {
-    Case { name, input: Input::Text(text), args: &["-l"], expected }
-}
-
-const CASES: &[Case] = &[
-    // Wrong types.
-    case(
-        "retries as a string",
-        "[sessions.a]\nretries = \"two\"\n",
-        "2:11: `sessions.a.retries`: invalid type: string \"two\", expected a whole number",
-    ),
-    case("python as a float", "[sessions.a]\npython = 3.11\n", "2:10: `sessions.a.python`: invalid type: float `3.11`"),
-    case(
-        "commands as a string",
-        "[sessions.a]\ncommands = \"pytest\"\n",
-        "`sessions.a.commands`: invalid type: string \"pytest\", expected an array",
-    ),
-    case(
-        "deps with a number",
-        "[sessions.a]\ndeps = [1]\n",
-        "`sessions.a.deps[0]`: invalid type: integer `1`, expected a string",
-    ),
-    case(
-        "a command as a number",
-        "[sessions.a]\ncommands = [1]\n",
-        "`sessions.a.commands[0]`: invalid type: integer `1`, expected a command string",
-    ),
-    case(
-        "venv as a string",
-        "[sessions.a]\nvenv = \"no\"\n",
-        "`sessions.a.venv`: invalid type: string \"no\", expected `true` or `false`",
-    ),
-    case(
-        "a session that is not a table",
-        "[sessions]\na = 1\n",
-        "`sessions.a`: invalid type: integer `1`, expected a table",
-    ),
-    case(
-        "env value not a string",
-        "[sessions.a]\nenv = { A = 1 }\n",
-        "`sessions.a.env.A`: invalid type: integer `1`, expected a string",
-    ),
-    // Unknown keys at every level, with the nearest valid key.
-    case("unknown top-level key", "[sesions.a]\n", "unknown key `sesions` in the top level"),
-    case("unknown [forge] key", "[forge]\njbos = 2\n", "2:1: unknown key `jbos` in [forge]"),
-    case(
-        "unknown session key",
-        "[sessions.lint]\ncomands = [\"ruff\"]\n",
-        "2:1: unknown key `comands` in [sessions.lint]",
-    ),
-    case("unknown [coverage] key", "[coverage]\nfail_under = 80\n", "2:1: unknown key `fail_under` in [coverage]"),
-    // TOML syntax.
-    case("unclosed table header", "[sessions.a]\n[sessions.b\n", "2:12: unclosed table"),
-    case("unclosed array", "[sessions.a]\ncommands = [\"ruff\"\n", "sessions.toml:2:"),
-    case("duplicate table", "[sessions.a]\n[sessions.a]\n", "2:11: duplicate key `a`"),
-    case(
-        "arrays nested too deeply",
-        "[sessions.a]\ndeps = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]\n",
-        "nested too deeply",
-    ),
-    // Names that are not safe file names.
-    case("empty session name", "[sessions.\"\"]\n", "[sessions.\"\"]: invalid session name: the name is empty"),
-    case(
-        "session name with a slash",
-        "[sessions.\"a/b\"]\n",
-        "[sessions.\"a/b\"]: invalid session name: the name contains `/`",
-    ),
-    case("session name ..", "[sessions.\"..\"]\n", "[sessions.\"..\"]: invalid session name: the name starts with `.`"),
-    case("session name ../x", "[sessions.\"../escape\"]\n", "invalid session name: the name contains `/`"),
-    case("session name with a space", "[sessions.\"a b\"]\n", "invalid session name: the name contains a space"),
-    case(
-        "session name starting with -",
-        "[sessions.\"-rf\"]\n",
-        "[sessions.\"-rf\"]: invalid session name: the name starts with `-`",
-    ),
-    case(
-        "session name with a newline",
-        "[sessions.\"a\\nb\"]\n",
-        "[sessions.\"a\\nb\"]: invalid session name: the name contains `\\n`",
-    ),
-    case(
-        "python version with a slash",
-        "[sessions.t]\npython = [\"3.12\", \"../../x\"]\n",
-        "[sessions.t] python: `../../x` is not a Python version",
-    ),
-    case(
-        "[forge] python with a slash",
-        "[forge]\npython = \"/usr/bin/python3\"\n",
-        "[forge] python: `/usr/bin/python3` is not a Python version",
-    ),
-    // Huge numbers.
-    case(
-        "retries beyond u32",
-        "[sessions.a]\nretries = 99999999999\n",
-        "`sessions.a.retries`: invalid value: integer `99999999999`",
-    ),
-    case("retries beyond i64", "[sessions.a]\nretries = 999999999999999999999999\n", "`sessions.a.retries`"),
-    case(
-        "retries over the limit",
-        "[sessions.a]\nretries = 101\n",
-        "[sessions.a] retries: 101 is more than the maximum of 100",
-    ),
-    case("jobs as 1e9", "[forge]\njobs = 1e9\n", "`forge.jobs`: invalid type: float"),
-    case("jobs over the limit", "[forge]\njobs = 1000000\n", "[forge] jobs: 1000000 is more than the maximum of 1024"),
-    case("negative retries", "[sessions.a]\nretries = -1\n", "`sessions.a.retries`: invalid value: integer `-1`"),
-    case(
-        "fail-under over 100",
-        "[coverage]\nfail-under = 120\n",
-        "[coverage] fail-under: 120 is not a percentage between 0 and 100",
-    ),
-    case("fail-under nan", "[coverage]\nfail-under = nan\n", "[coverage] fail-under: NaN is not a percentage"),
-    // Durations.
-    case("negative timeout", "[sessions.a]\ntimeout = \"-5s\"\n", "`sessions.a.timeout`: `-5s` is negative"),
-    case("zero timeout", "[sessions.a]\ntimeout = \"0s\"\n", "`sessions.a.timeout`: `0s` is zero"),
-    case(
-        "unit-less timeout",
-        "[sessions.a]\ntimeout = \"10\"\n",
-        "`sessions.a.timeout`: `10` is not a duration (a unit is needed",
-    ),
-    case("timeout as a number", "[sessions.a]\ntimeout = 10\n", "`sessions.a.timeout`: invalid type: integer `10`"),
-    case(
-        "absurd timeout",
-        "[sessions.a]\ntimeout = \"500000000000y\"\n",
-        "`500000000000y` is longer than the maximum of 365 days",
-    ),
-    case(
-        "unknown retry-delay unit",
-        "[sessions.a]\nretry-delay = \"1 fortnight\"\n",
-        "`sessions.a.retry-delay`: `1 fortnight` is not a duration (unknown unit `fortnight`",
-    ),
-    // Requirements.
-    case("self-requires", "[sessions.a]\nrequires = [\"a\"]\n", "[sessions.a] requires: session `a` requires itself"),
-    listing(
-        "requires cycle",
-        "[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"a\"]\n",
-        "error: `requires` forms a cycle: a -> b -> a",
-    ),
-    case(
-        "cycle through an instance",
-        "[sessions.lint]\nrequires = [\"test-3.12\"]\n[sessions.test]\npython = [\"3.11\", \"3.12\"]\nrequires = [\"lint\"]\n",
-        "`requires` forms a cycle: lint -> test-3.12 -> lint",
-    ),
-    case(
-        "unknown requires",
-        "[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n",
-        "[sessions.check] requires: unknown session `lnit`",
-    ),
-    case(
-        "unknown default",
-        "[forge]\ndefault = [\"tset\"]\n[sessions.test]\n",
-        "[forge] default: unknown session `tset`",
-    ),
-    // Parametrization.
-    case(
-        "duplicate instance names",
-        "[sessions.test]\npython = [\"3.11\"]\n[sessions.\"test-3.11\"]\n",
-        "instance name `test-3.11` is defined twice",
-    ),
-    case(
-        "names differing only in case",
-        "[sessions.Lint]\n[sessions.lint]\n",
-        "instance names `Lint` and `lint` differ only in case",
-    ),
-    case(
-        "empty python list",
-        "[sessions.test]\npython = []\n",
-        "[sessions.test] python: the list of versions is empty",
-    ),
-    case(
-        "duplicate python versions",
-        "[sessions.test]\npython = [\"3.12\", \"3.12\"]\n",
-        "[sessions.test] python: version `3.12` is listed twice",
-    ),
-    // Templates.
-    case(
-        "misspelled placeholder",
-        "[sessions.a]\ncommands = [\"pytest {pyhton}\"]\n",
-        "[sessions.a] commands: unknown placeholder `{pyhton}`; did you mean `{python}`?",
-    ),
-    case(
-        "unclosed placeholder",
-        "[sessions.a]\ncommands = [\"pytest {posargs\"]\n",
-        "[sessions.a] commands: unclosed `{` in `pytest {posargs`",
-    ),
-    case(
-        "envdir without a venv",
-        "[sessions.a]\nvenv = false\ncommands = [\"ls {envdir}\"]\n",
-        "[sessions.a] commands: `{envdir}` is used, but the session has `venv = false`",
-    ),
-    case(
-        "posargs in a report path",
-        "[sessions.a]\njunit = [\"{posargs}.xml\"]\n",
-        "[sessions.a] junit: `{posargs}` is only allowed in commands",
-    ),
-    case(
-        "unbalanced quotes",
-        "[sessions.a]\ncommands = [\"echo 'oops\"]\n",
-        "[sessions.a] commands: cannot split `echo 'oops` into words",
-    ),
-    case("empty argv", "[sessions.a]\ncommands = [[]]\n", "[sessions.a] commands: an argv array needs a program"),
-    // Environment.
-    case(
-        "env name with =",
-        "[sessions.a]\nenv = { \"A=B\" = \"x\" }\n",
-        "[sessions.a] env: `A=B` is not an environment variable name",
-    ),
-    case(
-        "env value with NUL",
-        "[sessions.a]\nenv = { A = \"x\\u0000y\" }\n",
-        "[sessions.a] env: `x\\u{0}y` contains a NUL character",
-    ),
-    case(
-        "deps that need a venv",
-        "[sessions.a]\nvenv = false\ndeps = [\"ruff\"]\n",
-        "[sessions.a] deps: needs a virtualenv",
-    ),
-    // The file itself.
-    Case {
-        name: "invalid UTF-8",
-        input: Input::Bytes(b"[sessions.a]\ndescription = \"caf\xe9\"\n"),
-        args: &[],
-        expected: "sessions.toml:2:19: the file is not valid UTF-8",
-    },
-    Case {
-        name: "a directory",
-        input: Input::Directory,
-        args: &[],
-        expected: "sessions.toml is a directory, not a sessions.toml file",
-    },
-    case(
-        "extras without the project",
-        "[sessions.a]\nextras = [\"test\"]\ncommands = [\"true\"]\n",
-        "[sessions.a] extras: extras of the project are only installed with the project",
-    ),
-    case("empty file, nothing to run", "", "sessions.toml defines no sessions"),
-    case("only a comment, nothing to run", "# sessions to come\n", "sessions.toml defines no sessions"),
-    case(
-        "an empty default, nothing to run",
-        "[forge]\ndefault = []\n[sessions.a]\n",
-        "no session matches [forge] default",
-    ),
-];
+use cases::{CASES, Case, Input};
 
 /// Writes the case's project, runs `forge -f sessions.toml ARGS`, and returns the run.
 fn run_case(case: &Case) -> Run {
@@ -346,17 +84,36 @@ fn representative_messages_read_well() {
     hint: quote the version: python = "3.12" (unquoted, 3.10 would be read as 3.1)
     "#);
     insta::assert_snapshot!(stderr_of("[sessions.\"../../etc\"]\ncommands = [\"true\"]\n"), @r#"
-    error: [ROOT]/sessions.toml: [sessions."../../etc"]: invalid session name: the name contains `/`
+    error: [ROOT]/sessions.toml:1: [sessions."../../etc"]: invalid session name: the name contains `/`
     hint: names use letters, digits, `-`, `_`, `:` and `.`, at most 100 characters, and do not start with `.` or `-`
     "#);
     insta::assert_snapshot!(stderr_of("[sessions.a]\nrequires = [\"b\"]\n[sessions.b]\nrequires = [\"c\"]\n[sessions.c]\nrequires = [\"a\"]\n"), @r"
-    error: `requires` forms a cycle: a -> b -> c -> a
-    hint: remove one of these `requires` entries
+    error: [ROOT]/sessions.toml:2: `requires` forms a cycle: a -> b -> c -> a
+    hint: remove one of these `requires` entries (lines 2, 4, 6)
     ");
     insta::assert_snapshot!(stderr_of("[sessions.lint]\n[sessions.check]\nrequires = [\"lnit\"]\n"), @r"
-    error: [ROOT]/sessions.toml: [sessions.check] requires: unknown session `lnit`
+    error: [ROOT]/sessions.toml:3: [sessions.check] requires: unknown session `lnit`
     hint: did you mean `lint`?
     ");
+    insta::assert_snapshot!(stderr_of("[sessions.build.package]\ncommands = [\"uv build\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:1:17: unknown key `package` in [sessions.build]
+    hint: a session name with a `.` must be quoted: [sessions."build.package"]
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.lint]\ncommands = [\"- ruff check .\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:2: [sessions.lint] commands: `- ruff check .`: a leading `-` (tox's "ignore the exit status") is not supported
+    hint: to ignore a failure, run the command through a shell: `sh -c 'ruff check . || true'`
+    "#);
+    insta::assert_snapshot!(stderr_of("[sessions.a]\ncommands = [\"pytest {pyhton} -x\"]\n"), @r"
+    error: [ROOT]/sessions.toml:2: [sessions.a] commands: unknown placeholder `{pyhton}` at column 8 in `pytest {pyhton} -x`
+    hint: did you mean `{python}`?
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.a]\njunit = [\"../victim.txt\"]\n"), @r"
+    error: [ROOT]/sessions.toml:2: [sessions.a] junit: `../victim.txt`: `..` would leave the directory
+    hint: write the path relative to the project root, or start it with `{reports}/` or `{root}/`
+    ");
+    insta::assert_snapshot!(stderr_of("[sessions.\"x.y\"]\nvenv = false\ncommands = [\"true\"]\nrequires = [\"x.y\"]\n"), @r#"
+    error: [ROOT]/sessions.toml:4: [sessions."x.y"] requires: session `x.y` requires itself
+    "#);
     insta::assert_snapshot!(stderr_of("[sessions.a]\ntimeout = 90\n"), @r#"
     error: [ROOT]/sessions.toml:2:11: `sessions.a.timeout`: invalid type: integer `90`, expected a duration string such as "90s", "10m" or "1h 30m"
     hint: write a duration with a unit: timeout = "90s"
@@ -414,5 +171,66 @@ fn a_deeply_nested_keyword_expression_is_an_error_not_a_crash() {
         run.stderr.starts_with("error: invalid keyword expression"),
         "{}",
         &run.stderr[..run.stderr.len().min(300)]
+    );
+}
+
+#[test]
+fn a_report_path_outside_the_project_is_refused_and_nothing_is_deleted() {
+    // The project is a subdirectory, so `..` leads to a file the test owns.
+    let session = "[sessions.a]\nvenv = false\ncommands = [\"true\"]\njunit = [\"../victim.txt\"]\n";
+    let test = Test::new()
+        .file("project/sessions.toml", session)
+        .file("victim.txt", "keep me\n")
+        .args(&["-f", "project/sessions.toml"]);
+    let run = test.run();
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with("error: ") && run.stderr.contains("`..` would leave the directory"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(test.root().join("victim.txt")).unwrap(), "keep me\n");
+    assert!(!test.root().join("project/.forge").exists(), "nothing ran");
+}
+
+#[test]
+fn a_missing_requirements_file_stops_only_the_sessions_that_need_it() {
+    let sessions = "[sessions.docs]\ncommands = [\"true\"]\nrequirements = [\"docs/requirements.txt\"]\n\n[sessions.lint]\nvenv = false\ncommands = [[\"echo\", \"lint ran\"]]\n";
+    let mut test = Test::new().sessions(sessions);
+    let run = test.rerun(&["-s", "docs", "-n"]);
+    run.assert_code(2);
+    assert_eq!(
+        run.redacted(&run.stderr),
+        "error: [ROOT]/sessions.toml:3: [sessions.docs] requirements: `docs/requirements.txt` does not exist\n\
+         hint: requirements files are relative to the project root: create it or correct the path\n"
+    );
+    assert!(!run.root.join(".forge").exists(), "nothing ran");
+    // A session that does not use the file runs, and listing works.
+    test.rerun(&["-s", "lint"]).assert_code(0);
+    test.rerun(&["-l"]).assert_code(0);
+}
+
+#[test]
+fn a_fifo_given_as_sessions_toml_is_refused_without_blocking() {
+    let test = Test::new().args(&["-f", "sessions.toml", "-l"]);
+    let fifo = test.root().join("sessions.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let mut child = test.command().stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // Opening a FIFO for reading blocks until a writer comes: a forge that did would never end.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("forge blocked on a FIFO given as sessions.toml");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("sessions.toml is not a regular file (a FIFO)"),
+        "{stderr}"
     );
 }

@@ -1,0 +1,199 @@
+//! Paths that sessions.toml declares outside itself: the `junit`/`coverage` report files forge
+//! deletes before a session runs and reads after it, which must stay inside the project root or
+//! the reports directory, and the `requirements` files an env is built from, which must exist
+//! before anything runs.
+//!
+//! The rule for report paths is static, so that a path which could resolve elsewhere is refused
+//! when the file loads rather than when forge is about to delete it: the path is relative to the
+//! project root, or starts with `{root}/` or `{reports}/`; no component can be `..`; and no
+//! placeholder whose value forge does not control (`{env:…}`) or that may lie elsewhere
+//! (`{envdir}`) appears. [`is_inside`] is the matching run-time check on the rendered path, which
+//! also sees symlinks.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::error::escape;
+use super::validate::table_name;
+use super::{ConfigError, Project, SessionDef, Template, TemplatePart};
+
+/// Why a declared report path is refused, and what to write instead.
+pub(super) struct PathProblem {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+fn problem(message: impl Into<String>, hint: &str) -> PathProblem {
+    PathProblem { message: message.into(), hint: Some(hint.to_owned()) }
+}
+
+const RELATIVE_HINT: &str = "write the path relative to the project root, or start it with `{reports}/` or `{root}/`";
+
+/// Checks that the report path `template` (written as `text`) can only name a file strictly
+/// inside the project root or the reports directory, whatever its placeholders become.
+pub(super) fn check_report_path(text: &str, template: &Template) -> Result<(), PathProblem> {
+    let quoted = escape(text);
+    for part in &template.parts {
+        match part {
+            TemplatePart::Posargs(_) => {
+                return Err(PathProblem { message: "`{posargs}` is only allowed in commands".into(), hint: None });
+            }
+            TemplatePart::Env(..) => {
+                return Err(problem(
+                    format!(
+                        "`{quoted}`: an `{{env:…}}` value could point anywhere, so it is not allowed in a report path"
+                    ),
+                    "tell files apart with `{session}` or `{python}`",
+                ));
+            }
+            TemplatePart::Envdir => {
+                return Err(problem(
+                    format!("`{quoted}`: the virtualenv may lie outside the project root and the reports directory"),
+                    "write report files under `{reports}/`",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let (based, rest) = match template.parts.split_first() {
+        Some((TemplatePart::Root | TemplatePart::Reports, rest)) => (true, rest),
+        _ => (false, template.parts.as_slice()),
+    };
+    if rest.iter().any(|part| matches!(part, TemplatePart::Root | TemplatePart::Reports)) {
+        return Err(problem(format!("`{quoted}`: `{{root}}` and `{{reports}}` may only start a path"), RELATIVE_HINT));
+    }
+    let first_literal = match rest.first() {
+        Some(TemplatePart::Literal(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    if based && !first_literal.is_some_and(|text| text.starts_with('/')) && !rest.is_empty() {
+        return Err(problem(
+            format!("`{quoted}`: a `/` must follow `{{root}}` or `{{reports}}`"),
+            "e.g. `{reports}/pytest.xml`",
+        ));
+    }
+    if !based && first_literal.is_some_and(|text| text.starts_with('/')) {
+        return Err(problem(format!("`{quoted}` is an absolute path"), RELATIVE_HINT));
+    }
+    // The worst case of each component: `{python}` can be empty (a session without one), while
+    // `{session}` and a non-empty `{python}` are names that never start with `.` and hold no `/`.
+    let mut shape = String::new();
+    for part in rest {
+        match part {
+            TemplatePart::Literal(text) => shape.push_str(text),
+            TemplatePart::Session => shape.push('s'),
+            _ => {}
+        }
+    }
+    let components: Vec<&str> = shape.split('/').collect();
+    if components.contains(&"..") {
+        return Err(problem(format!("`{quoted}`: `..` would leave the directory"), RELATIVE_HINT));
+    }
+    if components.iter().all(|component| component.is_empty() || *component == ".") {
+        return Err(problem(
+            format!("`{quoted}` names a directory, not a file in it"),
+            "name the file, e.g. `{reports}/pytest.xml`",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the absolute `path` names something strictly inside one of `directories`, with
+/// symlinks in its parent directories resolved and no `..` in it: the run-time check before forge
+/// deletes a declared report file (together with "only a regular file"). The last component is
+/// not followed, as deleting a symlink removes the link, not its target.
+///
+/// Shape: `path` is a rendered report path (absolute); `directories` are the project root and the
+/// reports directory (absolute, `..` allowed). A relative path or one with `..` is never inside.
+pub fn is_inside(path: &Path, directories: &[&Path]) -> bool {
+    if !path.is_absolute() || path.components().any(|component| component == Component::ParentDir) {
+        return false;
+    }
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    let resolved = resolve(parent).join(name);
+    directories.iter().any(|directory| {
+        let directory = resolve(directory);
+        resolved.starts_with(&directory) && resolved != directory
+    })
+}
+
+/// `path` with `.` and `..` removed lexically, then symlinks resolved in its longest existing
+/// prefix (the part that does not exist yet is appended as written).
+fn resolve(path: &Path) -> PathBuf {
+    let mut lexical = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut missing = Vec::new();
+    let mut current = lexical.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(current) {
+            return missing.iter().rev().fold(real, |resolved, name| resolved.join(name));
+        }
+        match (current.parent(), current.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_owned());
+                current = parent;
+            }
+            _ => return lexical,
+        }
+    }
+}
+
+/// Checks that every `requirements` file of `session` exists and is a readable regular file, if
+/// the session builds an env at all: run before anything runs, so that a typo is exit 2 with the
+/// file and line, not a session error halfway through a run.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the line of the first bad entry.
+pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
+    use std::os::unix::fs::FileTypeExt as _;
+    if !session.needs_venv() {
+        return Ok(());
+    }
+    for (index, file) in session.requirements.iter().enumerate() {
+        let problem = match std::fs::metadata(file) {
+            Ok(metadata) if metadata.is_file() => match std::fs::File::open(file) {
+                Ok(_) => continue,
+                Err(error) => format!("cannot be read: {error}"),
+            },
+            Ok(metadata) => {
+                let kind = metadata.file_type();
+                let kind = if kind.is_dir() {
+                    "a directory"
+                } else if kind.is_fifo() {
+                    "a FIFO"
+                } else if kind.is_char_device() || kind.is_block_device() {
+                    "a device"
+                } else {
+                    "not a file"
+                };
+                format!("is not a regular file ({kind})")
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+            Err(error) => format!("cannot be read: {error}"),
+        };
+        let shown = match file.strip_prefix(&project.root) {
+            Ok(relative) if !relative.as_os_str().is_empty() => relative,
+            _ => file,
+        };
+        return Err(ConfigError::Invalid {
+            path: project.file.clone(),
+            line: session.lines.requirements.get(index).copied().flatten(),
+            place: format!("[sessions.{}] requirements", table_name(&session.name)),
+            message: format!("`{}` {problem}", escape(&shown.display().to_string())),
+            hint: Some("requirements files are relative to the project root: create it or correct the path".into()),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,285 @@
+//! Checking one `[sessions.NAME]` table and resolving it into a [`SessionDef`]: its name, versions,
+//! lists, environment, commands, templates and report paths. Each error names the session, the
+//! key and the line.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use super::error::excerpt;
+use super::locate::Step;
+use super::model::{CommandSpec, PythonSpec, SessionTable};
+use super::project::{Command, SessionDef, SessionLines};
+use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
+use super::{ConfigError, Template, TemplateError, TemplatePart, paths};
+
+/// The most retries a session may ask for; more is surely a typo.
+const MAX_RETRIES: u32 = 100;
+/// Default first back-off between attempts.
+const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// Errors inside one session's table: `[sessions.NAME] KEY: …` at the line of the value.
+struct Session<'c> {
+    checker: &'c Checker<'c>,
+    name: &'c str,
+}
+
+impl Session<'_> {
+    /// An error about `key` (and, within it, the element or entry `within`).
+    fn error(
+        &self,
+        key: &str,
+        within: Option<Step<'_>>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> ConfigError {
+        let mut at = vec![Step::Key("sessions"), Step::Key(self.name), Step::Key(key)];
+        at.extend(within);
+        self.checker.error(&at, self.place(key), message, hint)
+    }
+
+    fn place(&self, key: &str) -> String {
+        format!("[sessions.{}] {key}", table_name(self.name))
+    }
+
+    fn line(&self, key: &str, index: usize) -> Option<usize> {
+        self.checker.locator.line(&[Step::Key("sessions"), Step::Key(self.name), Step::Key(key), Step::Index(index)])
+    }
+
+    fn template_error(&self, key: &str, within: Option<Step<'_>>, error: TemplateError) -> ConfigError {
+        self.error(key, within, error.message, error.hint)
+    }
+
+    fn no_nul(&self, key: &str, within: Option<Step<'_>>, text: &str) -> Result<(), ConfigError> {
+        if text.contains('\0') {
+            return Err(self.error(key, within, format!("`{}` contains a NUL character", excerpt(text)), None));
+        }
+        Ok(())
+    }
+
+    fn no_envdir(
+        &self,
+        key: &str,
+        within: Option<Step<'_>>,
+        template: &Template,
+        venv: bool,
+    ) -> Result<(), ConfigError> {
+        if !venv && template.uses(&TemplatePart::Envdir) {
+            return Err(self.error(key, within, "`{envdir}` is used, but the session has `venv = false`", None));
+        }
+        Ok(())
+    }
+}
+
+/// Checks one session table.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the session, key and line.
+pub(super) fn check_session(
+    checker: &Checker<'_>,
+    root: &Path,
+    name: String,
+    table: SessionTable,
+) -> Result<SessionDef, ConfigError> {
+    if let Some(problem) = name_problem(&name) {
+        return Err(checker.error(
+            &[Step::Key("sessions"), Step::Key(&name)],
+            format!("[sessions.\"{}\"]", excerpt(&name)),
+            format!("invalid session name: {problem}"),
+            Some(format!(
+                "names use letters, digits, `-`, `_`, `:` and `.`, at most {MAX_NAME_LENGTH} characters, and do not start with `.` or `-`"
+            )),
+        ));
+    }
+    let session = Session { checker, name: &name };
+    check_python(&session, table.python.as_ref())?;
+    if let Some(index) = table.requires.iter().position(|required| *required == name) {
+        return Err(session.error(
+            "requires",
+            Some(Step::Index(index)),
+            format!("session `{name}` requires itself"),
+            None,
+        ));
+    }
+    for (key, values) in
+        [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
+    {
+        if let Some(index) = values.iter().position(|value| value.trim().is_empty()) {
+            return Err(session.error(key, Some(Step::Index(index)), "contains an empty string", None));
+        }
+        if let Some(index) = values.iter().position(|value| value.contains(char::is_control)) {
+            let message = format!("`{}` contains a control character", excerpt(&values[index]));
+            return Err(session.error(key, Some(Step::Index(index)), message, None));
+        }
+    }
+    let description = match &table.description {
+        Some(text) if text.chars().any(|character| character.is_control() && !character.is_whitespace()) => {
+            return Err(session.error("description", None, "contains a control character", None));
+        }
+        // `forge -l` shows one line per session: a multi-line description is joined into one.
+        Some(text) => Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
+        None => None,
+    };
+    for (variable, value) in &table.env {
+        session.no_nul("env", Some(Step::Key(variable)), value)?;
+        if variable.is_empty() || variable.contains(['=', '\0']) {
+            return Err(session.error(
+                "env",
+                Some(Step::Key(variable)),
+                format!("`{}` is not an environment variable name", excerpt(variable)),
+                Some("names may not be empty or contain `=`".into()),
+            ));
+        }
+    }
+    if table.retries > MAX_RETRIES {
+        let message = format!("{} is more than the maximum of {MAX_RETRIES}", table.retries);
+        return Err(session.error("retries", None, message, None));
+    }
+    if !table.venv {
+        let needs_venv = [
+            ("deps", !table.deps.is_empty()),
+            ("requirements", !table.requirements.is_empty()),
+            ("extras", !table.extras.is_empty()),
+            ("install-project", table.install_project),
+        ];
+        if let Some((key, _)) = needs_venv.iter().find(|(_, used)| *used) {
+            return Err(session.error(key, None, "needs a virtualenv, but the session has `venv = false`", None));
+        }
+    }
+    if !table.extras.is_empty() && !table.install_project {
+        return Err(session.error(
+            "extras",
+            None,
+            "extras of the project are only installed with the project",
+            Some("add `install-project = true` to the session".into()),
+        ));
+    }
+    let commands = table
+        .commands
+        .iter()
+        .enumerate()
+        .map(|(index, spec)| check_command(&session, index, spec, table.venv))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut env = Vec::with_capacity(table.env.len());
+    for (variable, value) in &table.env {
+        let within = Some(Step::Key(variable.as_str()));
+        let value = Template::parse(value).map_err(|error| session.template_error("env", within, error))?;
+        session.no_envdir("env", within, &value, table.venv)?;
+        if value.uses(&TemplatePart::Posargs(None)) {
+            return Err(session.error("env", within, "`{posargs}` is only allowed in commands", None));
+        }
+        env.push((variable.clone(), value));
+    }
+    let report_paths = |key: &str, texts: &[String]| -> Result<Vec<Template>, ConfigError> {
+        let mut templates = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            let within = Some(Step::Index(index));
+            session.no_nul(key, within, text)?;
+            let path = Template::parse(text).map_err(|error| session.template_error(key, within, error))?;
+            paths::check_report_path(text, &path)
+                .map_err(|problem| session.error(key, within, problem.message, problem.hint))?;
+            templates.push(path);
+        }
+        Ok(templates)
+    };
+    let junit = report_paths("junit", &table.junit)?;
+    let coverage = report_paths("coverage", &table.coverage)?;
+    let lines = SessionLines {
+        table: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name)]),
+        requires: (0..table.requires.len()).map(|index| session.line("requires", index)).collect(),
+        requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
+    };
+    Ok(SessionDef {
+        description,
+        python: table.python,
+        deps: table.deps,
+        requirements: table.requirements.iter().map(|file| root.join(file)).collect(),
+        install_project: table.install_project,
+        extras: table.extras,
+        env,
+        commands,
+        requires: table.requires,
+        tags: table.tags,
+        junit,
+        coverage,
+        timeout: table.timeout.map(|spec| spec.0),
+        retries: table.retries,
+        retry_delay: table.retry_delay.map_or(DEFAULT_RETRY_DELAY, |spec| spec.0),
+        venv: table.venv,
+        lines,
+        name,
+    })
+}
+
+fn check_python(session: &Session<'_>, python: Option<&PythonSpec>) -> Result<(), ConfigError> {
+    let at = |within: Option<usize>| {
+        let mut at = vec![Step::Key("sessions"), Step::Key(session.name), Step::Key("python")];
+        at.extend(within.map(Step::Index));
+        at
+    };
+    match python {
+        Some(PythonSpec::One(version)) => check_version(session.checker, &at(None), &session.place("python"), version),
+        Some(PythonSpec::Parametrize(versions)) => {
+            if versions.is_empty() {
+                return Err(session.error("python", None, "the list of versions is empty", None));
+            }
+            let mut seen = HashSet::new();
+            for (index, version) in versions.iter().enumerate() {
+                check_version(session.checker, &at(Some(index)), &session.place("python"), version)?;
+                if !seen.insert(version) {
+                    let message = format!("version `{version}` is listed twice");
+                    return Err(session.error("python", Some(Step::Index(index)), message, None));
+                }
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+fn check_command(session: &Session<'_>, index: usize, spec: &CommandSpec, venv: bool) -> Result<Command, ConfigError> {
+    let within = Some(Step::Index(index));
+    let (source, words) = match spec {
+        CommandSpec::Line(line) => {
+            session.no_nul("commands", within, line)?;
+            let words =
+                Template::split_command(line).map_err(|error| session.template_error("commands", within, error))?;
+            (line.clone(), words)
+        }
+        CommandSpec::Argv(argv) => {
+            for word in argv {
+                session.no_nul("commands", within, word)?;
+            }
+            if argv.is_empty() || argv[0].is_empty() {
+                return Err(session.error("commands", within, "an argv array needs a program as its first item", None));
+            }
+            let words = argv
+                .iter()
+                .map(|word| Template::parse(word).map_err(|error| session.template_error("commands", within, error)))
+                .collect::<Result<Vec<_>, _>>()?;
+            (super::shell_join(argv), words)
+        }
+    };
+    for word in &words {
+        session.no_envdir("commands", within, word, venv)?;
+    }
+    if let Some(TemplatePart::Literal(program)) = words.first().and_then(|word| word.parts.first())
+        && program.starts_with('-')
+    {
+        // tox's `- cmd` ignores the command's exit status; forge has no such prefix.
+        let rest = source.trim_start().trim_start_matches('-').trim_start();
+        let hint = if rest.is_empty() {
+            "remove the `-`".to_owned()
+        } else {
+            let shell = super::shell_join(&["sh", "-c", &format!("{rest} || true")]);
+            format!("to ignore a failure, run the command through a shell: `{shell}`")
+        };
+        return Err(session.error(
+            "commands",
+            within,
+            format!("`{}`: a leading `-` (tox's \"ignore the exit status\") is not supported", excerpt(&source)),
+            Some(hint),
+        ));
+    }
+    Ok(Command { source, words })
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::config::{SessionDef, TemplateContext};
+use crate::config::SessionDef;
 use crate::settings::Layout;
 use crate::venv::VenvError;
 
@@ -188,16 +188,14 @@ async fn commands(
     let path = environment.iter().find(|(key, _)| key == "PATH").map(|(_, value)| value.clone());
     for command in &definition.commands {
         let words = command.argv(&template);
-        let Some(program) = words.first() else {
+        let Some(program) = command.program(&template) else {
             return AttemptEnd::error(format!("`{}` expands to nothing", command.source));
         };
         let display = command.display(&template);
         log.note(&format!("$ {display}"));
         channel.emit(Event::CommandStarted { index: channel.index, command: display.clone() }).await;
-        let Ok(resolved) = which::which_in(program, path.as_ref(), &context.project.root) else {
-            // The program word as shown: an `{env:…}` there stays a placeholder.
-            let shown = command.argv(&TemplateContext { redact_env: true, ..template });
-            let program = shown.first().map_or("", String::as_str);
+        let Ok(resolved) = which::which_in(&program.value, path.as_ref(), &context.project.root) else {
+            let program = &program.shown;
             let advice = if definition.needs_venv() {
                 "add the package that provides it to the session's `deps`"
             } else {
@@ -271,16 +269,8 @@ async fn sleep_unless_stopped(channel: &mut SessionChannel, delay: Duration) -> 
 /// directory, a device, or what a symlink points at) inside the project root or the reports
 /// directory, whatever the declared path says.
 fn remove_stale(path: &std::path::Path, layout: &Layout) {
-    let Ok(metadata) = std::fs::symlink_metadata(path) else { return };
-    if !metadata.file_type().is_file() {
-        return;
-    }
-    let Some(parent) = path.parent().and_then(|parent| parent.canonicalize().ok()) else { return };
-    let inside = [&layout.root, &layout.reports_dir]
-        .into_iter()
-        .filter_map(|directory| directory.canonicalize().ok())
-        .any(|directory| parent.starts_with(directory));
-    if inside {
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_file());
+    if regular && crate::config::is_inside(path, &[&layout.root, &layout.reports_dir]) {
         let _ = std::fs::remove_file(path);
     }
 }

@@ -137,6 +137,17 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
     format!("{style}{label:>11}{style:#} {} {BOLD}{}{BOLD:#}{detail}", duration_column(outcome), outcome.name)
 }
 
+/// Whether a SIGINT most likely came from Ctrl-C typed at forge's terminal and the terminal
+/// echoed it: stdin is that terminal, forge is its foreground process group, and the terminal
+/// echoes control characters (`ECHO` and `ECHOCTL`, the default of Linux and macOS terminals).
+fn echoed_interrupt() -> bool {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    let stdin = std::io::stdin();
+    let foreground = nix::unistd::tcgetpgrp(&stdin).is_ok_and(|group| group == nix::unistd::getpgrp());
+    foreground
+        && tcgetattr(&stdin).is_ok_and(|termios| termios.local_flags.contains(LocalFlags::ECHO | LocalFlags::ECHOCTL))
+}
+
 /// Decodes a chunk of output for display: invalid UTF-8 becomes U+FFFD (the log keeps the bytes),
 /// and an incomplete sequence at the end waits in `carry` for the next chunk.
 fn decode_streaming(carry: &mut Vec<u8>, bytes: &[u8]) -> String {
@@ -263,6 +274,13 @@ impl EventSink for Display {
                 self.finished(*index, outcome);
             }
             Event::Signal { signal, count } => {
+                if matches!(self.mode, Mode::Progress { .. }) && *signal == nix::libc::SIGINT && echoed_interrupt() {
+                    // The terminal echoed `^C` after the last spinner line, which fills the width:
+                    // the echo wrapped onto a line of its own. Clear it and step back up, so the
+                    // redraw starts where indicatif believes the cursor is (else the top spinner
+                    // line stays on screen for good).
+                    let _ = write!(anstream::stderr(), "\r\x1b[2K\x1b[1A");
+                }
                 let name = crate::runner::signal_name(*signal);
                 let line = if *count == 1 {
                     format!(

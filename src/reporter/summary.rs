@@ -49,7 +49,7 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
     let failures: Vec<&str> = run
         .sessions
         .iter()
-        .filter(|outcome| outcome.status.is_failure())
+        .filter(|outcome| outcome.status.is_failure() || outcome.status == SessionStatus::Interrupted)
         .map(|outcome| outcome.name.as_str())
         .collect();
     if !failures.is_empty() {

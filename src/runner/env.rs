@@ -102,7 +102,9 @@ pub async fn prepare(
         };
         match run_command(&run, log, &mut channel.stop).await {
             CommandEnd::Exited(0) => {}
-            CommandEnd::Stopped(_) | CommandEnd::RunTimedOut => return Err(VenvError::Interrupted),
+            CommandEnd::Stopped(_) | CommandEnd::Killed { .. } | CommandEnd::RunTimedOut => {
+                return Err(VenvError::Interrupted);
+            }
             other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
         }
     }

@@ -228,6 +228,18 @@ async fn commands(
                 exit_code: None,
                 message: Some(format!("`{display}` was interrupted")),
             },
+            CommandEnd::Killed { after_grace, .. } => AttemptEnd {
+                status: SessionStatus::Interrupted,
+                exit_code: None,
+                message: Some(if after_grace {
+                    format!(
+                        "`{display}` was interrupted and killed (SIGKILL): it outlived the {} grace period",
+                        humantime::format_duration(context.settings.grace)
+                    )
+                } else {
+                    format!("`{display}` was interrupted and killed (SIGKILL) on the second signal")
+                }),
+            },
             CommandEnd::RunTimedOut => {
                 AttemptEnd::error(format!("`{display}` was stopped: the run's --timeout expired"))
             }

@@ -30,6 +30,14 @@ pub enum CommandEnd {
     TimedOut(Duration),
     /// forge stopped it on request (signal number of the request).
     Stopped(i32),
+    /// forge stopped it on request and had to SIGKILL it: it outlived the grace period
+    /// (`after_grace`) or a second signal asked for it.
+    Killed {
+        /// The signal number of the request.
+        signal: i32,
+        /// Whether the grace period ran out (else a second signal killed it).
+        after_grace: bool,
+    },
     /// forge stopped it because the run's `--timeout` expired.
     RunTimedOut,
     /// It could not be started.
@@ -137,6 +145,8 @@ pub async fn run_command(
     let mut stderr_buffer = vec![0u8; 32 * 1024];
     let deadline = run.timeout.and_then(|timeout| Instant::now().checked_add(timeout));
     let mut kill_at: Option<Instant> = None;
+    // Set once forge sends SIGKILL: `true` after the grace period, `false` on a second signal.
+    let mut killed: Option<bool> = None;
     let mut drain_until: Option<Instant> = None;
     let mut forced: Option<CommandEnd> = None;
     let mut status = None;
@@ -170,6 +180,7 @@ pub async fn run_command(
             () = sleep_until(kill_at), if status.is_none() => {
                 signal_group(Signal::SIGKILL);
                 kill_at = None;
+                killed = Some(true);
             }
             () = sleep_until(drain_until) => break,
             changed = stop.changed(), if stop_open => {
@@ -201,12 +212,16 @@ pub async fn run_command(
                     StopRequest::Kill(number) => {
                         forced = Some(CommandEnd::Stopped(number));
                         signal_group(Signal::SIGKILL);
+                        killed = Some(false);
                     }
                 }
             }
         }
     }
     tracing::debug!(pid = ?pid, status = ?status, forced = ?forced, "command ended");
+    if let (Some(CommandEnd::Stopped(signal)), Some(after_grace)) = (&forced, killed) {
+        return CommandEnd::Killed { signal: *signal, after_grace };
+    }
     if let Some(forced) = forced {
         return forced;
     }
@@ -249,6 +264,12 @@ pub fn describe(end: &CommandEnd) -> String {
         CommandEnd::Signaled(signal) => format!("was killed by signal {signal}"),
         CommandEnd::TimedOut(limit) => format!("timed out after {} and was killed", humantime::format_duration(*limit)),
         CommandEnd::Stopped(signal) => format!("was stopped by signal {signal}"),
+        CommandEnd::Killed { signal, after_grace: true } => {
+            format!("was stopped by signal {signal}, then killed with SIGKILL when the grace period ran out")
+        }
+        CommandEnd::Killed { signal, after_grace: false } => {
+            format!("was stopped by signal {signal}, then killed with SIGKILL on the second signal")
+        }
         CommandEnd::RunTimedOut => "was stopped: the run's --timeout expired".to_owned(),
         CommandEnd::SpawnFailed(error) => format!("could not be started: {error}"),
     }

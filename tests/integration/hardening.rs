@@ -146,3 +146,84 @@ fn a_log_that_cannot_be_written_fails_the_session_and_names_the_log() {
     assert!(stderr.contains("ERROR [") && stderr.contains("cannot write log"), "{stderr}");
     assert!(stderr.contains("loud.log") && stderr.contains("No space left on device"), "{stderr}");
 }
+
+/// A tmux server of the test's own, with forge in an 80×24 window: what a person sees.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(test: &Test, command: &str) -> Self {
+        let socket =
+            format!("forge-test-{}-{}", std::process::id(), test.root().file_name().unwrap().to_string_lossy());
+        let forge = env!("CARGO_BIN_EXE_forge");
+        let status = test
+            .command_for(
+                "tmux",
+                &[
+                    "-L",
+                    &socket,
+                    "new-session",
+                    "-d",
+                    "-x",
+                    "80",
+                    "-y",
+                    "24",
+                    &format!("{forge} {command}; sleep 1000"),
+                ],
+            )
+            .env_remove("NO_COLOR")
+            .status()
+            .expect("tmux runs (scripts/install-test-deps installs it)");
+        assert!(status.success());
+        Self { socket }
+    }
+
+    fn screen(&self) -> String {
+        let output =
+            std::process::Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p"]).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        let status = std::process::Command::new("tmux").args(["-L", &self.socket, "send-keys", keys]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+#[test]
+fn ctrl_c_leaves_no_stale_spinner_line_on_the_terminal() {
+    let test = Test::new().sessions(
+        "[sessions.a]\nvenv = false\ncommands = [\"sleep 1000\"]\n\n[sessions.b]\nvenv = false\ncommands = [\"sleep 1000\"]\n",
+    );
+    let tmux = Tmux::start(&test, "-j 2");
+    wait_until("both spinners show their command", || tmux.screen().matches("$ sleep 1000").count() == 2);
+    tmux.keys("C-c");
+    wait_until("the summary is shown", || tmux.screen().contains("Summary"));
+    let screen = tmux.screen();
+    let spinner = |line: &&str| line.chars().next().is_some_and(|first| ('\u{2800}'..='\u{28ff}').contains(&first));
+    assert_eq!(screen.lines().filter(spinner).count(), 0, "{screen}");
+    assert!(screen.starts_with("forge: received SIGINT"), "{screen}");
+}
+
+#[test]
+fn a_command_killed_after_the_grace_period_says_so_and_gets_a_rerun_hint() {
+    let test = Test::new()
+        .sessions("[sessions.stubborn]\nvenv = false\ncommands = [\"sh -c 'trap \\\"\\\" TERM; echo $$ > stubborn.pid; exec sleep 1000'\"]\n")
+        .args(&["--grace", "1s"]);
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = read_pid(&test.root().join("stubborn.pid"));
+    assert_eq!(unsafe { libc::kill(forge.id() as i32, libc::SIGTERM) }, 0);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut forge.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(forge.wait().unwrap().code(), Some(143), "{stderr}");
+    assert!(!process_alive(pid));
+    assert!(stderr.contains("was interrupted and killed (SIGKILL): it outlived the 1s grace period"), "{stderr}");
+    assert!(stderr.contains("To re-run the failure alone:\n  forge -s stubborn --no-deps"), "{stderr}");
+}

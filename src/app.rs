@@ -89,13 +89,25 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let mut reporter = Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity);
     let outcome = runtime.block_on(runner::run(context, &mut reporter)).context("cannot install signal handlers")?;
 
-    let reports = report::write_reports(&report::ReportInput {
-        root: &settings.layout.root,
-        reports_dir: &settings.layout.reports_dir,
-        fail_under: settings.fail_under,
-        run: &outcome,
-    });
+    // The reports are written after an interrupted run too, and a signal while they are written
+    // still ends forge with 128+N.
+    let layout = settings.layout.clone();
+    let fail_under = settings.fail_under;
+    let ((outcome, reports), late_signal) = runtime
+        .block_on(runner::finish_honouring_signals(move || {
+            let reports = report::write_reports(&report::ReportInput {
+                root: &layout.root,
+                reports_dir: &layout.reports_dir,
+                fail_under,
+                run: &outcome,
+            });
+            (outcome, reports)
+        }))
+        .context("cannot install signal handlers")?;
     reporter.finish(&outcome, &reports, &settings.rerun);
+    if let Some(signal) = late_signal {
+        return Ok(ExitStatus::Signal(signal));
+    }
     let reports_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
     Ok(ExitStatus::of_run(&outcome, reports_failed))
 }

@@ -24,6 +24,7 @@ pub use log::TAIL_BYTES;
 pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
 pub use process::StdinMode;
 pub use run::{run, run_until};
+pub use signals::finish_honouring_signals;
 pub use stop::{StopCause, signal_name};
 
 use crate::config::Project;

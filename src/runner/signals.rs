@@ -32,3 +32,34 @@ impl Signals {
         }
     }
 }
+
+/// Runs `work` (the report phase: blocking file I/O) on a blocking thread while signals are still
+/// honoured: the first SIGINT/SIGTERM/SIGHUP is remembered and `work` finishes (its inputs are
+/// bounded, and the reports must be written); a second one ends forge at once with 128+N, as a
+/// second signal does during a run. Returns what `work` returned and the first signal, if any.
+///
+/// # Errors
+/// Installing the signal handlers failed.
+pub async fn finish_honouring_signals<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<(T, Option<i32>)> {
+    let mut signals = Signals::new()?;
+    let mut task = tokio::task::spawn_blocking(work);
+    let mut first = None;
+    loop {
+        tokio::select! {
+            done = &mut task => {
+                // A panic in `work` is forge's own bug: let it surface as one.
+                let value = done.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+                return Ok((value, first));
+            }
+            number = signals.recv() => {
+                tracing::info!(signal = number, "signal received while writing the reports");
+                if first.is_some() {
+                    std::process::exit(128 + number);
+                }
+                first = Some(number);
+            }
+        }
+    }
+}

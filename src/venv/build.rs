@@ -4,12 +4,22 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::settings::EnvPolicy;
-
 use super::{EnvInputs, Interpreter, InterpreterFinder, Marker, VenvError, fingerprint};
 
 /// The completion marker's file name inside an env. Written last: an env without it is half-built.
 pub const MARKER_FILE: &str = ".forge-env.json";
+
+/// How existing virtualenvs are treated (`-R`, `--no-install`, or neither), as nox's `-r`/`-R`
+/// and tox's `-r` do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvPolicy {
+    /// Reuse an env whose fingerprint matches; rebuild anything else.
+    Reuse,
+    /// `-R`: rebuild every env.
+    Recreate,
+    /// `--no-install`: use an existing complete env as it is; build only envs that do not exist.
+    NoInstall,
+}
 
 /// One session instance's env.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ mod lock;
 mod pyenv;
 mod uv;
 
-pub use build::{BuildPlan, BuildStep, Decision, EnvRequest, MARKER_FILE, decide};
+pub use build::{BuildPlan, BuildStep, Decision, EnvPolicy, EnvRequest, MARKER_FILE, decide};
 pub use error::VenvError;
 pub use fingerprint::{EnvInputs, FORMAT_VERSION, Marker, fingerprint};
 pub use interpreter::{Interpreter, InterpreterFinder};

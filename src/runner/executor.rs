@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::{SessionDef, TemplateContext};
-use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
+use crate::venv::{self, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, RebuildReason, VenvError};
 
 use super::Event;
 use super::dispatcher::{Message, RunContext};
@@ -87,9 +87,10 @@ impl Executor {
         let mut _env_lock = None;
         if definition.needs_venv() {
             match self.prepare_env(&definition, &env_path, python_request.clone(), &mut sink).await {
-                Ok((state, version, lock)) => {
+                Ok((state, version, lock, reason)) => {
                     _env_lock = Some(lock);
                     outcome.env = Some(state);
+                    outcome.env_reason = reason;
                     if python_label.is_empty() {
                         python_label = version.split('.').take(2).collect::<Vec<_>>().join(".");
                     }
@@ -210,15 +211,16 @@ impl Executor {
         }
     }
 
-    /// Reuses or builds the env; returns its state, interpreter version, and the shared lock that
-    /// keeps other forge processes from rebuilding it while the commands run.
+    /// Reuses or builds the env; returns its state, interpreter version, the shared lock that
+    /// keeps other forge processes from rebuilding it while the commands run, and why it was built
+    /// (or, reused under `--no-install`, why it is stale).
     async fn prepare_env(
         &mut self,
         definition: &SessionDef,
         env_path: &Path,
         python: Option<String>,
         sink: &mut OutputSink,
-    ) -> Result<(EnvState, String, EnvLock), VenvError> {
+    ) -> Result<(EnvState, String, EnvLock, Option<RebuildReason>), VenvError> {
         let context = Arc::clone(&self.context);
         let name = &context.plan.instances[self.index].name;
         // Present whenever the plan has a session that needs a venv (app.rs looks uv up first).
@@ -242,20 +244,23 @@ impl Executor {
         // Check under a shared lock (many runs may use one env at once); rebuild under an
         // exclusive one, deciding again, since another process may have built it meanwhile.
         let shared = self.lock(&lock_path, LockMode::Shared, sink).await?;
-        if let Decision::Reuse(marker) = venv::decide(&request, policy, finder).await? {
-            return Ok(self.reused(env_path, marker.python_version, shared, sink).await);
+        if let Decision::Reuse { marker, stale } = venv::decide(&request, policy, finder).await? {
+            return Ok(self.reused(env_path, marker.python_version, stale, shared, sink).await);
         }
         drop(shared);
         let exclusive = self.lock(&lock_path, LockMode::Exclusive, sink).await?;
         let plan = match venv::decide(&request, policy, finder).await? {
-            Decision::Reuse(marker) => {
+            Decision::Reuse { marker, stale } => {
                 let shared = exclusive.downgrade(lock_path).await?;
-                return Ok(self.reused(env_path, marker.python_version, shared, sink).await);
+                return Ok(self.reused(env_path, marker.python_version, stale, shared, sink).await);
             }
             Decision::Build(plan) => plan,
         };
         let version = plan.marker().python_version.clone();
-        self.emit(Event::Env { index: self.index, progress: EnvProgress::Building(version.clone()) }).await;
+        let reason = plan.reason().clone();
+        sink.note(&format!("forge: building virtualenv {} with python {version} ({reason})", env_path.display()));
+        self.emit(Event::Env { index: self.index, progress: EnvProgress::Building(version.clone(), reason.clone()) })
+            .await;
         plan.begin()?;
         // uv sees the session's `env` too (an index URL, a proxy), rendered before the
         // interpreter is known: `{python}` is the request there.
@@ -291,19 +296,27 @@ impl Executor {
         plan.complete()?;
         self.emit(Event::Env { index: self.index, progress: EnvProgress::Built }).await;
         let shared = exclusive.downgrade(lock_path).await?;
-        Ok((EnvState::Built, version, shared))
+        Ok((EnvState::Built, version, shared, Some(reason)))
     }
 
     async fn reused(
         &self,
         env_path: &Path,
         version: String,
+        stale: Option<RebuildReason>,
         lock: EnvLock,
         sink: &mut OutputSink,
-    ) -> (EnvState, String, EnvLock) {
-        sink.note(&format!("forge: reusing virtualenv {} (up to date)", env_path.display()));
-        self.emit(Event::Env { index: self.index, progress: EnvProgress::Reused }).await;
-        (EnvState::Reused, version, lock)
+    ) -> (EnvState, String, EnvLock, Option<RebuildReason>) {
+        let (note, progress) = match &stale {
+            None => ("(up to date)".to_owned(), EnvProgress::Reused),
+            Some(reason) => (
+                format!("as is (--no-install), although it is stale: {reason}"),
+                EnvProgress::ReusedStale(reason.clone()),
+            ),
+        };
+        sink.note(&format!("forge: reusing virtualenv {} {note}", env_path.display()));
+        self.emit(Event::Env { index: self.index, progress }).await;
+        (EnvState::Reused, version, lock, stale)
     }
 
     async fn run_commands(

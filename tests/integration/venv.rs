@@ -3,6 +3,18 @@
 
 use crate::support::{Run, Test, real_uv};
 
+/// What the status line of `name` says in parentheses: `venv built: deps changed`.
+fn status_detail(run: &Run, name: &str) -> String {
+    let marker = format!("] {name} (");
+    let line = run
+        .stderr
+        .lines()
+        .find(|line| line.contains(&marker))
+        .unwrap_or_else(|| panic!("no status line for {name}:\n{}", run.stderr));
+    let detail = &line[line.find(&marker).unwrap() + marker.len()..];
+    detail.strip_suffix(')').unwrap_or(detail).to_owned()
+}
+
 fn env_state(run: &Run, name: &str) -> String {
     let json = run.run_json();
     let session = json["sessions"].as_array().unwrap().iter().find(|session| session["name"] == name).unwrap().clone();
@@ -37,43 +49,109 @@ fn reuse_project() -> Test {
 }
 
 #[test]
-fn envs_are_reused_until_an_input_changes() {
+fn envs_are_reused_until_an_input_changes_and_a_rebuild_says_which() {
     let mut test = reuse_project();
     let first = test.run();
     first.assert_code(0);
     assert_eq!(env_state(&first, "check"), "built");
+    assert_eq!(status_detail(&first, "check"), "venv built");
     assert!(first.stdout.contains("imports ok"), "{}", first.stdout);
 
     let second = test.rerun(&["-s", "check"]);
     second.assert_code(0);
     assert_eq!(env_state(&second, "check"), "reused");
-    assert!(second.stderr.contains("venv reused"), "the reuse is visible: {}", second.stderr);
+    assert_eq!(status_detail(&second, "check"), "venv reused");
     assert!(!second.log("check").contains("uv pip install"), "a warm run installs nothing");
 
-    // The content of a requirements file.
-    std::fs::write(test.root().join("requirements.txt"), "packaging==24.2\n").unwrap();
-    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
+    // Each change rebuilds once, and says what changed in the status line and the log.
+    let rebuilt_because = |test: &mut Test, args: &[&str], reason: &str| {
+        let run = test.rerun(args);
+        run.assert_code(0);
+        assert_eq!(env_state(&run, "check"), "built", "{reason}");
+        assert_eq!(status_detail(&run, "check"), format!("venv built: {reason}"));
+        assert!(run.log("check").contains(&format!("({reason})")), "the log says why: {}", run.log("check"));
+        let again = test.rerun(&["-s", "check"]);
+        assert_eq!(env_state(again.assert_code(0), "check"), "reused", "after {reason}");
+    };
+
+    // The content of a requirements file, and of one it includes.
+    std::fs::write(test.root().join("requirements.txt"), "packaging==24.2\n-r requirements-dev.txt\n").unwrap();
+    std::fs::write(test.root().join("requirements-dev.txt"), "iniconfig==2.0.0\n").unwrap();
+    rebuilt_because(&mut test, &["-s", "check"], "requirements.txt changed");
+    std::fs::write(test.root().join("requirements-dev.txt"), "iniconfig\n").unwrap();
+    rebuilt_because(&mut test, &["-s", "check"], "requirements-dev.txt changed");
 
     // The project's pyproject.toml.
     std::fs::write(test.root().join("pyproject.toml"), format!("{PYPROJECT}\n# changed\n")).unwrap();
-    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    rebuilt_because(&mut test, &["-s", "check"], "pyproject.toml changed");
 
     // `deps`.
     std::fs::write(test.root().join("sessions.toml"), REUSE.replace("iniconfig==2.0.0", "iniconfig==2.1.0")).unwrap();
-    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
+    rebuilt_because(&mut test, &["-s", "check"], "deps changed");
 
-    // `--no-install` uses the env as it is even though an input changed.
-    std::fs::write(test.root().join("requirements.txt"), "packaging==24.1\n").unwrap();
-    assert_eq!(env_state(test.rerun(&["-s", "check", "--no-install"]).assert_code(0), "check"), "reused");
+    // `--no-install` uses the env as it is even though an input changed, and says it is stale.
+    std::fs::write(test.root().join("requirements-dev.txt"), "iniconfig>=2\n").unwrap();
+    let stale = test.rerun(&["-s", "check", "--no-install"]);
+    assert_eq!(env_state(stale.assert_code(0), "check"), "reused");
+    assert_eq!(status_detail(&stale, "check"), "venv reused as is, stale: requirements-dev.txt changed");
+    assert!(
+        stale.log("check").contains("as is (--no-install), although it is stale: requirements-dev.txt changed"),
+        "{}",
+        stale.log("check")
+    );
+    rebuilt_because(&mut test, &["-s", "check"], "requirements-dev.txt changed");
+    let fresh = test.rerun(&["-s", "check", "--no-install"]);
+    assert_eq!(status_detail(fresh.assert_code(0), "check"), "venv reused", "an up-to-date env is not stale");
 
     // `python`: same interpreter, different request, still a different env.
     std::fs::write(test.root().join("sessions.toml"), REUSE.replace("python = \"3.11\"", "python = \"3\"")).unwrap();
-    assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "built");
-    assert_eq!(env_state(&test.rerun(&["-s", "check"]), "check"), "reused");
+    rebuilt_because(&mut test, &["-s", "check"], "python changed: 3.11 → 3");
 
     // `-R` rebuilds an up-to-date env.
-    assert_eq!(env_state(test.rerun(&["-s", "check", "-R"]).assert_code(0), "check"), "built");
+    rebuilt_because(&mut test, &["-s", "check", "-R"], "-R");
+}
+
+#[test]
+fn install_project_and_the_projects_lock_file_decide_the_env() {
+    let sessions = |install: bool| {
+        format!(
+            r#"[sessions.check]
+install-project = {install}
+commands = ["python -I -c \"import importlib.util as u; print('PROJECT', u.find_spec('tinyproject') is not None)\""]
+"#
+        )
+    };
+    let mut test =
+        Test::new().sessions(&sessions(true)).file("pyproject.toml", PYPROJECT).file("tinyproject/__init__.py", "");
+    let check = |test: &mut Test, state: &str, detail: &str, installed: bool| {
+        let run = test.rerun(&["-s", "check"]);
+        run.assert_code(0);
+        assert_eq!((env_state(&run, "check").as_str(), status_detail(&run, "check").as_str()), (state, detail));
+        assert!(
+            run.stdout.contains(&format!("PROJECT {}", if installed { "True" } else { "False" })),
+            "{}",
+            run.stdout
+        );
+    };
+    check(&mut test, "built", "venv built", true);
+    check(&mut test, "reused", "venv reused", true);
+
+    std::fs::write(test.root().join("sessions.toml"), sessions(false)).unwrap();
+    check(&mut test, "built", "venv built: install-project changed", false);
+    check(&mut test, "reused", "venv reused", false);
+    // Without install-project the project's files do not matter.
+    std::fs::write(test.root().join("uv.lock"), "version = 1\n").unwrap();
+    check(&mut test, "reused", "venv reused", false);
+
+    std::fs::write(test.root().join("sessions.toml"), sessions(true)).unwrap();
+    check(&mut test, "built", "venv built: install-project changed", true);
+    check(&mut test, "reused", "venv reused", true);
+    std::fs::write(test.root().join("uv.lock"), "version = 1\nrevision = 2\n").unwrap();
+    check(&mut test, "built", "venv built: uv.lock changed", true);
+    check(&mut test, "reused", "venv reused", true);
+    std::fs::remove_file(test.root().join("uv.lock")).unwrap();
+    check(&mut test, "built", "venv built: uv.lock removed", true);
+    check(&mut test, "reused", "venv reused", true);
 }
 
 #[test]
@@ -264,4 +342,70 @@ fn a_request_that_now_resolves_to_another_interpreter_rebuilds() {
     let rebuilt = test.rerun(&["-s", "check"]);
     assert_eq!(env_state(rebuilt.assert_code(0), "check"), "built");
     assert_eq!(env_state(test.rerun(&["-s", "check"]).assert_code(0), "check"), "reused");
+}
+
+/// Runs `test` and waits at most a minute, with forge's address space capped at 2 GiB: a
+/// regression that hangs or reads without bound fails instead of stalling the suite or the
+/// machine. Returns the exit code and stderr.
+fn run_bounded(test: &Test) -> (Option<i32>, String) {
+    use std::os::unix::process::CommandExt as _;
+    let stderr_path = test.root().join("forge.stderr");
+    let stderr = std::fs::File::create(&stderr_path).unwrap();
+    let mut command = test.command();
+    command.stdout(std::process::Stdio::null()).stderr(stderr);
+    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 2 << 30, rlim_max: 2 << 30 };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+        });
+    }
+    let mut forge = command.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = forge.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = forge.kill();
+            let _ = forge.wait();
+            panic!("forge hung: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    (status.code(), std::fs::read_to_string(&stderr_path).unwrap())
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: `name` is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn a_requirements_file_that_is_a_device_or_a_fifo_is_an_error_not_a_hang() {
+    let session =
+        |file: &str| format!("[sessions.check]\nrequirements = [\"{file}\"]\ncommands = [\"python -c pass\"]\n");
+    let cases = [
+        ("/dev/zero", "/dev/zero: not a regular file (a device)"),
+        ("pipe", "pipe: not a regular file (a FIFO)"),
+        // A FIFO behind a nested include is read the same way.
+        ("requirements.txt", "nested/pipe: not a regular file (a FIFO)"),
+    ];
+    for (file, message) in cases {
+        let test = Test::new()
+            .sessions(&session(file))
+            .file("requirements.txt", "-r nested/pipe\n")
+            .file("nested/.keep", "")
+            .args(&["-s", "check"]);
+        mkfifo(&test.root().join("pipe"));
+        mkfifo(&test.root().join("nested/pipe"));
+        let (code, stderr) = run_bounded(&test);
+        assert_eq!(code, Some(1), "{stderr}");
+        let line = stderr.lines().find(|line| line.contains("ERROR")).unwrap_or_else(|| panic!("{stderr}"));
+        assert!(
+            line.contains("check (cannot read requirements file ") && line.ends_with(&format!("{message})")),
+            "{line}"
+        );
+    }
 }

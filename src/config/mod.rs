@@ -16,6 +16,8 @@ pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
 pub use load::{find_sessions_file, load};
 pub use model::{CommandSpec, PythonSpec, SessionsFile};
-pub use project::{Command, CoverageGate, Project, SessionDef, shell_join};
+pub use project::{
+    Command, CoverageGate, Project, SessionDef, cache_dir, default_env_dir, project_env_dir, shell_join,
+};
 pub use template::{Template, TemplateContext, TemplatePart};
 pub use validate::{is_valid_name, suggest};

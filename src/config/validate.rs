@@ -135,7 +135,10 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
         Ok(root.join(value))
     };
     Ok(Project {
-        env_dir: directory(file.forge.env_dir, ".forge/envs", "[forge] env-dir")?,
+        env_dir: match file.forge.env_dir {
+            Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?,
+            None => super::project::default_env_dir(&root),
+        },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
         file: path,
         root,
@@ -412,7 +415,7 @@ mod tests {
         .unwrap();
         assert_eq!(project.sessions.len(), 3);
         assert_eq!(project.sessions[2].instances()[1].0, "test-3.12");
-        assert_eq!(project.env_dir, PathBuf::from("/project/.forge/envs"));
+        assert_eq!(project.env_dir, super::super::project::default_env_dir(std::path::Path::new("/project")));
     }
 
     #[test]

@@ -136,7 +136,8 @@ pub fn validate(path: PathBuf, file: SessionsFile) -> Result<Project, ConfigErro
     };
     Ok(Project {
         env_dir: match file.forge.env_dir {
-            Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?,
+            // Without `.` components (`env-dir = "."`), so env paths read as the user expects.
+            Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?.components().collect(),
             None => super::project::default_env_dir(&root),
         },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,

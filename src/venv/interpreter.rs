@@ -51,12 +51,19 @@ struct KnownInterpreters {
 /// format is ignored (and rewritten), as its answers may name a venv's python.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct KnownFile {
-    pub(super) format: u32,
+    format: u32,
     interpreters: HashMap<PathBuf, KnownInterpreter>,
 }
 
 /// [`KnownFile::format`] as this forge writes it.
 pub(super) const KNOWN_FORMAT: u32 = 2;
+
+/// Whether `path` holds forge's interpreter cache, of this format or the first one (a bare map).
+pub(super) fn is_known_file(path: &Path) -> bool {
+    let Ok(text) = read_regular(path, CONFIG_FILE_LIMIT) else { return false };
+    serde_json::from_slice::<KnownFile>(&text).is_ok()
+        || serde_json::from_slice::<HashMap<PathBuf, KnownInterpreter>>(&text).is_ok()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct KnownInterpreter {

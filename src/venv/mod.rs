@@ -2,6 +2,7 @@
 //! reusing an env under a file lock.
 
 mod build;
+mod clean;
 mod error;
 mod fingerprint;
 mod interpreter;
@@ -12,6 +13,7 @@ mod reason;
 mod uv;
 
 pub use build::{BuildPlan, BuildStep, Decision, EnvPolicy, EnvRequest, decide};
+pub use clean::{CleanReport, clean};
 pub use error::VenvError;
 pub use fingerprint::{EnvInputs, FORMAT_VERSION, FileDigest, Fingerprint, InputParts, fingerprint};
 pub use interpreter::{Interpreter, InterpreterFinder};

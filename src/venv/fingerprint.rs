@@ -252,10 +252,20 @@ mod tests {
         let mut secret = inputs(root);
         secret.deps = vec!["pkg @ https://user:s3cr3t@example.com/pkg.whl".into()];
         let parts = fingerprint(&secret).unwrap().parts;
+        assert_eq!((parts.format, parts.python.as_str(), parts.install_project), (FORMAT_VERSION, "3.11", true));
         let names: Vec<&str> = parts.requirements.iter().map(|file| file.name.as_str()).collect();
         assert_eq!(names, ["requirements.txt", "nested.txt"]);
         assert_eq!(parts.project_files.iter().map(|file| file.name.as_str()).collect::<Vec<_>>(), ["pyproject.toml"]);
         assert!(!serde_json::to_string(&parts).unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn an_include_loop_is_followed_only_so_deep() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\n").unwrap();
+        let parts = fingerprint(&inputs(root)).unwrap().parts;
+        assert_eq!(parts.requirements.len(), MAX_INCLUDE_DEPTH + 1);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, CliCommand, ColorChoice, RunArgs};
+use crate::cli::{CleanArgs, Cli, CliCommand, ColorChoice, RunArgs};
 use crate::config;
 use crate::error::{Error, ExitStatus};
 use crate::plan::{self, Selection};
@@ -23,13 +23,34 @@ use crate::venv::{self, InterpreterFinder};
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     let color = match &cli.command {
         Some(CliCommand::Report(args)) => args.color,
+        Some(CliCommand::Clean(args)) => args.color,
         None => cli.run.color,
     };
     set_color(color);
     match cli.command {
         Some(CliCommand::Report(args)) => report::merge_command(&args),
+        Some(CliCommand::Clean(args)) => clean(&args),
         None => run_sessions(&cli.run),
     }
+}
+
+/// `forge clean`: removes the project's envs (and those an older forge kept in `.forge/envs`).
+fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let file = match &args.file {
+        Some(file) => cwd.join(file),
+        None => config::find_sessions_file(&cwd)?,
+    };
+    let project = config::load(&file)?;
+    let mut env_dirs = vec![project.env_dir.clone()];
+    let legacy = project.root.join(".forge/envs");
+    if legacy != project.env_dir {
+        env_dirs.push(legacy);
+    }
+    let report = venv::clean(&env_dirs, args.dry_run);
+    reporter::print_clean(&report, &env_dirs, args.dry_run);
+    let clean = report.in_use.is_empty() && report.failed.is_empty();
+    Ok(if clean { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 fn set_color(choice: ColorChoice) {

@@ -26,6 +26,22 @@ pub struct Cli {
 pub enum CliCommand {
     /// Merge the report directories of several runs (e.g. CI jobs) into one junit.xml and coverage.xml.
     Report(ReportArgs),
+    /// Remove this project's virtualenvs (only what forge created), saying what was removed.
+    Clean(CleanArgs),
+}
+
+/// `forge clean`.
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Use this sessions.toml (default: ./sessions.toml, then parent directories).
+    #[arg(short, long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Say what would be removed, and remove nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// `forge report`.

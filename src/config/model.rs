@@ -34,7 +34,8 @@ pub struct ForgeTable {
     pub default: Option<Vec<String>>,
     /// Interpreter request for sessions that name none.
     pub python: Option<String>,
-    /// Virtualenv directory, relative to the sessions.toml directory.
+    /// Virtualenv directory, relative to the sessions.toml directory; unset: a directory of the
+    /// project's own in forge's cache, outside the project tree (see `default_env_dir`).
     pub env_dir: Option<String>,
     /// Reports directory, relative to the sessions.toml directory.
     pub reports_dir: Option<String>,

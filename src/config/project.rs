@@ -1,6 +1,6 @@
 //! The validated project: what the rest of forge works from once sessions.toml is accepted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{PythonSpec, Rendered, Template, TemplateContext};
@@ -16,7 +16,8 @@ pub struct Project {
     pub default: Option<Vec<String>>,
     /// `[forge] python`: the interpreter request for sessions that name none.
     pub python: Option<String>,
-    /// Absolute virtualenv directory.
+    /// Absolute virtualenv directory: `[forge] env-dir`, else [`default_env_dir`] (outside the
+    /// project tree).
     pub env_dir: PathBuf,
     /// Absolute reports directory from `[forge] reports-dir` (or `.forge/reports`).
     pub reports_dir: PathBuf,
@@ -26,6 +27,50 @@ pub struct Project {
     pub sessions: Vec<SessionDef>,
     /// `[coverage]`.
     pub coverage: CoverageGate,
+}
+
+/// The env directory when `[forge] env-dir` is unset: `CACHE/envs/NAME-HASH`, outside the
+/// project tree so that no build backend packs forge's envs into an sdist (hatchling reads only
+/// the root `.gitignore`; a nested one does not help). `CACHE` is [`cache_dir`]; `NAME` is the
+/// project directory's name, `HASH` the first 8 hex digits of the SHA-256 of its canonical path,
+/// as hatch and poetry name theirs, so two checkouts never share envs. `ROOT/.forge/envs` when
+/// there is no cache directory (no home directory).
+pub fn default_env_dir(root: &Path) -> PathBuf {
+    match cache_dir() {
+        Some(cache) => project_env_dir(&cache, root),
+        None => root.join(".forge/envs"),
+    }
+}
+
+/// forge's cache directory: `$FORGE_CACHE_DIR` when set (made absolute against the current
+/// directory), else `$XDG_CACHE_HOME/forge`, else `~/.cache/forge` (the XDG convention on Linux
+/// and macOS, as uv and pre-commit follow). `None` without a home directory.
+pub fn cache_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy as _;
+    if let Some(forced) = std::env::var_os("FORGE_CACHE_DIR").filter(|value| !value.is_empty()) {
+        return std::path::absolute(forced).ok();
+    }
+    Some(etcetera::choose_base_strategy().ok()?.cache_dir().join("forge"))
+}
+
+/// The env directory of the project at `root` under the cache directory `cache`:
+/// `CACHE/envs/NAME-HASH` (see [`default_env_dir`]).
+pub fn project_env_dir(cache: &Path, root: &Path) -> PathBuf {
+    use sha2::Digest as _;
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
+    let hash: String = digest.iter().take(4).map(|byte| format!("{byte:02x}")).collect();
+    let name: String = root
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .take(48)
+        .collect();
+    let name = name.trim_start_matches('.');
+    let name = if name.is_empty() { "project" } else { name };
+    cache.join("envs").join(format!("{name}-{hash}"))
 }
 
 /// `[coverage]` settings.
@@ -149,4 +194,28 @@ pub struct Command {
     pub source: String,
     /// Argument templates; a `{posargs}` word may expand to several arguments.
     pub words: Vec<Template>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_env_dir_is_named_after_the_project_and_a_hash_of_its_path() {
+        let cache = Path::new("/cache/forge");
+        // Paths that do not exist are used as given; the hash is SHA-256's first 8 hex digits.
+        assert_eq!(
+            project_env_dir(cache, Path::new("/nonexistent/My Project!")),
+            Path::new("/cache/forge/envs/My_Project_-2c2b636c")
+        );
+        assert_eq!(
+            project_env_dir(cache, Path::new("/nonexistent/.hidden")),
+            Path::new("/cache/forge/envs/hidden-d7ca39ad")
+        );
+        assert_eq!(project_env_dir(cache, Path::new("/")), Path::new("/cache/forge/envs/project-8a5edab2"));
+        // Two spellings of one directory share its envs.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        assert_eq!(project_env_dir(cache, &dir.path().join("sub/..")), project_env_dir(cache, dir.path()));
+    }
 }

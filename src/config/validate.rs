@@ -168,8 +168,12 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         Ok(root.join(value))
     };
     Ok(Project {
-        env_dir: directory(file.forge.env_dir, ".forge/envs", "env-dir")?,
-        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "reports-dir")?,
+        env_dir: match file.forge.env_dir {
+            // Without `.` components (`env-dir = "."`), so env paths read as the user expects.
+            Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?.components().collect(),
+            None => super::project::default_env_dir(&root),
+        },
+        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
         file: path,
         root,
         default: file.forge.default,
@@ -272,7 +276,7 @@ mod tests {
         .unwrap();
         assert_eq!(project.sessions.len(), 3);
         assert_eq!(project.sessions[2].instances()[1].0, "test-3.12");
-        assert_eq!(project.env_dir, PathBuf::from("/project/.forge/envs"));
+        assert_eq!(project.env_dir, super::super::project::default_env_dir(std::path::Path::new("/project")));
     }
 
     #[test]

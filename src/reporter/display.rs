@@ -14,6 +14,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::style::{BOLD, DIM, WARNING, duration_column, status_label};
 use crate::runner::{EnvProgress, Event, EventSink, SessionOutcome, SessionStatus};
 use crate::settings::Verbosity;
+use crate::venv::RebuildReason;
 
 /// The most of a log printed in a block; longer logs show their end and the log's path.
 ///
@@ -118,8 +119,15 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
     let (label, style) = status_label(outcome);
     let mut detail = Vec::new();
     match outcome.env {
-        Some(crate::runner::EnvState::Reused) => detail.push("venv reused".to_owned()),
-        Some(crate::runner::EnvState::Built) => detail.push("venv built".to_owned()),
+        Some(crate::runner::EnvState::Reused) => match &outcome.env_reason {
+            Some(stale) => detail.push(format!("venv reused as is, stale: {stale}")),
+            None => detail.push("venv reused".to_owned()),
+        },
+        Some(crate::runner::EnvState::Built) => match &outcome.env_reason {
+            // A first build needs no reason; a rebuild says what changed.
+            Some(reason) if *reason != RebuildReason::New => detail.push(format!("venv built: {reason}")),
+            _ => detail.push("venv built".to_owned()),
+        },
         None => {}
     }
     if outcome.attempts.len() > 1 {
@@ -232,7 +240,8 @@ impl EventSink for Display {
                 let text = match progress {
                     EnvProgress::WaitingForLock => "waiting for another forge process using this venv".to_owned(),
                     EnvProgress::Reused => "venv up to date: reused".to_owned(),
-                    EnvProgress::Building(version) => format!("building venv (python {version})"),
+                    EnvProgress::ReusedStale(stale) => format!("venv reused as is (--no-install), stale: {stale}"),
+                    EnvProgress::Building(version, reason) => format!("building venv (python {version}; {reason})"),
                     EnvProgress::Built => "venv built".to_owned(),
                 };
                 match self.mode {

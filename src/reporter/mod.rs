@@ -1,6 +1,7 @@
 //! Everything forge shows a person: the session list, the dry-run plan, live progress, output
 //! blocks, the summary and error diagnostics. Library code never prints; it goes through here.
 
+mod clean;
 mod diagnostic;
 mod display;
 mod dry_run;
@@ -9,6 +10,7 @@ mod run;
 mod style;
 mod summary;
 
+pub use clean::print_clean;
 pub use diagnostic::{print_error, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;

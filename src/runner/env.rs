@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::SessionDef;
-use crate::venv::{Decision, EnvInputs, EnvLock, EnvRequest, LockMode, VenvError};
+use crate::venv::{Decision, EnvInputs, EnvLock, EnvRequest, LockMode, RebuildReason, VenvError};
 
 use super::channel::SessionChannel;
 use super::environment::{apply_session_env, base_environment};
@@ -24,6 +24,9 @@ pub struct PreparedEnv {
     pub python_version: String,
     /// Held until the session ends.
     pub lock: EnvLock,
+    /// Why it was built, or why a reused env is stale (`--no-install`); `None` for an env
+    /// reused up to date.
+    pub reason: Option<RebuildReason>,
 }
 
 /// What decides whether instance `instance`'s env is up to date.
@@ -65,22 +68,25 @@ pub async fn prepare(
     // one, deciding again, since another process may have built it meanwhile.
     let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
     tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
-    if let Decision::Reuse(marker) = crate::venv::decide(&request, policy, finder).await? {
-        tracing::debug!(session = %instance.name, "virtualenv up to date");
-        return Ok(reused(channel, instance, marker.python_version, shared, log).await);
+    if let Decision::Reuse { marker, stale } = crate::venv::decide(&request, policy, finder).await? {
+        tracing::debug!(session = %instance.name, ?stale, "virtualenv reused");
+        return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
     }
     drop(shared);
     let exclusive = lock(channel, &lock_path, LockMode::Exclusive, log).await?;
     let plan = match crate::venv::decide(&request, policy, finder).await? {
-        Decision::Reuse(marker) => {
+        Decision::Reuse { marker, stale } => {
             let shared = exclusive.downgrade(lock_path).await?;
-            return Ok(reused(channel, instance, marker.python_version, shared, log).await);
+            return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
         }
         Decision::Build(plan) => plan,
     };
     let version = plan.marker().python_version.clone();
-    tracing::info!(session = %instance.name, python = %version, "building the virtualenv");
-    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Building(version.clone()) }).await;
+    let reason = plan.reason().clone();
+    tracing::info!(session = %instance.name, python = %version, %reason, "building the virtualenv");
+    log.note(&format!("forge: building virtualenv {} with python {version} ({reason})", instance.env_path.display()));
+    let progress = EnvProgress::Building(version.clone(), reason.clone());
+    channel.emit(Event::Env { index: channel.index, progress }).await;
     plan.begin()?;
     // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
     // known: `{python}` is the request there.
@@ -111,7 +117,7 @@ pub async fn prepare(
     plan.complete()?;
     channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Built }).await;
     let shared = exclusive.downgrade(lock_path).await?;
-    Ok(PreparedEnv { state: EnvState::Built, python_version: version, lock: shared })
+    Ok(PreparedEnv { state: EnvState::Built, python_version: version, lock: shared, reason: Some(reason) })
 }
 
 /// Waits for the env's lock in `mode`, saying so when another process holds it.
@@ -137,10 +143,17 @@ async fn reused(
     channel: &SessionChannel,
     instance: &InstanceContext,
     python_version: String,
+    stale: Option<RebuildReason>,
     lock: EnvLock,
     log: &mut SessionLog,
 ) -> PreparedEnv {
-    log.note(&format!("forge: reusing virtualenv {} (up to date)", instance.env_path.display()));
-    channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Reused }).await;
-    PreparedEnv { state: EnvState::Reused, python_version, lock }
+    let (note, progress) = match &stale {
+        None => ("(up to date)".to_owned(), EnvProgress::Reused),
+        Some(reason) => {
+            (format!("as is (--no-install), although it is stale: {reason}"), EnvProgress::ReusedStale(reason.clone()))
+        }
+    };
+    log.note(&format!("forge: reusing virtualenv {} {note}", instance.env_path.display()));
+    channel.emit(Event::Env { index: channel.index, progress }).await;
+    PreparedEnv { state: EnvState::Reused, python_version, lock, reason: stale }
 }

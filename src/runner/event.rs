@@ -1,6 +1,7 @@
 //! Events the runner emits while it works. The reporter consumes them synchronously, in order.
 
 use super::{SessionOutcome, SessionStatus};
+use crate::venv::RebuildReason;
 
 /// What is happening to a session's env.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,8 +10,10 @@ pub enum EnvProgress {
     WaitingForLock,
     /// Up to date: nothing to install.
     Reused,
-    /// Being built (interpreter version).
-    Building(String),
+    /// `--no-install`: used as it is although it is out of date, for this reason.
+    ReusedStale(RebuildReason),
+    /// Being built (interpreter version), for this reason.
+    Building(String, RebuildReason),
     /// Built.
     Built,
 }

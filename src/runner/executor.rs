@@ -70,9 +70,10 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
     let mut _env_lock = None;
     if definition.needs_venv() {
         match prepare(channel, context, definition, &values, &mut log).await {
-            Ok(PreparedEnv { state, python_version, lock }) => {
+            Ok(PreparedEnv { state, python_version, lock, reason }) => {
                 _env_lock = Some(lock);
                 outcome.env = Some(state);
+                outcome.env_reason = reason;
                 values.learn_python(&python_version);
                 outcome.python = Some(python_version);
             }

@@ -96,6 +96,9 @@ pub struct SessionOutcome {
     pub attempts: Vec<Attempt>,
     /// Env reuse, absent for `venv = false` or when no env was prepared.
     pub env: Option<EnvState>,
+    /// Why the env was built, or (reused under `--no-install`) why it is stale.
+    #[serde(skip)]
+    pub env_reason: Option<crate::venv::RebuildReason>,
     /// The session log, absent when the session never started.
     pub log: Option<PathBuf>,
     /// Why it failed, errored or was skipped.
@@ -131,6 +134,7 @@ impl SessionOutcome {
             exit_code: None,
             attempts: Vec::new(),
             env: None,
+            env_reason: None,
             log: None,
             message: Some(message),
             warning: None,

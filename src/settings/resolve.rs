@@ -10,16 +10,7 @@ use crate::config::Project;
 use crate::plan::{Plan, Selection};
 use crate::runner::StdinMode;
 
-/// How existing virtualenvs are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnvPolicy {
-    /// Reuse an env whose fingerprint matches; rebuild anything else.
-    Reuse,
-    /// `-R`: rebuild every env.
-    Recreate,
-    /// `--no-install`: use an existing complete env as it is; build only envs that do not exist.
-    NoInstall,
-}
+pub use crate::venv::EnvPolicy;
 
 /// How much the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

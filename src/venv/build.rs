@@ -4,12 +4,20 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::settings::EnvPolicy;
+use super::marker::MARKER_FILE;
+use super::{EnvInputs, Fingerprint, Interpreter, InterpreterFinder, Marker, RebuildReason, VenvError, fingerprint};
 
-use super::{EnvInputs, Interpreter, InterpreterFinder, Marker, VenvError, fingerprint};
-
-/// The completion marker's file name inside an env. Written last: an env without it is half-built.
-pub const MARKER_FILE: &str = ".forge-env.json";
+/// How existing virtualenvs are treated (`-R`, `--no-install`, or neither), as nox's `-r`/`-R`
+/// and tox's `-r` do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvPolicy {
+    /// Reuse an env whose fingerprint matches; rebuild anything else.
+    Reuse,
+    /// `-R`: rebuild every env.
+    Recreate,
+    /// `--no-install`: use an existing complete env as it is; build only envs that do not exist.
+    NoInstall,
+}
 
 /// One session instance's env.
 #[derive(Debug, Clone)]
@@ -25,8 +33,13 @@ pub struct EnvRequest {
 /// What to do with an env.
 #[derive(Debug)]
 pub enum Decision {
-    /// Up to date (or `--no-install`): use it as it is.
-    Reuse(Marker),
+    /// Up to date, or `--no-install`: use it as it is.
+    Reuse {
+        /// Its completion marker.
+        marker: Marker,
+        /// Under `--no-install`, why it is out of date (`None`: it is up to date).
+        stale: Option<RebuildReason>,
+    },
     /// Missing, stale, half-built or `-R`: rebuild.
     Build(BuildPlan),
 }
@@ -47,6 +60,7 @@ pub struct BuildPlan {
     /// uv commands in order.
     pub steps: Vec<BuildStep>,
     marker: Marker,
+    reason: RebuildReason,
 }
 
 impl EnvRequest {
@@ -55,45 +69,51 @@ impl EnvRequest {
         self.path.join("bin").join("python")
     }
 
-    fn read_marker(&self) -> Option<Marker> {
-        let text = std::fs::read(self.path.join(MARKER_FILE)).ok()?;
-        serde_json::from_slice(&text).ok()
+    /// The marker of a complete env at this path, or why there is none to reuse.
+    fn complete_marker(&self) -> Result<Marker, RebuildReason> {
+        match Marker::read(&self.path) {
+            Some(marker) if marker.env != self.path => Err(RebuildReason::Moved { from: marker.env }),
+            Some(marker) if self.python_executable().exists() => Ok(marker),
+            Some(_) => Err(RebuildReason::Incomplete),
+            None if std::fs::symlink_metadata(&self.path).is_ok() => Err(RebuildReason::Incomplete),
+            None => Err(RebuildReason::New),
+        }
     }
 }
 
 /// Decides between reuse and rebuild. Reuse costs a few file reads and stats: interpreter
-/// discovery runs, but answers from what interpreters said about themselves before.
+/// discovery runs, but answers from what interpreters said about themselves before. Under
+/// `--no-install` a complete env is reused whatever changed, and the decision says why it is stale.
 ///
 /// # Errors
-/// A requirements file cannot be read, or no interpreter satisfies the request.
+/// A requirements or project file cannot be read, or no interpreter satisfies the request.
 pub async fn decide(
     request: &EnvRequest,
     policy: EnvPolicy,
     finder: &InterpreterFinder,
 ) -> Result<Decision, VenvError> {
-    let existing =
-        request.read_marker().filter(|marker| marker.env == request.path && request.python_executable().exists());
-    if let (EnvPolicy::NoInstall, Some(marker)) = (policy, &existing) {
-        return Ok(Decision::Reuse(marker.clone()));
+    let existing = request.complete_marker();
+    if let (EnvPolicy::NoInstall, Ok(marker)) = (policy, &existing) {
+        let stale = match fingerprint(&request.inputs) {
+            Ok(current) => staleness(marker, &current, request, finder).await.map(|(reason, _)| reason),
+            Err(error) => Some(RebuildReason::Unchecked { error: error.to_string() }),
+        };
+        return Ok(Decision::Reuse { marker: marker.clone(), stale });
     }
-    let digest = fingerprint(&request.inputs)?;
-    let interpreter = if policy == EnvPolicy::Reuse
-        && let Some(marker) = existing
-        && marker.fingerprint == digest
-        && marker.interpreter_unchanged()
-    {
-        // The request must still resolve to the interpreter the env was built with: a newly
-        // installed python3.11 earlier on PATH, or another pyenv version selected, means a new
-        // env. Answered from remembered interpreter facts, so this costs stats, not processes;
-        // when PATH and pyenv have nothing, the recorded interpreter stands.
-        match finder.find_locally(request.python.as_deref()).await {
-            Some(found) if found.path != marker.interpreter => found,
-            _ => return Ok(Decision::Reuse(marker)),
-        }
-    } else {
-        finder.find(request.python.as_deref()).await?
+    let current = fingerprint(&request.inputs)?;
+    let (reason, found) = match (policy, existing) {
+        (EnvPolicy::Recreate, _) => (RebuildReason::Recreate, None),
+        (_, Err(reason)) => (reason, None),
+        (_, Ok(marker)) => match staleness(&marker, &current, request, finder).await {
+            None => return Ok(Decision::Reuse { marker, stale: None }),
+            Some(stale) => stale,
+        },
     };
-    let marker = Marker::new(digest, &request.path, &interpreter).map_err(|source| VenvError::Io {
+    let interpreter = match found {
+        Some(interpreter) => interpreter,
+        None => finder.find(request.python.as_deref()).await?,
+    };
+    let marker = Marker::new(&current, &request.path, &interpreter).map_err(|source| VenvError::Io {
         action: "cannot stat",
         path: interpreter.path.clone(),
         source,
@@ -102,7 +122,36 @@ pub async fn decide(
         steps: steps(request, finder.uv(), &interpreter),
         path: request.path.clone(),
         marker,
+        reason,
     }))
+}
+
+/// Why the env `marker` describes is out of date for `current`, with the interpreter the request
+/// resolves to now when that is the reason; `None` when it is up to date.
+async fn staleness(
+    marker: &Marker,
+    current: &Fingerprint,
+    request: &EnvRequest,
+    finder: &InterpreterFinder,
+) -> Option<(RebuildReason, Option<Interpreter>)> {
+    if marker.fingerprint != current.digest {
+        let reason = marker.inputs.as_ref().and_then(|recorded| RebuildReason::between(recorded, &current.parts));
+        return Some((reason.unwrap_or(RebuildReason::Format), None));
+    }
+    if !marker.interpreter_unchanged() {
+        return Some((RebuildReason::InterpreterModified { path: marker.interpreter.clone() }, None));
+    }
+    // The request must still resolve to the interpreter the env was built with: a newly
+    // installed python3.11 earlier on PATH, or another pyenv version selected, means a new
+    // env. Answered from remembered interpreter facts, so this costs stats, not processes;
+    // when PATH and pyenv have nothing, the recorded interpreter stands.
+    match finder.find_locally(request.python.as_deref()).await {
+        Some(found) if found.path != marker.interpreter => {
+            let reason = RebuildReason::Interpreter { old: marker.interpreter.clone(), new: found.path.clone() };
+            Some((reason, Some(found)))
+        }
+        _ => None,
+    }
 }
 
 fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<BuildStep> {
@@ -154,6 +203,11 @@ impl BuildPlan {
     /// The interpreter the env is being built with.
     pub fn marker(&self) -> &Marker {
         &self.marker
+    }
+
+    /// Why the env is being built.
+    pub fn reason(&self) -> &RebuildReason {
+        &self.reason
     }
 
     /// Removes the old env, marker first, so an interrupted rebuild is never mistaken for a

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::input_file::InputFileError;
+
 /// Why an env could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum VenvError {
@@ -19,13 +21,23 @@ pub enum VenvError {
         /// Where forge looked, for the message.
         looked: String,
     },
-    /// A `requirements` file cannot be read.
+    /// A `requirements` file (or one it includes) cannot be read: missing, not a regular file,
+    /// too large, unreadable.
     #[error("cannot read requirements file {}: {source}", path.display())]
     Requirements {
         /// The file.
         path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
+        /// Why.
+        source: InputFileError,
+    },
+    /// A project file the fingerprint covers (pyproject.toml, a lock file) exists but cannot be
+    /// read.
+    #[error("cannot read {}: {source}", path.display())]
+    ProjectFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: InputFileError,
     },
     /// A build step (uv venv, uv pip install) failed; its output is in the session log.
     #[error("virtualenv build failed: `{step}` {status}")]
@@ -67,6 +79,14 @@ impl VenvError {
                 "install it (e.g. `uv python install {request}`), or pass --skip-missing-interpreters to skip such sessions"
             )),
             VenvError::Build { .. } => Some("the session log holds uv's output".into()),
+            VenvError::Requirements { source, .. } | VenvError::ProjectFile { source, .. }
+                if matches!(source, InputFileError::NotRegular { .. } | InputFileError::TooLarge { .. }) =>
+            {
+                Some(format!(
+                    "forge reads only regular files of at most {} MiB here",
+                    crate::input_file::CONFIG_FILE_LIMIT / (1024 * 1024)
+                ))
+            }
             VenvError::NotAVirtualenv { .. } => {
                 Some("move it away, or set `[forge] env-dir` to a directory of forge's own".into())
             }

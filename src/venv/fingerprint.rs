@@ -1,5 +1,5 @@
-//! The env fingerprint: a SHA-256 over everything that decides an env's contents, and the
-//! completion marker that records it.
+//! The env fingerprint: a SHA-256 over everything that decides an env's contents, computed from
+//! parts the completion marker records, so a rebuild can say which input changed.
 //!
 //! Covered: forge's env format version, the interpreter request, `deps`, the content of every
 //! `requirements` file (following nested `-r`/`-c` includes), `install-project` and `extras` with
@@ -7,16 +7,19 @@
 //! itself is checked separately: by path, size and modification time, and by what the request
 //! resolves to now (see `build::decide`).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Interpreter, VenvError};
+use super::VenvError;
+use crate::input_file::{CONFIG_FILE_LIMIT, read_regular};
 
 /// Bumped whenever the way forge builds envs changes, so old envs are rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: interpreters are recorded as the base interpreter's canonical path (a venv's python is
+/// resolved to the interpreter it was made from), and the marker records the fingerprint's parts.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Project files whose content decides what `install-project` installs.
 const PROJECT_FILES: [&str; 7] =
@@ -42,112 +45,107 @@ pub struct EnvInputs {
     pub root: PathBuf,
 }
 
-/// The completion marker, written last into a built env (`.forge-env.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Marker {
-    /// Hex SHA-256 of the inputs.
-    pub fingerprint: String,
-    /// Where the env was built: a venv's scripts name its path, so a moved or copied project's
-    /// env is rebuilt rather than reused broken.
-    #[serde(default)]
-    pub env: PathBuf,
-    /// The interpreter the env was built with.
-    pub interpreter: PathBuf,
-    /// Its version.
-    pub python_version: String,
-    /// Its size in bytes when the env was built.
-    pub interpreter_size: u64,
-    /// Its modification time (nanoseconds since the epoch) when the env was built.
-    pub interpreter_mtime_ns: i128,
+/// A file's name (relative to the project root when inside it) and the hex SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// As shown in a rebuild reason: `requirements-dev.txt`, `uv.lock`.
+    pub name: String,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
 }
 
-impl Marker {
-    /// A marker for the env at `env` built from `fingerprint` with `interpreter`.
-    ///
-    /// # Errors
-    /// The interpreter cannot be stat'ed.
-    pub fn new(fingerprint: String, env: &Path, interpreter: &Interpreter) -> std::io::Result<Self> {
-        let (size, mtime) = stat(&interpreter.path)?;
-        Ok(Self {
-            fingerprint,
-            env: env.to_path_buf(),
-            interpreter: interpreter.path.clone(),
-            python_version: interpreter.version.clone(),
-            interpreter_size: size,
-            interpreter_mtime_ns: mtime,
-        })
-    }
-
-    /// Whether the recorded interpreter is still the same file (path, size, mtime).
-    pub fn interpreter_unchanged(&self) -> bool {
-        stat(&self.interpreter)
-            .is_ok_and(|(size, mtime)| size == self.interpreter_size && mtime == self.interpreter_mtime_ns)
-    }
+/// The fingerprint's parts, recorded in the completion marker. Values that may hold a secret
+/// (a `deps` entry can be a URL with a token in it) are recorded only as digests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct InputParts {
+    /// [`FORMAT_VERSION`] when the env was built.
+    pub format: u32,
+    /// The interpreter request as written ("" for the default).
+    pub python: String,
+    /// Hex SHA-256 over the sorted `deps`.
+    pub deps: String,
+    /// Every requirements file read, includes after the file including them.
+    pub requirements: Vec<FileDigest>,
+    /// `install-project`.
+    pub install_project: bool,
+    /// Hex SHA-256 over the `extras` in order (only with `install-project`).
+    pub extras: String,
+    /// The project files that exist (only with `install-project`).
+    pub project_files: Vec<FileDigest>,
 }
 
-fn stat(path: &Path) -> std::io::Result<(u64, i128)> {
-    let metadata = std::fs::metadata(path)?;
-    let modified = metadata.modified()?;
-    let nanos = match modified.duration_since(std::time::UNIX_EPOCH) {
-        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
-        Err(before) => -i128::try_from(before.duration().as_nanos()).unwrap_or(i128::MAX),
-    };
-    Ok((metadata.len(), nanos))
+/// An env's fingerprint: the digest compared on every run, and the parts it was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Hex SHA-256 over the parts.
+    pub digest: String,
+    /// What went into it.
+    pub parts: InputParts,
 }
 
-/// Computes the hex SHA-256 fingerprint of `inputs`.
+/// Computes the fingerprint of `inputs`. Every file is read with
+/// [`read_regular`](crate::input_file::read_regular): a FIFO, a device or a file over
+/// [`CONFIG_FILE_LIMIT`] is an error, never a hang.
 ///
 /// # Errors
-/// [`VenvError::Requirements`] when a requirements file (or one it includes) cannot be read.
-pub fn fingerprint(inputs: &EnvInputs) -> Result<String, VenvError> {
-    let mut hasher = Sha256::new();
-    let mut field = |name: &str, value: &[u8]| {
-        // Length-prefixed fields: no two different inputs hash the same byte stream.
-        hasher.update(name.as_bytes());
-        hasher.update((value.len() as u64).to_le_bytes());
-        hasher.update(value);
-    };
-    field("format", &FORMAT_VERSION.to_le_bytes());
-    field("python", inputs.python_request.as_bytes());
+/// [`VenvError::Requirements`] when a requirements file (or one it includes) cannot be read;
+/// [`VenvError::ProjectFile`] when a project file exists but cannot be read.
+pub fn fingerprint(inputs: &EnvInputs) -> Result<Fingerprint, VenvError> {
     // uv resolves the same set whatever the order: reordering `deps` is no reason to rebuild.
-    let mut deps: Vec<&String> = inputs.deps.iter().collect();
+    let mut deps: Vec<&str> = inputs.deps.iter().map(String::as_str).collect();
     deps.sort_unstable();
-    for dep in deps {
-        field("dep", dep.as_bytes());
-    }
+    let mut parts = InputParts {
+        format: FORMAT_VERSION,
+        python: inputs.python_request.clone(),
+        deps: digest_of_list(&deps),
+        install_project: inputs.install_project,
+        ..InputParts::default()
+    };
     for file in &inputs.requirements {
-        hash_requirements(file, &inputs.root, 0, &mut field)?;
+        hash_requirements(file, &inputs.root, 0, &mut parts.requirements)?;
     }
-    field("install-project", &[u8::from(inputs.install_project)]);
     if inputs.install_project {
-        for extra in &inputs.extras {
-            field("extra", extra.as_bytes());
-        }
+        let extras: Vec<&str> = inputs.extras.iter().map(String::as_str).collect();
+        parts.extras = digest_of_list(&extras);
         for name in PROJECT_FILES {
-            if let Ok(content) = std::fs::read(inputs.root.join(name)) {
-                field(name, &content);
+            let path = inputs.root.join(name);
+            match read_regular(&path, CONFIG_FILE_LIMIT) {
+                Ok(content) => parts.project_files.push(FileDigest { name: name.to_owned(), sha256: hex(&content) }),
+                Err(error) if error.is_not_found() => {}
+                Err(source) => return Err(VenvError::ProjectFile { path, source }),
             }
         }
     }
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    Ok(hex)
+    // serde_json writes fields in declaration order: the same parts always hash the same.
+    let digest = hex(&serde_json::to_vec(&parts).unwrap_or_default());
+    Ok(Fingerprint { digest, parts })
 }
 
-fn hash_requirements(
-    file: &Path,
-    root: &Path,
-    depth: usize,
-    field: &mut impl FnMut(&str, &[u8]),
-) -> Result<(), VenvError> {
-    let content = std::fs::read(file).map_err(|source| VenvError::Requirements { path: file.to_path_buf(), source })?;
+/// Hex SHA-256 over length-prefixed items, so no two different lists hash the same byte stream.
+fn digest_of_list(items: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for item in items {
+        hasher.update((item.len() as u64).to_le_bytes());
+        hasher.update(item.as_bytes());
+    }
+    to_hex(&hasher.finalize())
+}
+
+fn hex(content: &[u8]) -> String {
+    to_hex(&Sha256::digest(content))
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn hash_requirements(file: &Path, root: &Path, depth: usize, out: &mut Vec<FileDigest>) -> Result<(), VenvError> {
+    let content = read_regular(file, CONFIG_FILE_LIMIT)
+        .map_err(|source| VenvError::Requirements { path: file.to_path_buf(), source })?;
     // Named relative to the project, so another checkout of the same project hashes the same.
-    let name = file.strip_prefix(root).unwrap_or(file);
-    field("requirements", name.as_os_str().as_encoded_bytes());
-    field("content", &content);
+    let name = file.strip_prefix(root).unwrap_or(file).to_string_lossy().into_owned();
+    out.push(FileDigest { name, sha256: hex(&content) });
     if depth >= MAX_INCLUDE_DEPTH {
         return Ok(());
     }
@@ -155,7 +153,7 @@ fn hash_requirements(
     for line in text.lines() {
         if let Some(included) = included_file(line) {
             let base = file.parent().unwrap_or(Path::new("."));
-            hash_requirements(&base.join(included), root, depth + 1, field)?;
+            hash_requirements(&base.join(included), root, depth + 1, out)?;
         }
     }
     Ok(())
@@ -183,6 +181,7 @@ fn included_file(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input_file::InputFileError;
 
     #[test]
     fn include_lines_are_read_like_pip() {
@@ -206,6 +205,10 @@ mod tests {
         }
     }
 
+    fn digest(inputs: &EnvInputs) -> String {
+        fingerprint(inputs).unwrap().digest
+    }
+
     #[test]
     fn every_input_changes_the_fingerprint() {
         let dir = tempfile::tempdir().unwrap();
@@ -213,24 +216,56 @@ mod tests {
         std::fs::write(root.join("requirements.txt"), "-r nested.txt\nsix\n").unwrap();
         std::fs::write(root.join("nested.txt"), "toolz\n").unwrap();
         std::fs::write(root.join("pyproject.toml"), "[project]\nname='x'\n").unwrap();
-        let base = fingerprint(&inputs(root)).unwrap();
-        assert_eq!(base, fingerprint(&inputs(root)).unwrap(), "stable");
+        let base = digest(&inputs(root));
+        assert_eq!(base, digest(&inputs(root)), "stable");
 
         let mut changed = inputs(root);
         changed.deps.push("ruff".into());
-        assert_ne!(base, fingerprint(&changed).unwrap());
+        assert_ne!(base, digest(&changed));
         let mut changed = inputs(root);
         changed.python_request = "3.12".into();
-        assert_ne!(base, fingerprint(&changed).unwrap());
+        assert_ne!(base, digest(&changed));
         let mut changed = inputs(root);
         changed.extras.push("test".into());
-        assert_ne!(base, fingerprint(&changed).unwrap());
+        assert_ne!(base, digest(&changed));
+        let mut changed = inputs(root);
+        changed.install_project = false;
+        assert_ne!(base, digest(&changed));
 
         std::fs::write(root.join("nested.txt"), "toolz==1.0.0\n").unwrap();
-        let after_nested = fingerprint(&inputs(root)).unwrap();
+        let after_nested = digest(&inputs(root));
         assert_ne!(base, after_nested, "nested -r include is covered");
         std::fs::write(root.join("pyproject.toml"), "[project]\nname='y'\n").unwrap();
-        assert_ne!(after_nested, fingerprint(&inputs(root)).unwrap(), "pyproject.toml is covered");
+        let after_pyproject = digest(&inputs(root));
+        assert_ne!(after_nested, after_pyproject, "pyproject.toml is covered");
+        std::fs::write(root.join("uv.lock"), "version = 1\n").unwrap();
+        assert_ne!(after_pyproject, digest(&inputs(root)), "a lock file is covered");
+    }
+
+    #[test]
+    fn the_parts_name_each_file_read_and_hold_no_dependency_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r nested.txt\n").unwrap();
+        std::fs::write(root.join("nested.txt"), "toolz\n").unwrap();
+        std::fs::write(root.join("pyproject.toml"), "").unwrap();
+        let mut secret = inputs(root);
+        secret.deps = vec!["pkg @ https://user:s3cr3t@example.com/pkg.whl".into()];
+        let parts = fingerprint(&secret).unwrap().parts;
+        assert_eq!((parts.format, parts.python.as_str(), parts.install_project), (FORMAT_VERSION, "3.11", true));
+        let names: Vec<&str> = parts.requirements.iter().map(|file| file.name.as_str()).collect();
+        assert_eq!(names, ["requirements.txt", "nested.txt"]);
+        assert_eq!(parts.project_files.iter().map(|file| file.name.as_str()).collect::<Vec<_>>(), ["pyproject.toml"]);
+        assert!(!serde_json::to_string(&parts).unwrap().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn an_include_loop_is_followed_only_so_deep() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\n").unwrap();
+        let parts = fingerprint(&inputs(root)).unwrap().parts;
+        assert_eq!(parts.requirements.len(), MAX_INCLUDE_DEPTH + 1);
     }
 
     #[test]
@@ -245,13 +280,40 @@ mod tests {
         reordered.deps = vec!["ruff".into(), "pytest".into()];
         let mut ordered = inputs(first.path());
         ordered.deps = vec!["pytest".into(), "ruff".into()];
-        assert_eq!(fingerprint(&reordered).unwrap(), fingerprint(&ordered).unwrap());
-        assert_eq!(fingerprint(&inputs(first.path())).unwrap(), fingerprint(&inputs(second.path())).unwrap());
+        assert_eq!(digest(&reordered), digest(&ordered));
+        assert_eq!(digest(&inputs(first.path())), digest(&inputs(second.path())));
     }
 
     #[test]
     fn missing_requirements_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(fingerprint(&inputs(dir.path())), Err(VenvError::Requirements { .. })));
+        assert!(matches!(
+            fingerprint(&inputs(dir.path())),
+            Err(VenvError::Requirements { source: InputFileError::NotFound, .. })
+        ));
+    }
+
+    #[test]
+    fn devices_and_fifos_are_errors_not_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut zero = inputs(root);
+        zero.requirements = vec![PathBuf::from("/dev/zero")];
+        assert!(matches!(
+            fingerprint(&zero),
+            Err(VenvError::Requirements { source: InputFileError::NotRegular { kind: "a device" }, .. })
+        ));
+        // A FIFO nested in an include, and a FIFO where pyproject.toml should be.
+        let name = std::ffi::CString::new(root.join("fifo").as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `name` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        std::fs::write(root.join("requirements.txt"), "-r fifo\n").unwrap();
+        assert!(matches!(
+            fingerprint(&inputs(root)),
+            Err(VenvError::Requirements { source: InputFileError::NotRegular { kind: "a FIFO" }, .. })
+        ));
+        std::fs::write(root.join("requirements.txt"), "six\n").unwrap();
+        std::fs::rename(root.join("fifo"), root.join("pyproject.toml")).unwrap();
+        assert!(matches!(fingerprint(&inputs(root)), Err(VenvError::ProjectFile { .. })));
     }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use super::{VenvError, pyenv};
+use crate::input_file::{CONFIG_FILE_LIMIT, read_regular};
 
 /// How long one candidate may take to report its version.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -46,6 +47,24 @@ struct KnownInterpreters {
     loaded: bool,
 }
 
+/// The file's layout. `format` 2: executables are venv-resolved and canonical; a file of another
+/// format is ignored (and rewritten), as its answers may name a venv's python.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(super) struct KnownFile {
+    format: u32,
+    interpreters: HashMap<PathBuf, KnownInterpreter>,
+}
+
+/// [`KnownFile::format`] as this forge writes it.
+pub(super) const KNOWN_FORMAT: u32 = 2;
+
+/// Whether `path` holds forge's interpreter cache, of this format or the first one (a bare map).
+pub(super) fn is_known_file(path: &Path) -> bool {
+    let Ok(text) = read_regular(path, CONFIG_FILE_LIMIT) else { return false };
+    serde_json::from_slice::<KnownFile>(&text).is_ok()
+        || serde_json::from_slice::<HashMap<PathBuf, KnownInterpreter>>(&text).is_ok()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct KnownInterpreter {
     target: PathBuf,
@@ -59,8 +78,11 @@ impl KnownInterpreters {
     fn entries(&mut self) -> &mut HashMap<PathBuf, KnownInterpreter> {
         if !self.loaded {
             self.loaded = true;
-            if let Some(text) = self.file.as_ref().and_then(|file| std::fs::read(file).ok()) {
-                self.entries = serde_json::from_slice(&text).unwrap_or_default();
+            if let Some(text) = self.file.as_ref().and_then(|file| read_regular(file, CONFIG_FILE_LIMIT).ok())
+                && let Ok(known) = serde_json::from_slice::<KnownFile>(&text)
+                && known.format == KNOWN_FORMAT
+            {
+                self.entries = known.interpreters;
             }
         }
         &mut self.entries
@@ -83,8 +105,9 @@ impl KnownInterpreters {
             version: interpreter.version.clone(),
         };
         self.entries().insert(candidate.to_path_buf(), entry);
+        let known = KnownFile { format: KNOWN_FORMAT, interpreters: self.entries.clone() };
         if let Some(file) = &self.file
-            && let Ok(text) = serde_json::to_vec_pretty(&self.entries)
+            && let Ok(text) = serde_json::to_vec_pretty(&known)
         {
             // A cache: a failed or concurrent write only costs a later query.
             let temporary = file.with_extension(format!("{}.tmp", std::process::id()));
@@ -216,9 +239,13 @@ fn missing(request: Option<&str>) -> VenvError {
     }
 }
 
-/// Runs `candidate` to learn its real executable and full version; `None` when it fails.
+/// Runs `candidate` to learn its real executable and full version; `None` when it fails. A
+/// virtualenv's python (an activated venv on PATH) is resolved to the interpreter the venv was made
+/// from, and every path to its canonical form, so `python3` on PATH, `python3.12` in pyenv and a
+/// venv made from either name one interpreter, and PATH changes do not rebuild envs.
 async fn run_query(candidate: &Path) -> Option<Interpreter> {
-    let script = "import sys; print(sys.executable); print('.'.join(map(str, sys.version_info[:3])))";
+    let script = "import sys; print(sys.executable); print('.'.join(map(str, sys.version_info[:3]))); \
+                  print(sys.prefix); print(sys.base_prefix); print(getattr(sys, '_base_executable', None) or '')";
     let mut command = tokio::process::Command::new(candidate);
     command.args(["-I", "-c", script]).stdin(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     let output = tokio::time::timeout(QUERY_TIMEOUT, command.output()).await.ok()?.ok()?;
@@ -226,11 +253,42 @@ async fn run_query(candidate: &Path) -> Option<Interpreter> {
         return None;
     }
     let text = String::from_utf8(output.stdout).ok()?;
-    let mut lines = text.lines();
-    let executable = PathBuf::from(lines.next()?.trim());
-    let version = lines.next()?.trim().to_owned();
-    let path = if executable.is_absolute() { executable } else { candidate.to_path_buf() };
+    let mut lines = text.lines().map(str::trim);
+    let executable = PathBuf::from(lines.next()?);
+    let version = lines.next()?.to_owned();
+    let (prefix, base_prefix, base_executable) = (lines.next()?, lines.next()?, lines.next().unwrap_or(""));
+    let mut path = if executable.is_absolute() { executable } else { candidate.to_path_buf() };
+    if prefix != base_prefix
+        && let Some(base) = venv_base(&path, Path::new(prefix), Path::new(base_executable), &version)
+    {
+        path = base;
+    }
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
     Some(Interpreter { path, version })
+}
+
+/// The interpreter the virtualenv at `prefix` was made from: Python's `sys._base_executable`
+/// when it points outside the venv (3.11 and later), else, as PEP 405 defines it, the `home`
+/// directory of the venv's `pyvenv.cfg` with the executable's own name, `pythonX.Y` or `python3`
+/// (3.10 reports the venv's own python as its base). `None` when neither names an executable.
+fn venv_base(executable: &Path, prefix: &Path, base_executable: &Path, version: &str) -> Option<PathBuf> {
+    let outside = |path: &Path| path.is_absolute() && !path.starts_with(prefix) && pyenv::is_executable(path);
+    if outside(base_executable) {
+        return Some(base_executable.to_path_buf());
+    }
+    let config = read_regular(&prefix.join("pyvenv.cfg"), CONFIG_FILE_LIMIT).ok()?;
+    let config = String::from_utf8_lossy(&config);
+    let home = config.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        key.trim().eq_ignore_ascii_case("home").then(|| PathBuf::from(value.trim()))
+    })?;
+    let minor: Vec<&str> = version.split('.').take(2).collect();
+    let names = [
+        executable.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        format!("python{}", minor.join(".")),
+        "python3".to_owned(),
+    ];
+    names.iter().filter(|name| !name.is_empty()).map(|name| home.join(name)).find(|path| outside(path))
 }
 
 /// Whether `found` ("3.12.1") satisfies `wanted` ("3.12" or "3" or "3.12.1"), component-wise.
@@ -260,6 +318,27 @@ mod tests {
         std::fs::write(&executable, "#!/bin/sh\n# a different build\n").unwrap();
         let mut after_change = KnownInterpreters { file: Some(file), ..KnownInterpreters::default() };
         assert_eq!(after_change.lookup(&executable), None, "a changed executable is asked again");
+    }
+
+    #[test]
+    fn a_venvs_python_resolves_to_the_interpreter_it_was_made_from() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("base/bin");
+        let venv = dir.path().join("venv");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        let base = home.join("python3.10");
+        std::fs::write(&base, "").unwrap();
+        std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(venv.join("pyvenv.cfg"), format!("home = {}\nversion = 3.10.13\n", home.display())).unwrap();
+        let python = venv.join("bin/python");
+        // 3.10 names the venv's python as its own base: pyvenv.cfg's `home` decides.
+        assert_eq!(venv_base(&python, &venv, &python, "3.10.13"), Some(base.clone()));
+        // 3.11 and later name the base themselves.
+        assert_eq!(venv_base(&python, &venv, &base, "3.11.7"), Some(base));
+        std::fs::write(venv.join("pyvenv.cfg"), "implementation = CPython\n").unwrap();
+        assert_eq!(venv_base(&python, &venv, &python, "3.10.13"), None, "no home: the venv's python stands");
     }
 
     #[test]

@@ -2,16 +2,22 @@
 //! reusing an env under a file lock.
 
 mod build;
+mod clean;
 mod error;
 mod fingerprint;
 mod interpreter;
 mod lock;
+mod marker;
 mod pyenv;
+mod reason;
 mod uv;
 
-pub use build::{BuildPlan, BuildStep, Decision, EnvRequest, MARKER_FILE, decide};
+pub use build::{BuildPlan, BuildStep, Decision, EnvPolicy, EnvRequest, decide};
+pub use clean::{CleanReport, clean};
 pub use error::VenvError;
-pub use fingerprint::{EnvInputs, FORMAT_VERSION, Marker, fingerprint};
+pub use fingerprint::{EnvInputs, FORMAT_VERSION, FileDigest, Fingerprint, InputParts, fingerprint};
 pub use interpreter::{Interpreter, InterpreterFinder};
 pub use lock::{EnvLock, LockMode};
+pub use marker::{MARKER_FILE, Marker};
+pub use reason::RebuildReason;
 pub use uv::find_uv;

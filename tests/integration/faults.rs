@@ -285,7 +285,7 @@ fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
     wait_for_file(&test.root().join("installing"));
     signal(&forge, libc::SIGINT);
     assert_eq!(wait_for_exit(&mut forge), Some(130));
-    let env = test.root().join(".forge/envs/check");
+    let env = test.env_dir().join("check");
     assert!(env.join("bin/python").exists(), "the env was half built");
     assert!(!env.join(".forge-env.json").exists(), "no completion marker: it will be rebuilt");
     let run: serde_json::Value =
@@ -298,7 +298,7 @@ fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
 fn a_signal_ends_a_wait_for_another_forges_env_lock() {
     let test = Test::new().sessions("[sessions.t]\ncommands = [\"python -c pass\"]\n").args(&["-s", "t", "-j", "2"]);
     // This test plays the other forge process: it holds the env's lock for the whole test.
-    let locks = test.root().join(".forge/envs/.locks");
+    let locks = test.env_dir().join(".locks");
     std::fs::create_dir_all(&locks).unwrap();
     let held = std::fs::File::create(locks.join("t.lock")).unwrap();
     held.lock().unwrap();

@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 /// A temporary project directory and a forge invocation in it.
 pub struct Test {
     dir: std::rc::Rc<tempfile::TempDir>,
+    /// forge's cache (`FORGE_CACHE_DIR`), where the project's envs live: outside the project.
+    cache: std::rc::Rc<tempfile::TempDir>,
     args: Vec<String>,
     env: Vec<(String, String)>,
     env_remove: Vec<String>,
@@ -32,6 +34,7 @@ impl Test {
     pub fn new() -> Self {
         Self {
             dir: std::rc::Rc::new(tempfile::tempdir().expect("tempdir")),
+            cache: std::rc::Rc::new(tempfile::tempdir().expect("tempdir")),
             args: Vec::new(),
             env: Vec::new(),
             env_remove: Vec::new(),
@@ -94,6 +97,21 @@ impl Test {
         self.dir.path()
     }
 
+    /// forge's cache directory for this test (`FORGE_CACHE_DIR`).
+    pub fn cache_dir(&self) -> &Path {
+        self.cache.path()
+    }
+
+    /// Where forge puts the envs of the project at the test's root by default.
+    pub fn env_dir(&self) -> PathBuf {
+        self.env_dir_of(self.root())
+    }
+
+    /// Where forge puts the envs of the project at `project` by default.
+    pub fn env_dir_of(&self, project: &Path) -> PathBuf {
+        forge::config::project_env_dir(self.cache.path(), project)
+    }
+
     /// The forge command, ready to spawn.
     pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_forge"));
@@ -101,6 +119,7 @@ impl Test {
             .args(&self.args)
             .current_dir(self.cwd.clone().unwrap_or_else(|| self.dir.path().to_path_buf()))
             .env("NO_COLOR", "1")
+            .env("FORGE_CACHE_DIR", self.cache.path())
             .env_remove("FORCE_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .stdin(Stdio::null());

@@ -1,0 +1,76 @@
+//! The completion marker, `.forge-env.json`, written last into a built env: what it was built from
+//! (the fingerprint and its parts) and with which interpreter.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Fingerprint, InputParts, Interpreter};
+use crate::input_file::{CONFIG_FILE_LIMIT, read_regular};
+
+/// The completion marker's file name inside an env. Written last: an env without it is half-built.
+pub const MARKER_FILE: &str = ".forge-env.json";
+
+/// The completion marker (`.forge-env.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Marker {
+    /// Hex SHA-256 of the inputs.
+    pub fingerprint: String,
+    /// The fingerprint's parts, to tell which input changed (`None`: written by a forge before
+    /// format 2).
+    #[serde(default)]
+    pub inputs: Option<InputParts>,
+    /// Where the env was built: a venv's scripts name its path, so a moved or copied project's
+    /// env is rebuilt rather than reused broken.
+    #[serde(default)]
+    pub env: PathBuf,
+    /// The interpreter the env was built with.
+    pub interpreter: PathBuf,
+    /// Its version.
+    pub python_version: String,
+    /// Its size in bytes when the env was built.
+    pub interpreter_size: u64,
+    /// Its modification time (nanoseconds since the epoch) when the env was built.
+    pub interpreter_mtime_ns: i128,
+}
+
+impl Marker {
+    /// A marker for the env at `env` built from `fingerprint` with `interpreter`.
+    ///
+    /// # Errors
+    /// The interpreter cannot be stat'ed.
+    pub fn new(fingerprint: &Fingerprint, env: &Path, interpreter: &Interpreter) -> std::io::Result<Self> {
+        let (size, mtime) = stat(&interpreter.path)?;
+        Ok(Self {
+            fingerprint: fingerprint.digest.clone(),
+            inputs: Some(fingerprint.parts.clone()),
+            env: env.to_path_buf(),
+            interpreter: interpreter.path.clone(),
+            python_version: interpreter.version.clone(),
+            interpreter_size: size,
+            interpreter_mtime_ns: mtime,
+        })
+    }
+
+    /// The marker of the env at `env`, if it has one that can be read.
+    pub fn read(env: &Path) -> Option<Self> {
+        let text = read_regular(&env.join(MARKER_FILE), CONFIG_FILE_LIMIT).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Whether the recorded interpreter is still the same file (path, size, mtime).
+    pub fn interpreter_unchanged(&self) -> bool {
+        stat(&self.interpreter)
+            .is_ok_and(|(size, mtime)| size == self.interpreter_size && mtime == self.interpreter_mtime_ns)
+    }
+}
+
+fn stat(path: &Path) -> std::io::Result<(u64, i128)> {
+    let metadata = std::fs::metadata(path)?;
+    let modified = metadata.modified()?;
+    let nanos = match modified.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+        Err(before) => -i128::try_from(before.duration().as_nanos()).unwrap_or(i128::MAX),
+    };
+    Ok((metadata.len(), nanos))
+}

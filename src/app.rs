@@ -42,9 +42,9 @@ fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
         None => config::find_sessions_file(&cwd)?,
     };
     let project = config::load(&file)?;
-    let mut env_dirs = vec![project.env_dir.clone()];
+    let mut env_dirs = vec![project.run_defaults.env_dir.clone()];
     let legacy = project.root.join(".forge/envs");
-    if legacy != project.env_dir {
+    if legacy != project.run_defaults.env_dir {
         env_dirs.push(legacy);
     }
     let report = venv::clean(&env_dirs, args.dry_run);

@@ -21,7 +21,8 @@ pub use load::{find_sessions_file, load};
 pub use model::{CommandSpec, PythonSpec, SessionsFile};
 pub use paths::{check_requirement_files, is_inside};
 pub use project::{
-    Command, CoverageGate, Project, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir, shell_join,
+    Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,
+    shell_join,
 };
 pub use template::{PosargsDefault, Rendered, Template, TemplateContext, TemplateError, TemplatePart};
 pub use validate::{is_valid_name, suggest};

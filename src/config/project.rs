@@ -16,6 +16,18 @@ pub struct Project {
     pub default: Option<Vec<String>>,
     /// `[forge] python`: the interpreter request for sessions that name none.
     pub python: Option<String>,
+    /// `[forge]`'s run settings: the file layer below the command line and the environment, read
+    /// only when `settings` resolves them (and by `forge clean`, which runs nothing).
+    pub run_defaults: RunDefaults,
+    /// Sessions in file order.
+    pub sessions: Vec<SessionDef>,
+    /// `[coverage]`.
+    pub coverage: CoverageGate,
+}
+
+/// What `[forge]` says about where and how a run happens.
+#[derive(Debug, Clone)]
+pub struct RunDefaults {
     /// Absolute virtualenv directory: `[forge] env-dir`, else [`default_env_dir`] (outside the
     /// project tree).
     pub env_dir: PathBuf,
@@ -23,10 +35,6 @@ pub struct Project {
     pub reports_dir: PathBuf,
     /// `[forge] jobs`; `None` or 0 means the number of CPUs.
     pub jobs: Option<u32>,
-    /// Sessions in file order.
-    pub sessions: Vec<SessionDef>,
-    /// `[coverage]`.
-    pub coverage: CoverageGate,
 }
 
 /// The env directory when `[forge] env-dir` is unset: `CACHE/envs/NAME-HASH`, outside the

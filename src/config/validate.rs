@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::error::excerpt;
 use super::locate::{Locator, Step};
 use super::model::SessionsFile;
-use super::project::{CoverageGate, Project, SessionDef};
+use super::project::{CoverageGate, Project, RunDefaults, SessionDef};
 use super::{ConfigError, session};
 
 /// The most parallel jobs `[forge] jobs` may ask for.
@@ -167,18 +167,21 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         }
         Ok(root.join(value))
     };
-    Ok(Project {
+    let run_defaults = RunDefaults {
         env_dir: match file.forge.env_dir {
             // Without `.` components (`env-dir = "."`), so env paths read as the user expects.
             Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?.components().collect(),
             None => super::project::default_env_dir(&root),
         },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
+        jobs: file.forge.jobs,
+    };
+    Ok(Project {
+        run_defaults,
         file: path,
         root,
         default: file.forge.default,
         python: file.forge.python,
-        jobs: file.forge.jobs,
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
     })
@@ -276,7 +279,10 @@ mod tests {
         .unwrap();
         assert_eq!(project.sessions.len(), 3);
         assert_eq!(project.sessions[2].instances()[1].0, "test-3.12");
-        assert_eq!(project.env_dir, super::super::project::default_env_dir(std::path::Path::new("/project")));
+        assert_eq!(
+            project.run_defaults.env_dir,
+            super::super::project::default_env_dir(std::path::Path::new("/project"))
+        );
     }
 
     #[test]

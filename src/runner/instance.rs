@@ -40,7 +40,7 @@ impl InstanceContext {
             python_request,
             envdir: if definition.venv { env_path.to_string_lossy().into_owned() } else { String::new() },
             env_path,
-            reports: settings.reports_dir.to_string_lossy().into_owned(),
+            reports: settings.layout.reports_dir.to_string_lossy().into_owned(),
             root: project.root.to_string_lossy().into_owned(),
             posargs: settings.posargs.clone(),
         }

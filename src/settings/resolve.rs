@@ -1,7 +1,7 @@
 //! [`Settings`]: resolved once from the command line (which clap already layered over the
 //! `FORGE_*` environment variables) and `[forge]`, then fitted to the plan.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::Layout;
@@ -52,8 +52,6 @@ pub struct Settings {
     pub skip_missing_interpreters: bool,
     /// Every path forge writes.
     pub layout: Layout,
-    /// Absolute reports directory (the layout's).
-    pub reports_dir: PathBuf,
     /// Terminal verbosity.
     pub verbosity: Verbosity,
     /// Arguments after `--` (`None`: no `--` given).
@@ -74,7 +72,7 @@ impl Settings {
     /// relative to `cwd`.
     pub fn new(args: &RunArgs, project: &Project, cwd: &Path) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let jobs = match args.jobs.or(project.jobs) {
+        let jobs = match args.jobs.or(project.run_defaults.jobs) {
             None | Some(0) => cpus,
             Some(jobs) => jobs as usize,
         };
@@ -93,9 +91,13 @@ impl Settings {
         } else {
             Verbosity::Normal
         };
-        let reports_dir = args.reports_dir.as_ref().map_or_else(|| project.reports_dir.clone(), |dir| cwd.join(dir));
-        let layout =
-            Layout { root: project.root.clone(), reports_dir: reports_dir.clone(), env_dir: project.env_dir.clone() };
+        let reports_dir =
+            args.reports_dir.as_ref().map_or_else(|| project.run_defaults.reports_dir.clone(), |dir| cwd.join(dir));
+        let layout = Layout {
+            root: project.root.clone(),
+            reports_dir: reports_dir.clone(),
+            env_dir: project.run_defaults.env_dir.clone(),
+        };
         Self {
             selection: selection(args),
             jobs,
@@ -105,7 +107,6 @@ impl Settings {
             env_policy,
             skip_missing_interpreters: args.skip_missing_interpreters,
             layout,
-            reports_dir,
             verbosity,
             posargs: args.posargs.clone(),
             fail_under: project.coverage.fail_under,

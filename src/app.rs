@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     };
     set_color(color);
     match cli.command {
-        Some(CliCommand::Report(args)) => report::merge_command(&args),
+        Some(CliCommand::Report(args)) => crate::commands::report::run(&args),
         None => run_sessions(&cli.run),
     }
 }
@@ -105,21 +105,20 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let outcome = runtime.block_on(runner::run(context, &mut display)).context("cannot install signal handlers")?;
     drop(display);
 
-    let reports = report::write_reports(&report::ReportInput {
+    let reports = report::write_run(&report::ReportInput {
         root: &root,
         reports_dir: &settings.reports_dir,
         fail_under,
         run: &outcome,
     });
-    reporter::print_summary(&outcome, (&rerun_prefix, &rerun_suffix));
+    reporter::print_summary(&outcome, (&rerun_prefix, &rerun_suffix), &reports);
     reporter::print_reports(&reports);
     for session in &outcome.sessions {
         if let Some(warning) = &session.warning {
             reporter::print_warning(&format!("{}: {warning}", session.name));
         }
     }
-    let reports_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
-    Ok(ExitStatus::of_run(&outcome, reports_failed))
+    Ok(ExitStatus::of_run(&outcome, !reports.is_clean()))
 }
 
 /// stdin for the commands: forge's own for a single session (the terminal only when forge is in

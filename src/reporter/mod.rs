@@ -12,4 +12,4 @@ pub use diagnostic::{print_error, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;
 pub use list::{print_list, print_list_json};
-pub use summary::{print_reports, print_summary};
+pub use summary::{print_junit_counts, print_reports, print_summary};

@@ -3,6 +3,8 @@
 //! coverage.py itself as the oracle for merged coverage. The Python tools live in a test-owned
 //! venv under `target/tmp/test-tools`, built once per test run.
 
+mod bounded;
+mod hostile;
 mod tools;
 
 use std::path::Path;
@@ -282,10 +284,34 @@ fn declared_coverage_that_is_never_written_is_an_error() {
 fn declared_coverage_that_measures_nothing_fails_the_gate_instead_of_passing_at_100() {
     let empty = r#"<?xml version="1.0" ?><coverage version="7.17.3" lines-valid="0" lines-covered="0" line-rate="1"><sources><source>.</source></sources><packages/></coverage>"#;
     let sessions = "[sessions.c]\nvenv = false\ncommands = [[\"cp\", \"empty.xml\", \"{reports}/cov.xml\"]]\ncoverage = [\"{reports}/cov.xml\"]\n\n[coverage]\nfail-under = 80\n";
-    let run = Test::new().sessions(sessions).file("empty.xml", empty).run();
+    let test = Test::new().sessions(sessions).file("empty.xml", empty);
+    // A coverage.xml of an earlier run must not stay to be read as this run's.
+    std::fs::create_dir_all(test.root().join(".forge/reports")).expect("mkdir");
+    std::fs::write(test.root().join(".forge/reports/coverage.xml"), "earlier").expect("write");
+    let run = test.run();
     run.assert_code(1);
-    assert!(run.stderr.contains("error: coverage is declared but its files measure no line"), "{}", run.stderr);
-    assert!(!run.stdout.contains("100.00%"), "{}", run.stdout);
+    let expected = format!(
+        "error: the coverage files measure no line, and no data is never 100% ({})",
+        run.root.join(".forge/reports/cov.xml").display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(!run.stdout.contains("100.00%") && !run.stdout.contains("TOTAL"), "{}", run.stdout);
+    assert!(!run.stderr.contains("coverage:"), "no total in the summary: {}", run.stderr);
+    assert!(!run.root.join(".forge/reports/coverage.xml").exists(), "no coverage.xml with line-rate=\"1\"");
+
+    // The same file as a report directory's coverage.xml (as earlier forges wrote it), merged
+    // with a gate: exit 1, never 100%.
+    std::fs::create_dir_all(run.root.join("job")).expect("mkdir");
+    std::fs::write(run.root.join("job/coverage.xml"), empty).expect("write");
+    let merged = test.command().args(["report", "job", "-o", "out", "--fail-under", "80"]).output().expect("forge");
+    let (stdout, stderr) = (String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&merged.stderr));
+    assert_eq!(merged.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error: the coverage files measure no line, and no data is never 100% (job/coverage.xml)"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("100.00%") && !stdout.contains("TOTAL"), "{stdout}");
+    assert!(!run.root.join("out/coverage.xml").exists());
 }
 
 #[test]

@@ -4,8 +4,10 @@
 //! venv under `target/tmp/test-tools`, built once per test run.
 
 mod bounded;
+mod contents;
 mod hostile;
 mod tools;
+mod writing;
 
 use std::path::Path;
 use std::process::Command;
@@ -76,6 +78,16 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
         "{}",
         run.stderr
     );
+    // Under the session counts, what one pytest run over both instances would have said, and the
+    // coverage total.
+    let summary: Vec<&str> = run.stderr.lines().skip_while(|line| !line.contains("Summary [")).take(3).collect();
+    assert_eq!(
+        summary.get(1).map(|line| line.trim()),
+        Some("8 tests: 4 passed, 2 failed, 2 skipped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(summary.get(2).map(|line| line.trim()), Some("coverage: 6/10 lines, 60.00%"), "{}", run.stderr);
 
     // Coverage: the printed TOTAL, the file's attributes and pycobertura agree.
     let (covered, valid) = printed_total(&run);

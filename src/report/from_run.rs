@@ -1,9 +1,33 @@
 //! The one mapping from the runner's outcome to the report model: everything `report/` knows
 //! about `runner` is in this file.
 
+use std::path::Path;
+
 use super::model::{AttemptReport, EnvState, FORMAT_VERSION, RunReport, SessionReport, Status};
-use super::sanitize;
+use super::{Merged, Reports, sanitize, write_reports};
 use crate::runner::{self, RunOutcome, SessionOutcome, SessionStatus};
+
+/// What the report writer needs from a finished run.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// Project root: coverage paths are made relative to it.
+    pub root: &'a Path,
+    /// Where reports go.
+    pub reports_dir: &'a Path,
+    /// `[coverage] fail-under`, in percent of lines.
+    pub fail_under: Option<f64>,
+    /// The run.
+    pub run: &'a RunOutcome,
+}
+
+/// Writes every report of a run (run.json, junit.xml, coverage.xml) into the reports directory,
+/// whatever the sessions' statuses (failed and interrupted runs included), and returns what they
+/// say. A report that cannot be read or written is in [`Merged::problems`]; the others are still
+/// written.
+pub fn write_run(input: &ReportInput<'_>) -> Merged {
+    let reports = Reports::of_run(from_outcome(input.run), input.root);
+    write_reports(input.reports_dir, reports, input.fail_under)
+}
 
 /// The report of a finished (or interrupted) run. Output tails are sanitized here, once, and kept
 /// per attempt: the session's final tail becomes its last attempt's (it is that attempt's tail

@@ -20,7 +20,7 @@ pub mod xml;
 
 pub use assemble::{CoverageReport, Reports};
 pub use error::{InputError, ReportError};
-pub use from_run::from_outcome;
+pub use from_run::{ReportInput, from_outcome, write_run};
 pub use merge::{check_inputs, merge_dirs};
 pub use merged::{CoverageTotal, Merged, TestCounts, gate};
 pub use model::RunReport;
@@ -29,7 +29,6 @@ pub use write::{write_atomically, write_reports};
 use std::path::Path;
 
 use crate::input_file::{REPORT_FILE_LIMIT, read_regular};
-use crate::runner::RunOutcome;
 
 /// The file names forge writes in a reports directory.
 pub const JUNIT_FILE: &str = "junit.xml";
@@ -39,28 +38,6 @@ pub const COVERAGE_FILE: &str = "coverage.xml";
 pub const RUN_FILE: &str = "run.json";
 /// The lock file taken while a reports directory is written (kept: removing a lock file races).
 pub const LOCK_FILE: &str = ".forge-reports.lock";
-
-/// What the report writer needs from a finished run.
-#[derive(Debug, Clone, Copy)]
-pub struct ReportInput<'a> {
-    /// Project root: coverage paths are made relative to it.
-    pub root: &'a Path,
-    /// Where reports go.
-    pub reports_dir: &'a Path,
-    /// `[coverage] fail-under`, in percent of lines.
-    pub fail_under: Option<f64>,
-    /// The run.
-    pub run: &'a RunOutcome,
-}
-
-/// Writes every report of a run (run.json, junit.xml, coverage.xml) into the reports directory,
-/// whatever the sessions' statuses (failed and interrupted runs included), and returns what they
-/// say. A report that cannot be read or written is in [`Merged::problems`]; the others are still
-/// written.
-pub fn write_run(input: &ReportInput<'_>) -> Merged {
-    let reports = Reports::of_run(from_outcome(input.run), input.root);
-    write_reports(input.reports_dir, reports, input.fail_under)
-}
 
 /// Reads a report file forge did not write: `Ok(None)` when it does not exist.
 ///

@@ -86,7 +86,7 @@ fn merge_coverage(paths: &[PathBuf], root: &Path, problems: &mut Vec<ReportError
 }
 
 /// One run for several: sessions concatenated in input order, the earliest start, the latest
-/// end, `interrupted_by` of the first interrupted run, `timed_out` if any timed out, and
+/// end, the duration between them (a single run's own), `interrupted_by` of the first interrupted run, `timed_out` if any timed out, and
 /// `merged_from` listing the input directories.
 ///
 /// # Errors
@@ -106,7 +106,11 @@ fn merge_runs(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<RunReport, Report
         forge_version: env!("CARGO_PKG_VERSION").to_owned(),
         start,
         end,
-        duration: end.duration_since(start).unwrap_or_default(),
+        // One run keeps its own duration (not recomputed from the millisecond timestamps).
+        duration: match runs.as_slice() {
+            [run] => run.duration,
+            _ => end.duration_since(start).unwrap_or_default(),
+        },
         interrupted_by: runs.iter().find_map(|run| run.interrupted_by.clone()),
         timed_out: runs.iter().any(|run| run.timed_out),
         merged_from: inputs.iter().map(|input| input.display().to_string()).collect(),

@@ -136,6 +136,42 @@ mod tests {
         }
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).expect("mkdir");
-        assert!(matches!(check_inputs(&[a, empty]), Err(InputError::NoReport { .. })));
+        assert!(matches!(check_inputs(&[a.clone(), empty]), Err(InputError::NoReport { .. })));
+        let file = a.join(RUN_FILE);
+        assert!(matches!(check_inputs(&[file]), Err(InputError::NotADirectory { .. })));
+        assert!(matches!(check_inputs(&[dir.path().join("nowhere")]), Err(InputError::Missing { .. })));
+    }
+
+    #[test]
+    fn runs_merge_over_their_span_and_one_run_keeps_its_duration() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at = |seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        let run = |start, end, duration, signal: Option<&str>| RunReport {
+            format_version: FORMAT_VERSION,
+            forge_version: "0.0.1".into(),
+            start: at(start),
+            end: at(end),
+            duration: Duration::from_secs(duration),
+            interrupted_by: signal.map(str::to_owned),
+            timed_out: signal.is_none(),
+            merged_from: Vec::new(),
+            sessions: Vec::new(),
+        };
+        let write = |name: &str, run: RunReport| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, run.to_json()).expect("write");
+            path
+        };
+        let one = write("one.json", run(100, 110, 7, None));
+        let two = write("two.json", run(90, 105, 15, Some("SIGTERM")));
+        let inputs = [PathBuf::from("a"), PathBuf::from("b")];
+        let single = merge_runs(std::slice::from_ref(&one), &inputs[..1]).expect("merges");
+        assert_eq!((single.start, single.end, single.duration), (at(100), at(110), Duration::from_secs(7)));
+        let both = merge_runs(&[one, two], &inputs).expect("merges");
+        assert_eq!((both.start, both.end, both.duration), (at(90), at(110), Duration::from_secs(20)));
+        assert_eq!((both.interrupted_by.as_deref(), both.timed_out), (Some("SIGTERM"), true));
+        assert_eq!(both.merged_from, ["a", "b"]);
+        assert_eq!(both.forge_version, env!("CARGO_PKG_VERSION"));
     }
 }

@@ -81,7 +81,8 @@ fn push_err(problems: &mut Vec<ReportError>, result: Result<(), ReportError>) {
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     use std::os::unix::fs::PermissionsExt as _;
     let error = |source| ReportError::Write { path: path.to_path_buf(), source };
-    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // A bare file name has the empty parent, which tempfile takes as the current directory.
+    let directory = path.parent().unwrap_or(Path::new(""));
     let name = path.file_name().ok_or_else(|| error(std::io::Error::other("the path has no file name")))?;
     let mut temporary = tempfile::Builder::new()
         .prefix(&format!(".{}.", name.to_string_lossy()))
@@ -182,5 +183,16 @@ mod tests {
         let merged = write_reports(dir.path(), Reports::default(), Some(80.0));
         assert!(merged.is_clean(), "{:?}", merged.problems);
         assert_eq!(names(dir.path()), [LOCK_FILE]);
+    }
+
+    #[test]
+    fn a_stale_report_that_cannot_be_removed_is_a_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join(COVERAGE_FILE)).expect("a directory named coverage.xml");
+        let merged = write_reports(dir.path(), Reports::default(), None);
+        match merged.problems.as_slice() {
+            [ReportError::Remove { path, .. }] => assert_eq!(path, &dir.path().join(COVERAGE_FILE)),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -177,7 +177,7 @@ impl RunReport {
         match header.format_version {
             None => {}
             Some(serde_json::Value::Number(number)) if number.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
-            Some(serde_json::Value::Number(number)) if number.as_u64().is_some() => {
+            Some(serde_json::Value::Number(number)) => {
                 return Err(format!(
                     "run.json format version {number} is not one this forge ({}) reads (it reads {FORMAT_VERSION})",
                     env!("CARGO_PKG_VERSION")

@@ -28,7 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     };
     set_color(color);
     match cli.command {
-        Some(CliCommand::Report(args)) => report::merge_command(&args),
+        Some(CliCommand::Report(args)) => crate::commands::report::run(&args),
         Some(CliCommand::Clean(args)) => clean(&args),
         None => run_sessions(&cli.run),
     }
@@ -116,7 +116,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let fail_under = settings.fail_under;
     let ((outcome, reports), late_signal) = runtime
         .block_on(runner::finish_honouring_signals(move || {
-            let reports = report::write_reports(&report::ReportInput {
+            let reports = report::write_run(&report::ReportInput {
                 root: &layout.root,
                 reports_dir: &layout.reports_dir,
                 fail_under,
@@ -129,6 +129,5 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     if let Some(signal) = late_signal {
         return Ok(ExitStatus::Signal(signal));
     }
-    let reports_failed = !reports.problems.is_empty() || reports.gate_failure.is_some();
-    Ok(ExitStatus::of_run(&outcome, reports_failed))
+    Ok(ExitStatus::of_run(&outcome, !reports.is_clean()))
 }

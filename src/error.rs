@@ -2,7 +2,7 @@
 
 use crate::config::ConfigError;
 use crate::plan::PlanError;
-use crate::report::ReportError;
+use crate::report::{InputError, Merged, ReportError};
 use crate::runner::{RunOutcome, SessionStatus};
 use crate::venv::VenvError;
 
@@ -41,6 +41,12 @@ impl ExitStatus {
         if failed { ExitStatus::Failure } else { ExitStatus::Success }
     }
 
+    /// The status `forge report` ends with: 1 when a report could not be read or written or the
+    /// coverage gate failed, else 0.
+    pub fn of_reports(reports: &Merged) -> Self {
+        if reports.is_clean() { ExitStatus::Success } else { ExitStatus::Failure }
+    }
+
     /// The numeric status for the OS.
     pub fn code(self) -> u8 {
         match self {
@@ -68,6 +74,9 @@ pub enum Error {
     /// A report could not be read or written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A `forge report` input is not a report directory, or is given twice.
+    #[error(transparent)]
+    ReportInput(#[from] InputError),
     /// A usage error found after argument parsing.
     #[error("{message}")]
     Usage {
@@ -85,7 +94,9 @@ impl Error {
     /// The exit status this error ends the run with.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Plan(_) | Error::Usage { .. } | Error::Venv(_) => ExitStatus::Usage,
+            Error::Config(_) | Error::Plan(_) | Error::Usage { .. } | Error::Venv(_) | Error::ReportInput(_) => {
+                ExitStatus::Usage
+            }
             Error::Report(_) => ExitStatus::Failure,
             Error::Internal(_) => ExitStatus::Internal,
         }
@@ -98,6 +109,7 @@ impl Error {
             Error::Plan(error) => error.hint(),
             Error::Venv(error) => error.hint(),
             Error::Report(error) => error.hint(),
+            Error::ReportInput(error) => error.hint(),
             Error::Usage { hint, .. } => hint.clone(),
             Error::Internal(_) => None,
         }

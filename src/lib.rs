@@ -18,6 +18,7 @@ pub mod settings;
 pub mod venv;
 
 mod app;
+mod commands;
 
 use std::process::ExitCode;
 

@@ -1,111 +1,74 @@
-//! `forge report DIR... -o OUT`: merges the report directories of several runs (CI jobs) into
-//! one `junit.xml`, `coverage.xml` and `run.json`, with the same rules as a single run.
+//! `forge report DIR...`: the report directories of several runs (CI jobs) checked, read and
+//! merged into one set of reports, with the same rules as a single run.
 
 use std::path::{Path, PathBuf};
 
 use super::coverage::{self, Coverage};
-use super::{
-    COVERAGE_FILE, JUNIT_FILE, RUN_FILE, ReportError, ReportSummary, TestCounts, gate, junit, write_atomically,
-};
-use crate::cli::ReportArgs;
-use crate::error::{Error, ExitStatus};
+use super::model::{FORMAT_VERSION, RunReport};
+use super::{COVERAGE_FILE, CoverageReport, InputError, JUNIT_FILE, RUN_FILE, ReportError, Reports, junit, read_input};
 
-/// `forge report`: reads `junit.xml`, `coverage.xml` and `run.json` from each input directory,
-/// writes the merged files into `--output`, prints the JUnit counts and the coverage `TOTAL`
-/// line, and applies `--fail-under`.
-///
-/// Exit status: 0, or 1 when the gate fails or a report cannot be read or written.
+/// Checks that every input is a directory holding at least one forge report, and that no
+/// directory is given twice (compared by canonical path: `a`, `./a` and a symlink to it are one).
 ///
 /// # Errors
-/// [`Error::Usage`] (exit 2) when an input is not a directory or holds no forge report.
-pub fn merge_command(args: &ReportArgs) -> Result<ExitStatus, Error> {
-    let cwd = std::env::current_dir()
-        .map_err(|error| Error::Internal(anyhow::anyhow!("cannot read the current directory: {error}")))?;
-    check_inputs(&args.inputs)?;
-    if let Some(percent) = args.fail_under.filter(|percent| !(0.0..=100.0).contains(percent)) {
-        return Err(usage(format!("--fail-under {percent} is not a percentage"), "pass a number from 0 to 100"));
-    }
-    let root = coverage::normalize(&cwd.join(args.root.as_deref().unwrap_or(Path::new("."))));
-    if !root.is_dir() {
-        return Err(usage(
-            format!("--root {} is not a directory", root.display()),
-            "pass the project's root directory (the coverage paths are relative to it)",
-        ));
-    }
-    let output = cwd.join(&args.output);
-    let mut summary = ReportSummary::default();
-
-    let junit_inputs = existing(&args.inputs, JUNIT_FILE);
-    if !junit_inputs.is_empty() {
-        let (report, problems) = junit::merge_files(&junit_inputs);
-        summary.problems.extend(problems);
-        summary.tests = Some(TestCounts {
-            tests: report.tests,
-            failures: report.failures,
-            errors: report.errors,
-            skipped: report.skipped,
-        });
-        if let Err(error) = junit::write_junit(&report, &output.join(JUNIT_FILE)) {
-            summary.problems.push(error);
-        }
-    }
-
-    let coverage_inputs = existing(&args.inputs, COVERAGE_FILE);
-    if let Some(coverage) = merge_coverage(&coverage_inputs, &root, &mut summary.problems) {
-        summary.coverage =
-            Some(super::write_coverage(&coverage, &root, &output.join(COVERAGE_FILE), &mut summary.problems));
-        summary.gate_failure = gate(summary.coverage, args.fail_under);
-    } else if args.fail_under.is_some() && coverage_inputs.is_empty() {
-        summary.problems.push(ReportError::Message {
-            message: "--fail-under is set but no input directory holds a coverage.xml".into(),
-            hint: Some("pass the report directories of the runs that measured coverage".into()),
-        });
-    }
-
-    let runs = existing(&args.inputs, RUN_FILE);
-    if !runs.is_empty() {
-        match merged_run_json(&runs, &args.inputs) {
-            Ok(bytes) => {
-                if let Err(error) = write_atomically(&output.join(RUN_FILE), &bytes) {
-                    summary.problems.push(error);
-                }
-            }
-            Err(error) => summary.problems.push(error),
-        }
-    }
-
-    crate::reporter::print_reports(&summary);
-    Ok(if summary.problems.is_empty() && summary.gate_failure.is_none() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
-}
-
-fn usage(message: String, hint: &str) -> Error {
-    Error::Usage { message, hint: Some(hint.to_owned()) }
-}
-
-fn check_inputs(inputs: &[PathBuf]) -> Result<(), Error> {
-    const HINT: &str =
-        "pass the reports directories that earlier forge runs wrote (--reports-dir, default .forge/reports)";
+/// The first [`InputError`] met, in input order.
+pub fn check_inputs(inputs: &[PathBuf]) -> Result<(), InputError> {
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for input in inputs {
-        if !input.is_dir() {
-            let what = if input.exists() { "is not a directory" } else { "does not exist" };
-            return Err(usage(format!("report directory {} {what}", input.display()), HINT));
+        match std::fs::metadata(input) {
+            Err(_) => return Err(InputError::Missing { dir: input.clone() }),
+            Ok(metadata) if !metadata.is_dir() => return Err(InputError::NotADirectory { dir: input.clone() }),
+            Ok(_) => {}
         }
-        if [JUNIT_FILE, COVERAGE_FILE, RUN_FILE].iter().all(|name| !input.join(name).is_file()) {
-            return Err(usage(
-                format!("{} holds no forge report (junit.xml, coverage.xml or run.json)", input.display()),
-                HINT,
-            ));
+        if ![JUNIT_FILE, COVERAGE_FILE, RUN_FILE].iter().any(|name| present(&input.join(name))) {
+            return Err(InputError::NoReport { dir: input.clone() });
         }
+        let canonical = std::fs::canonicalize(input).unwrap_or_else(|_| input.clone());
+        if let Some((_, first)) = seen.iter().find(|(seen, _)| *seen == canonical) {
+            return Err(InputError::GivenTwice { first: (*first).clone(), second: input.clone(), canonical });
+        }
+        seen.push((canonical, input));
     }
     Ok(())
 }
 
+/// Merges the checked `inputs`: their junit.xml files (forge's suites into one), their
+/// coverage.xml files (paths taken as relative to `root`) and their run.json files (typed).
+/// `gate` says a `--fail-under` was given: then no coverage at all is a problem too.
+pub fn merge_dirs(inputs: &[PathBuf], root: &Path, gate: bool) -> Reports {
+    let mut reports = Reports::default();
+    let junit_inputs = existing(inputs, JUNIT_FILE);
+    if !junit_inputs.is_empty() {
+        let (report, problems) = junit::merge_files(&junit_inputs);
+        reports.problems.extend(problems);
+        reports.junit = Some(report);
+    }
+    let coverage_inputs = existing(inputs, COVERAGE_FILE);
+    if let Some(data) = merge_coverage(&coverage_inputs, root, &mut reports.problems) {
+        reports.coverage = Some(CoverageReport { data, root: root.to_path_buf() });
+    } else if gate && coverage_inputs.is_empty() {
+        reports.problems.push(ReportError::Message {
+            message: "--fail-under is set but no input directory holds a coverage.xml".into(),
+            hint: Some("pass the report directories of the runs that measured coverage".into()),
+        });
+    }
+    let runs = existing(inputs, RUN_FILE);
+    if !runs.is_empty() {
+        match merge_runs(&runs, inputs) {
+            Ok(run) => reports.run = Some(run),
+            Err(problem) => reports.problems.push(problem),
+        }
+    }
+    reports
+}
+
+/// Whether something (of any type: a FIFO counts, and is refused when read) is at `path`.
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 fn existing(inputs: &[PathBuf], name: &str) -> Vec<PathBuf> {
-    inputs.iter().map(|input| input.join(name)).filter(|path| path.is_file()).collect()
+    inputs.iter().map(|input| input.join(name)).filter(|path| present(path)).collect()
 }
 
 /// Merges forge coverage.xml files: their paths are relative to their `<source>`, which forge
@@ -122,52 +85,93 @@ fn merge_coverage(paths: &[PathBuf], root: &Path, problems: &mut Vec<ReportError
     merger.finish(problems)
 }
 
-/// One run.json for several: sessions concatenated in input order, the earliest start, the
-/// latest end, `interrupted_by` of the first interrupted run, `timed_out` if any timed out, and
+/// One run for several: sessions concatenated in input order, the earliest start, the latest
+/// end, the duration between them (a single run's own), `interrupted_by` of the first interrupted run, `timed_out` if any timed out, and
 /// `merged_from` listing the input directories.
-fn merged_run_json(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<Vec<u8>, ReportError> {
-    let mut sessions = Vec::new();
-    let (mut start, mut end): (Option<String>, Option<String>) = (None, None);
-    let mut interrupted_by = serde_json::Value::Null;
-    let mut timed_out = false;
+///
+/// # Errors
+/// The first run.json that cannot be read as one: nothing is merged then, since a run.json of
+/// some of the runs would not describe the merged reports.
+fn merge_runs(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<RunReport, ReportError> {
+    let mut runs = Vec::new();
     for path in paths {
-        let read = |message: String| ReportError::Read { path: path.clone(), message };
-        let text = std::fs::read(path).map_err(|error| read(error.to_string()))?;
-        let value: serde_json::Value = serde_json::from_slice(&text).map_err(|error| read(error.to_string()))?;
-        if let Some(list) = value.get("sessions").and_then(serde_json::Value::as_array) {
-            sessions.extend(list.iter().cloned());
-        }
-        if let Some(text) = value.get("start").and_then(serde_json::Value::as_str)
-            && start.as_deref().is_none_or(|current| text < current)
-        {
-            start = Some(text.to_owned());
-        }
-        if let Some(text) = value.get("end").and_then(serde_json::Value::as_str)
-            && end.as_deref().is_none_or(|current| text > current)
-        {
-            end = Some(text.to_owned());
-        }
-        if interrupted_by.is_null() {
-            interrupted_by = value.get("interrupted_by").cloned().unwrap_or_default();
-        }
-        timed_out |= value.get("timed_out").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let bytes = read_input(path)?
+            .ok_or_else(|| ReportError::Read { path: path.clone(), message: "it no longer exists".into() })?;
+        runs.push(RunReport::from_json(&bytes).map_err(|message| ReportError::Read { path: path.clone(), message })?);
     }
-    let seconds = |text: &Option<String>| text.as_deref().and_then(|text| humantime::parse_rfc3339_weak(text).ok());
-    let duration = match (seconds(&start), seconds(&end)) {
-        (Some(start), Some(end)) => end.duration_since(start).unwrap_or_default().as_secs_f64(),
-        _ => 0.0,
-    };
-    let document = serde_json::json!({
-        "forge_version": env!("CARGO_PKG_VERSION"),
-        "start": start,
-        "end": end,
-        "duration": duration,
-        "interrupted_by": interrupted_by,
-        "timed_out": timed_out,
-        "merged_from": inputs.iter().map(|input| input.display().to_string()).collect::<Vec<_>>(),
-        "sessions": sessions,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
-    bytes.push(b'\n');
-    Ok(bytes)
+    let start = runs.iter().map(|run| run.start).min().unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+    let end = runs.iter().map(|run| run.end).max().unwrap_or(start);
+    Ok(RunReport {
+        format_version: FORMAT_VERSION,
+        forge_version: env!("CARGO_PKG_VERSION").to_owned(),
+        start,
+        end,
+        // One run keeps its own duration (not recomputed from the millisecond timestamps).
+        duration: match runs.as_slice() {
+            [run] => run.duration,
+            _ => end.duration_since(start).unwrap_or_default(),
+        },
+        interrupted_by: runs.iter().find_map(|run| run.interrupted_by.clone()),
+        timed_out: runs.iter().any(|run| run.timed_out),
+        merged_from: inputs.iter().map(|input| input.display().to_string()).collect(),
+        sessions: runs.into_iter().flat_map(|run| run.sessions).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_directory_twice_is_refused_however_it_is_spelled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = dir.path().join("a");
+        std::fs::create_dir(&a).expect("mkdir");
+        std::fs::write(a.join(RUN_FILE), "{}").expect("write");
+        std::os::unix::fs::symlink(&a, dir.path().join("link")).expect("symlink");
+        assert!(check_inputs(std::slice::from_ref(&a)).is_ok());
+        for second in [a.join("."), dir.path().join("link"), a.clone()] {
+            let error = check_inputs(&[a.clone(), second.clone()]).expect_err("twice");
+            assert!(matches!(&error, InputError::GivenTwice { second: given, .. } if *given == second), "{error}");
+        }
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("mkdir");
+        assert!(matches!(check_inputs(&[a.clone(), empty]), Err(InputError::NoReport { .. })));
+        let file = a.join(RUN_FILE);
+        assert!(matches!(check_inputs(&[file]), Err(InputError::NotADirectory { .. })));
+        assert!(matches!(check_inputs(&[dir.path().join("nowhere")]), Err(InputError::Missing { .. })));
+    }
+
+    #[test]
+    fn runs_merge_over_their_span_and_one_run_keeps_its_duration() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at = |seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        let run = |start, end, duration, signal: Option<&str>| RunReport {
+            format_version: FORMAT_VERSION,
+            forge_version: "0.0.1".into(),
+            start: at(start),
+            end: at(end),
+            duration: Duration::from_secs(duration),
+            interrupted_by: signal.map(str::to_owned),
+            timed_out: signal.is_none(),
+            merged_from: Vec::new(),
+            sessions: Vec::new(),
+        };
+        let write = |name: &str, run: RunReport| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, run.to_json()).expect("write");
+            path
+        };
+        let one = write("one.json", run(100, 110, 7, None));
+        let two = write("two.json", run(90, 105, 15, Some("SIGTERM")));
+        let inputs = [PathBuf::from("a"), PathBuf::from("b")];
+        let single = merge_runs(std::slice::from_ref(&one), &inputs[..1]).expect("merges");
+        assert_eq!((single.start, single.end, single.duration), (at(100), at(110), Duration::from_secs(7)));
+        let both = merge_runs(&[one, two], &inputs).expect("merges");
+        assert_eq!((both.start, both.end, both.duration), (at(90), at(110), Duration::from_secs(20)));
+        assert_eq!((both.interrupted_by.as_deref(), both.timed_out), (Some("SIGTERM"), true));
+        assert_eq!(both.merged_from, ["a", "b"]);
+        assert_eq!(both.forge_version, env!("CARGO_PKG_VERSION"));
+    }
 }

@@ -3,6 +3,9 @@
 //! Lenient means: namespace prefixes are ignored (local names only), mismatched or unmatched end
 //! tags are tolerated, elements left open at the end of a truncated file are closed, the
 //! DOCTYPE is skipped (never fetched) and invalid UTF-8 is decoded lossily.
+//!
+//! Not lenient about depth: elements nested deeper than [`MAX_DEPTH`] are an error, because the
+//! tree (and every reader walking it) is recursive and a hostile file would overflow the stack.
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -38,10 +41,16 @@ impl Element {
     }
 }
 
+/// The deepest element nesting accepted: 256 levels, libxml2's default limit (`xmlParserMaxDepth`
+/// without `XML_PARSE_HUGE`). Real reports nest a few levels (Cobertura: 9); the limit keeps the
+/// recursive tree's drop and walks far from the stack's end.
+pub const MAX_DEPTH: usize = 256;
+
 /// Parses `bytes` (UTF-8 expected; other bytes are decoded lossily) into its root element.
 ///
 /// # Errors
-/// A message saying what is wrong and where (byte offset), or that there is no root element.
+/// A message saying what is wrong and where (byte offset): malformed XML, elements nested deeper
+/// than [`MAX_DEPTH`], or no root element.
 pub fn parse(bytes: &[u8]) -> Result<Element, String> {
     let text = String::from_utf8_lossy(bytes);
     let mut reader = quick_xml::Reader::from_str(&text);
@@ -59,7 +68,15 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
             }
         };
         match event {
-            Event::Start(start) => stack.push(element(&start)),
+            Event::Start(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "elements nested deeper than {MAX_DEPTH} levels (at byte {})",
+                        reader.buffer_position()
+                    ));
+                }
+                stack.push(element(&start));
+            }
             Event::Empty(start) => {
                 let child = element(&start);
                 attach(&mut stack, &mut root, child);
@@ -159,6 +176,18 @@ mod tests {
         let b = root.child("b").expect("b");
         assert_eq!(b.attr("v"), Some("\u{fffd}"));
         assert_eq!(b.child("c").map(|c| c.text.as_str()), Some("text"));
+    }
+
+    #[test]
+    fn nesting_is_limited_without_overflowing_the_stack() {
+        let nested = |depth: usize| format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        assert!(parse(nested(MAX_DEPTH).as_bytes()).is_ok());
+        let error = parse(nested(MAX_DEPTH + 1).as_bytes()).expect_err("too deep");
+        assert_eq!(error, format!("elements nested deeper than 256 levels (at byte {})", 3 * (MAX_DEPTH + 1)));
+        // Unclosed, as a truncated hostile file would be: still refused, not built.
+        assert!(parse("<a>".repeat(200_000).as_bytes()).is_err());
+        // Empty elements at the limit do not nest further.
+        assert!(parse(format!("{}<b/>{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH)).as_bytes()).is_ok());
     }
 
     #[test]

@@ -16,4 +16,4 @@ pub use display::Display;
 pub use dry_run::print_plan;
 pub use list::{print_list, print_list_json};
 pub use run::Reporter;
-pub use summary::print_reports;
+pub use summary::{print_junit_counts, print_reports};

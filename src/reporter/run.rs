@@ -6,7 +6,7 @@
 
 use super::display::Display;
 use super::summary::{print_reports, print_summary};
-use crate::report::ReportSummary;
+use crate::report::Merged;
 use crate::runner::{Event, EventSink, RunOutcome};
 use crate::settings::{Rerun, Verbosity};
 
@@ -24,10 +24,10 @@ impl Reporter {
 
     /// After the report files are written: the summary (counts, what needs a look, re-run
     /// commands), the reports' totals and problems, and each session's warning.
-    pub fn finish(self, outcome: &RunOutcome, reports: &ReportSummary, rerun: &Rerun) {
+    pub fn finish(self, outcome: &RunOutcome, reports: &Merged, rerun: &Rerun) {
         // The display's spinners are gone before anything else is printed.
         drop(self.display);
-        print_summary(outcome, (&rerun.prefix, &rerun.suffix));
+        print_summary(outcome, (&rerun.prefix, &rerun.suffix), reports);
         print_reports(reports);
         for session in &outcome.sessions {
             if let Some(warning) = &session.warning {

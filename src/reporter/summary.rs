@@ -4,12 +4,15 @@ use std::io::Write;
 
 use super::display::status_line;
 use super::style::{BOLD, ERROR, SUCCESS};
+use crate::report::{Merged, TestCounts};
 use crate::runner::{RunOutcome, SessionStatus};
 
-/// Prints the summary to stderr: the counts, a line per session that did not simply pass, and
-/// the command that re-runs each failure alone (`rerun_prefix -s NAME --no-deps rerun_suffix`,
-/// e.g. `forge -f ci/sessions.toml` and ` -- -k slow`).
-pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str)) {
+/// Prints the summary to stderr: the session counts; the tools' test counts merged over every
+/// session (`908 tests: 905 passed, 3 failed`, what one test run would have said) and the coverage
+/// total, from the written `reports`; a line per session that did not simply pass; and the
+/// command that re-runs each failure alone (`rerun_prefix -s NAME --no-deps rerun_suffix`, e.g.
+/// `forge -f ci/sessions.toml` and ` -- -k slow`).
+pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str), reports: &Merged) {
     let mut stderr = anstream::stderr().lock();
     let count = |status: SessionStatus| run.sessions.iter().filter(|outcome| outcome.status == status).count();
     let elapsed = run.duration.as_secs_f64();
@@ -31,13 +34,22 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
     let style =
         if run.sessions.iter().any(|outcome| outcome.status != SessionStatus::Success) { ERROR } else { SUCCESS };
     let _ = writeln!(stderr, "────────────");
+    let elapsed = format!(" [{elapsed:>7.3}s] ");
     let _ = writeln!(
         stderr,
-        "{style}    Summary{style:#} [{elapsed:>7.3}s] {} session{}: {}",
+        "{style}    Summary{style:#}{elapsed}{} session{}: {}",
         run.sessions.len(),
         if run.sessions.len() == 1 { "" } else { "s" },
         parts.join(", ")
     );
+    // Under the session counts.
+    let indent = " ".repeat("    Summary".len() + elapsed.len());
+    if let Some(tests) = reports.tests {
+        let _ = writeln!(stderr, "{indent}{}", test_counts(tests));
+    }
+    if let Some(total) = reports.coverage {
+        let _ = writeln!(stderr, "{indent}coverage: {}/{} lines, {:.2}%", total.covered, total.valid, total.percent());
+    }
     // As nextest does: the sessions that need a look (each finished session already had its line).
     for outcome in run
         .sessions
@@ -65,16 +77,31 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
     }
 }
 
-/// Prints the merged JUnit counts (`forge report` only), the coverage `TOTAL` line (the form CI
-/// coverage regexes read), the gate's verdict and any report that could not be written.
-pub fn print_reports(reports: &crate::report::ReportSummary) {
-    if let Some(counts) = reports.tests {
+/// `908 tests: 905 passed, 3 failed, 1 errored, 2 skipped` (counts of 0 left out, but passed).
+fn test_counts(counts: TestCounts) -> String {
+    let mut parts = vec![format!("{} passed", counts.passed())];
+    for (count, word) in [(counts.failures, "failed"), (counts.errors, "errored"), (counts.skipped, "skipped")] {
+        if count > 0 {
+            parts.push(format!("{count} {word}"));
+        }
+    }
+    format!("{} test{}: {}", counts.tests, if counts.tests == 1 { "" } else { "s" }, parts.join(", "))
+}
+
+/// Prints the merged junit.xml's counts on stdout (`forge report`).
+pub fn print_junit_counts(reports: &Merged) {
+    if let Some(counts) = reports.junit {
         let (tests, failures, errors, skipped) = (counts.tests, counts.failures, counts.errors, counts.skipped);
         let _ = writeln!(
             anstream::stdout(),
             "junit.xml: {tests} tests, {failures} failures, {errors} errors, {skipped} skipped"
         );
     }
+}
+
+/// Prints the coverage `TOTAL` line on stdout (the form CI coverage regexes read), the gate's
+/// verdict and every report that could not be read or written.
+pub fn print_reports(reports: &Merged) {
     if let Some(total) = reports.coverage {
         let _ = writeln!(anstream::stdout(), "TOTAL {}/{} lines {:.2}%", total.covered, total.valid, total.percent());
     }

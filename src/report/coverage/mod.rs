@@ -14,8 +14,8 @@ pub use write::{cobertura_xml, rate};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use super::ReportError;
-use crate::runner::{RunOutcome, SessionStatus};
+use super::model::{RunReport, Status};
+use super::{ReportError, read_input};
 
 /// One coverage file as read: its `<source>` directories (Cobertura; none for LCOV) and its
 /// files by path as written in it (`filename`, `SF:`), not yet resolved.
@@ -130,10 +130,11 @@ pub fn add_parsed(into: &mut Coverage, parsed: Parsed, resolver: &Resolver) -> V
     dropped
 }
 
-/// The run's merged coverage (`None` when no session that ran declared any) and the problems
-/// found: declared data missing everywhere ([`ReportError::NoCoverageData`]), a successful
-/// session's file missing, unreadable files, or data that lies wholly outside the root.
-pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<ReportError>) {
+/// The run's merged coverage (`None` when no session that ran declared any, or when it holds no
+/// data) and the problems found: declared data missing everywhere
+/// ([`ReportError::NoCoverageData`]), a successful session's file missing, unreadable files, data
+/// that lies wholly outside the root, or data that measures no line.
+pub fn collect_run(run: &RunReport, root: &Path) -> (Option<Coverage>, Vec<ReportError>) {
     let mut merger = Merger::new(root, false);
     let mut problems = Vec::new();
     let mut declared = false;
@@ -141,17 +142,15 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
     // coverage is already reported as a failure.
     let mut missing_after_success = Vec::new();
     let mut not_written = Vec::new();
-    for outcome in
-        run.sessions.iter().filter(|outcome| !outcome.attempts.is_empty() && outcome.status != SessionStatus::Skipped)
-    {
-        for path in &outcome.coverage {
+    for session in run.sessions.iter().filter(|session| session.ran() && session.status != Status::Skipped) {
+        for path in &session.coverage {
             declared = true;
             match merger.add_file(path) {
                 Ok(true) => {}
-                Ok(false) if outcome.status == SessionStatus::Success => {
+                Ok(false) if session.status == Status::Success => {
                     missing_after_success.push(path.clone());
                     not_written
-                        .push(ReportError::CoverageNotWritten { session: outcome.name.clone(), path: path.clone() });
+                        .push(ReportError::CoverageNotWritten { session: session.name.clone(), path: path.clone() });
                 }
                 Ok(false) => {}
                 Err(problem) => problems.push(problem),
@@ -161,7 +160,7 @@ pub fn collect_run(run: &RunOutcome, root: &Path) -> (Option<Coverage>, Vec<Repo
     if !declared {
         return (None, problems);
     }
-    if !merger.read_any {
+    if merger.read.is_empty() {
         if !missing_after_success.is_empty() {
             problems.push(ReportError::NoCoverageData { missing: missing_after_success });
         }
@@ -178,8 +177,8 @@ pub struct Merger {
     coverage: Coverage,
     /// Files of the inputs that lie outside the root (dropped).
     dropped: Vec<String>,
-    /// Whether any input was read.
-    pub read_any: bool,
+    /// The inputs read, in order.
+    pub read: Vec<PathBuf>,
 }
 
 impl Merger {
@@ -189,35 +188,39 @@ impl Merger {
             resolver: Resolver::new(root, trust_relative),
             coverage: Coverage::default(),
             dropped: Vec::new(),
-            read_any: false,
+            read: Vec::new(),
         }
     }
 
     /// Reads and merges the Cobertura or LCOV file `path`: `Ok(false)` when it does not exist.
     ///
     /// # Errors
-    /// [`ReportError::Read`] when it cannot be read or parsed.
+    /// [`ReportError::Unreadable`] when it is not a regular file of bounded size,
+    /// [`ReportError::Read`] when it cannot be parsed.
     pub fn add_file(&mut self, path: &Path) -> Result<bool, ReportError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(error) => return Err(ReportError::Read { path: path.to_path_buf(), message: error.to_string() }),
-        };
+        let Some(bytes) = read_input(path)? else { return Ok(false) };
         let parsed =
             parse_coverage(&bytes).map_err(|message| ReportError::Read { path: path.to_path_buf(), message })?;
-        self.read_any = true;
+        self.read.push(path.to_path_buf());
         self.dropped.extend(add_parsed(&mut self.coverage, parsed, &self.resolver));
         Ok(true)
     }
 
-    /// The merged coverage; `None` (with a problem) when every file lay outside the root, or when
-    /// nothing was read.
+    /// The merged coverage; `None` when nothing was read, or (with a problem) when every file lay
+    /// outside the root or the data measures no line (no data is never 100%).
     pub fn finish(self, problems: &mut Vec<ReportError>) -> Option<Coverage> {
+        if self.read.is_empty() {
+            return None;
+        }
         if self.coverage.files.is_empty() && !self.dropped.is_empty() {
             problems.push(outside_root(&self.resolver.root, &self.dropped));
             return None;
         }
-        self.read_any.then_some(self.coverage)
+        if self.coverage.line_counts().1 == 0 {
+            problems.push(ReportError::EmptyCoverage { files: self.read });
+            return None;
+        }
+        Some(self.coverage)
     }
 }
 

@@ -10,12 +10,12 @@ mod sessions;
 pub use read::{parse_junit, parse_time, read_junit};
 pub use sessions::{CLASSNAME, session_case};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use quick_junit::{Report, TestSuite};
 
-use super::{ReportError, write_atomically};
-use crate::runner::RunOutcome;
+use super::model::RunReport;
+use super::{ReportError, TestCounts};
 
 /// The name of forge's own suite (and of the `<testsuites>` root).
 pub const FORGE_SUITE: &str = "forge";
@@ -23,30 +23,41 @@ pub const FORGE_SUITE: &str = "forge";
 /// Builds the run's JUnit report: `<testsuite name="forge">` first, then each session's declared
 /// suites in plan order. A declared file that is missing is noted in its session's testcase; one
 /// that cannot be read or parsed is also returned as a problem.
-pub fn run_report(run: &RunOutcome) -> (Report, Vec<ReportError>) {
+pub fn run_report(run: &RunReport) -> (Report, Vec<ReportError>) {
     let mut problems = Vec::new();
     let mut forge = TestSuite::new(FORGE_SUITE);
     let mut merged = Vec::new();
-    for outcome in &run.sessions {
+    for session in &run.sessions {
         let mut notes = Vec::new();
-        if !outcome.attempts.is_empty() {
-            for path in &outcome.junit {
-                match read_declared(path) {
-                    Ok(suites) => merged.extend(suites.into_iter().map(|suite| renamed(suite, &outcome.name))),
-                    Err(Missing::NotWritten) => {
-                        notes.push(format!("declared JUnit file {} was not written", path.display()))
-                    }
-                    Err(Missing::Unreadable(message)) => {
-                        notes.push(format!("declared JUnit file {} could not be read: {message}", path.display()));
-                        problems.push(ReportError::Read { path: path.clone(), message });
+        if session.ran() {
+            for path in &session.junit {
+                match read_junit(path) {
+                    Ok(Some(suites)) => merged.extend(suites.into_iter().map(|suite| renamed(suite, &session.name))),
+                    Ok(None) => notes.push(format!("declared JUnit file {} was not written", path.display())),
+                    Err(problem) => {
+                        notes.push(format!(
+                            "declared JUnit file {} could not be read: {}",
+                            path.display(),
+                            reason(&problem)
+                        ));
+                        problems.push(problem);
                     }
                 }
             }
         }
-        forge.add_test_case(session_case(outcome, &notes));
+        forge.add_test_case(session_case(session, &notes));
     }
-    forge.set_time(run.finished.duration_since(run.started).unwrap_or_default());
+    forge.set_time(run.duration);
     (assemble(forge, merged), problems)
+}
+
+/// Why a JUnit file could not be read, without its path (the note names it already).
+fn reason(problem: &ReportError) -> String {
+    match problem {
+        ReportError::Read { message, .. } => message.clone(),
+        ReportError::Unreadable { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Merges forge `junit.xml` files (from `forge report`): their `forge` suites become one, other
@@ -58,7 +69,8 @@ pub fn merge_files(paths: &[PathBuf]) -> (Report, Vec<ReportError>) {
     let mut merged = Vec::new();
     for path in paths {
         match read_junit(path) {
-            Ok(suites) => {
+            Ok(None) => problems.push(ReportError::Read { path: path.clone(), message: "it no longer exists".into() }),
+            Ok(Some(suites)) => {
                 for suite in suites {
                     if suite.name.as_str() == FORGE_SUITE {
                         forge_time += suite.time.unwrap_or_default();
@@ -68,23 +80,38 @@ pub fn merge_files(paths: &[PathBuf]) -> (Report, Vec<ReportError>) {
                     }
                 }
             }
-            Err(message) => problems.push(ReportError::Read { path: path.clone(), message }),
+            Err(problem) => problems.push(problem),
         }
     }
     forge.set_time(forge_time);
     (assemble(forge, merged), problems)
 }
 
-/// Serializes `report` and writes it atomically to `path`.
+/// `report` as XML bytes.
 ///
 /// # Errors
-/// [`ReportError::Write`] naming the path.
-pub fn write_junit(report: &Report, path: &Path) -> Result<(), ReportError> {
+/// What quick-junit said (it writes to memory, so only a malformed report can fail).
+pub fn to_bytes(report: &Report) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
-    report
-        .serialize(&mut bytes)
-        .map_err(|error| ReportError::Write { path: path.to_path_buf(), source: std::io::Error::other(error) })?;
-    write_atomically(path, &bytes)
+    report.serialize(&mut bytes).map_err(|error| error.to_string())?;
+    Ok(bytes)
+}
+
+/// The counts of the whole report and of the tools' suites alone (all but forge's own, which
+/// [`run_report`] and [`merge_files`] put first); the latter `None` when there are none.
+pub fn counts(report: &Report) -> (TestCounts, Option<TestCounts>) {
+    let all =
+        TestCounts { tests: report.tests, failures: report.failures, errors: report.errors, skipped: report.skipped };
+    let tools = &report.test_suites[report.test_suites.len().min(1)..];
+    let tools = (!tools.is_empty()).then(|| {
+        tools.iter().fold(TestCounts::default(), |sum, suite| TestCounts {
+            tests: sum.tests + suite.tests,
+            failures: sum.failures + suite.failures,
+            errors: sum.errors + suite.errors,
+            skipped: sum.skipped + suite.skipped,
+        })
+    });
+    (all, tools)
 }
 
 fn assemble(forge: TestSuite, merged: Vec<TestSuite>) -> Report {
@@ -94,19 +121,6 @@ fn assemble(forge: TestSuite, merged: Vec<TestSuite>) -> Report {
     report.add_test_suites(merged);
     report.set_time(time);
     report
-}
-
-enum Missing {
-    NotWritten,
-    Unreadable(String),
-}
-
-fn read_declared(path: &Path) -> Result<Vec<TestSuite>, Missing> {
-    let bytes = std::fs::read(path).map_err(|error| match error.kind() {
-        std::io::ErrorKind::NotFound => Missing::NotWritten,
-        _ => Missing::Unreadable(error.to_string()),
-    })?;
-    parse_junit(&bytes).map_err(Missing::Unreadable)
 }
 
 /// `suite` renamed after the session instance that produced it, counts recomputed.
@@ -128,7 +142,8 @@ fn renamed(suite: TestSuite, instance: &str) -> TestSuite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::{Attempt, SessionOutcome, SessionStatus};
+    use crate::report::from_outcome;
+    use crate::runner::{Attempt, RunOutcome, SessionOutcome, SessionStatus};
     use std::time::{Duration, SystemTime};
 
     fn outcome(name: &str, status: SessionStatus) -> SessionOutcome {
@@ -175,7 +190,7 @@ mod tests {
             timed_out: false,
             internal_error: false,
         };
-        let (report, problems) = run_report(&run);
+        let (report, problems) = run_report(&from_outcome(&run));
         assert!(problems.is_empty());
         assert_eq!((report.tests, report.failures, report.errors, report.skipped), (5, 2, 0, 1));
         let names: Vec<&str> = report.test_suites.iter().map(|suite| suite.name.as_str()).collect();
@@ -203,6 +218,9 @@ mod tests {
         std::fs::write(&two, r#"<testsuites><testsuite name="forge" time="2"><testcase classname="forge.sessions" name="b"><failure/></testcase></testsuite></testsuites>"#).expect("write");
         let (report, problems) = merge_files(&[one, two, dir.path().join("absent.xml")]);
         assert_eq!(problems.len(), 1);
+        let (all, tools) = counts(&report);
+        assert_eq!(all, TestCounts { tests: 3, failures: 1, errors: 0, skipped: 0 });
+        assert_eq!(tools, Some(TestCounts { tests: 1, failures: 0, errors: 0, skipped: 0 }));
         assert_eq!(report.test_suites.len(), 2);
         assert_eq!((report.test_suites[0].tests, report.test_suites[0].failures), (2, 1));
         assert_eq!(report.test_suites[0].time, Some(Duration::from_secs(3)));

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use crate::report::sanitize;
 use crate::report::xml::{self, Element};
+use crate::report::{ReportError, read_input, sanitize};
 
 /// Parses a JUnit document into flattened suites (each with at least one testcase or output).
 ///
@@ -41,13 +41,14 @@ pub fn parse_junit(bytes: &[u8]) -> Result<Vec<TestSuite>, String> {
     Ok(suites)
 }
 
-/// Reads and parses the JUnit file at `path`.
+/// Reads and parses the JUnit file at `path`: `Ok(None)` when it does not exist.
 ///
 /// # Errors
-/// A message saying why it cannot be read or parsed.
-pub fn read_junit(path: &Path) -> Result<Vec<TestSuite>, String> {
-    let bytes = std::fs::read(path).map_err(|error| error.to_string())?;
-    parse_junit(&bytes)
+/// [`ReportError::Unreadable`] (not a regular file of bounded size) or [`ReportError::Read`]
+/// (not a JUnit document).
+pub fn read_junit(path: &Path) -> Result<Option<Vec<TestSuite>>, ReportError> {
+    let Some(bytes) = read_input(path)? else { return Ok(None) };
+    parse_junit(&bytes).map(Some).map_err(|message| ReportError::Read { path: path.to_path_buf(), message })
 }
 
 /// Adds `element` (a `<testsuite>`) and its nested suites to `out`, depth first; a suite with
@@ -245,6 +246,25 @@ mod tests {
         assert_eq!(parse_time("-1"), None);
         assert_eq!(parse_time("NaN"), None);
         assert_eq!(parse_time("soon"), None);
+    }
+
+    #[test]
+    fn suites_nested_to_the_depth_limit_flatten_within_a_small_stack() {
+        // The reader recurses once per nested suite: at the limit it must fit a 2 MiB thread
+        // stack (the default for spawned threads, and what these tests run on).
+        let depth = crate::report::xml::MAX_DEPTH - 1;
+        let xml = format!(
+            "<testsuites>{}<testcase name=\"t\"/>{}</testsuites>",
+            "<testsuite name=\"s\">".repeat(depth),
+            "</testsuite>".repeat(depth)
+        );
+        let suites = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse_junit(xml.as_bytes()).map(|suites| suites.len()))
+            .expect("thread")
+            .join()
+            .expect("no overflow");
+        assert_eq!(suites, Ok(1));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestRerun};
 
+use crate::report::model::{AttemptReport, SessionReport, Status};
 use crate::report::sanitize;
-use crate::runner::{Attempt, SessionOutcome, SessionStatus};
 
 /// The `classname` of every session testcase.
 pub const CLASSNAME: &str = "forge.sessions";
@@ -18,35 +18,34 @@ pub const CLASSNAME: &str = "forge.sessions";
 ///   earlier attempt;
 /// - error → `<error>`; interrupted → `<error message="interrupted: …">`;
 /// - skipped → `<skipped message=REASON>`.
-pub fn session_case(outcome: &SessionOutcome, notes: &[String]) -> TestCase {
+pub fn session_case(outcome: &SessionReport, notes: &[String]) -> TestCase {
     let earlier = outcome.attempts.split_last().map_or(&[][..], |(_, earlier)| earlier);
-    let reruns = || earlier.iter().filter(|attempt| attempt.status != SessionStatus::Success).map(rerun);
-    let tail = sanitize::output(&outcome.output_tail);
+    let reruns = || earlier.iter().filter(|attempt| attempt.status != Status::Success).map(rerun);
+    let tail = outcome.final_output();
     let status = match outcome.status {
-        SessionStatus::Success => TestCaseStatus::Success { flaky_runs: reruns().collect() },
-        SessionStatus::Failed | SessionStatus::Error | SessionStatus::Interrupted => {
-            let kind =
-                if outcome.status == SessionStatus::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+        Status::Success => TestCaseStatus::Success { flaky_runs: reruns().collect() },
+        Status::Failed | Status::Error | Status::Interrupted => {
+            let kind = if outcome.status == Status::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
             let mut status = TestCaseStatus::non_success(kind);
             let message = outcome.message.clone().unwrap_or_else(|| default_message(outcome));
-            if outcome.status == SessionStatus::Interrupted {
+            if outcome.status == Status::Interrupted {
                 status.set_message(sanitize::one_line(&format!("interrupted: {message}")));
                 status.set_type("interrupted");
             } else {
                 status.set_message(sanitize::one_line(&message));
                 status.set_type(match (outcome.status, outcome.exit_code) {
-                    (SessionStatus::Failed, Some(code)) => format!("exit status {code}"),
-                    (SessionStatus::Failed, None) => "failure".to_owned(),
+                    (Status::Failed, Some(code)) => format!("exit status {code}"),
+                    (Status::Failed, None) => "failure".to_owned(),
                     _ => "error".to_owned(),
                 });
             }
             if !tail.trim().is_empty() {
-                status.set_description(tail.clone());
+                status.set_description(tail.to_owned());
             }
             status.add_reruns(reruns());
             status
         }
-        SessionStatus::Skipped => {
+        Status::Skipped => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(sanitize::one_line(outcome.message.as_deref().unwrap_or("not run")));
             status
@@ -64,18 +63,18 @@ pub fn session_case(outcome: &SessionOutcome, notes: &[String]) -> TestCase {
     case
 }
 
-fn default_message(outcome: &SessionOutcome) -> String {
+fn default_message(outcome: &SessionReport) -> String {
     match (outcome.status, outcome.exit_code) {
-        (SessionStatus::Failed, Some(code)) => format!("exited with status {code}"),
-        (SessionStatus::Interrupted, _) => "stopped by a signal".to_owned(),
+        (Status::Failed, Some(code)) => format!("exited with status {code}"),
+        (Status::Interrupted, _) => "stopped by a signal".to_owned(),
         _ => "forge could not run the session".to_owned(),
     }
 }
 
 /// A `<flakyFailure>`/`<rerunFailure>` (or `…Error`) for a failed attempt. No `time`: the
 /// schema's `rerunType` allows only `message` and `type` (required) attributes.
-fn rerun(attempt: &Attempt) -> TestRerun {
-    let kind = if attempt.status == SessionStatus::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+fn rerun(attempt: &AttemptReport) -> TestRerun {
+    let kind = if attempt.status == Status::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
     let mut run = TestRerun::new(kind);
     run.set_type(match attempt.exit_code {
         Some(code) => format!("exit status {code}"),
@@ -83,9 +82,8 @@ fn rerun(attempt: &Attempt) -> TestRerun {
     });
     let message = attempt.message.clone().unwrap_or_else(|| attempt.status.as_str().to_owned());
     run.set_message(sanitize::one_line(&format!("attempt {}: {message}", attempt.number)));
-    let tail = sanitize::output(&attempt.output_tail);
-    if !tail.trim().is_empty() {
-        run.set_system_out(tail);
+    if !attempt.output_tail.trim().is_empty() {
+        run.set_system_out(attempt.output_tail.clone());
     }
     run
 }

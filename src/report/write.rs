@@ -1,0 +1,198 @@
+//! Writing a reports directory: every file through an exclusively created temporary file and a
+//! rename, the whole sequence under an exclusive lock on the directory, so that two runs ending
+//! together leave one run's reports, whole, and a planted symlink is never followed.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{
+    COVERAGE_FILE, CoverageReport, CoverageTotal, JUNIT_FILE, LOCK_FILE, Merged, RUN_FILE, ReportError, Reports,
+    coverage, gate, junit,
+};
+
+/// Writes `reports` into `dir` (created if need be) and returns what they say, with `fail_under`
+/// (percent of lines) applied to the coverage total.
+///
+/// Order: junit.xml, coverage.xml, then run.json, so that run.json's presence means the others
+/// are in place; a part that `reports` lacks has the earlier run's file removed instead. The
+/// directory's lock ([`LOCK_FILE`], `flock`) is held from the first write to the last, and a
+/// second forge writing the same directory waits for it. Every problem, the assembler's included,
+/// is in [`Merged::problems`]; a file that cannot be written does not stop the others.
+pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> Merged {
+    let mut merged = Merged { problems: reports.problems, ..Merged::default() };
+    let problems = &mut merged.problems;
+    if let Err(source) = std::fs::create_dir_all(dir) {
+        problems.push(ReportError::Write { path: dir.to_path_buf(), source });
+        return merged;
+    }
+    let _lock = lock(dir).map_err(|problem| problems.push(problem)).ok();
+
+    let junit_path = dir.join(JUNIT_FILE);
+    match reports.junit {
+        Some(report) => {
+            let (all, tools) = junit::counts(&report);
+            (merged.junit, merged.tests) = (Some(all), tools);
+            match junit::to_bytes(&report) {
+                Ok(bytes) => push_err(problems, write_atomically(&junit_path, &bytes)),
+                Err(message) => {
+                    problems.push(ReportError::Write { path: junit_path, source: std::io::Error::other(message) })
+                }
+            }
+        }
+        None => push_err(problems, remove_stale(&junit_path)),
+    }
+
+    let coverage_path = dir.join(COVERAGE_FILE);
+    match reports.coverage {
+        Some(CoverageReport { data, root }) => {
+            let timestamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis();
+            let xml = coverage::cobertura_xml(&data, &root, timestamp);
+            push_err(problems, write_atomically(&coverage_path, xml.as_bytes()));
+            let (covered, valid) = data.line_counts();
+            merged.coverage = Some(CoverageTotal { covered, valid });
+            merged.gate_failure = gate(merged.coverage, fail_under);
+        }
+        None => push_err(problems, remove_stale(&coverage_path)),
+    }
+
+    let run_path = dir.join(RUN_FILE);
+    match reports.run {
+        Some(run) => push_err(problems, write_atomically(&run_path, &run.to_json())),
+        None => push_err(problems, remove_stale(&run_path)),
+    }
+    merged
+}
+
+fn push_err(problems: &mut Vec<ReportError>, result: Result<(), ReportError>) {
+    if let Err(problem) = result {
+        problems.push(problem);
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a half-written report. The temporary file has a random name and is created
+/// exclusively (`O_CREAT | O_EXCL`, by `tempfile`), so nothing planted there — a symlink to
+/// another file — is followed; it is removed when the write or the rename fails. Permissions are
+/// `0666` less the umask, as for any file a program creates.
+///
+/// # Errors
+/// [`ReportError::Write`] naming `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let error = |source| ReportError::Write { path: path.to_path_buf(), source };
+    // A bare file name has the empty parent, which tempfile takes as the current directory.
+    let directory = path.parent().unwrap_or(Path::new(""));
+    let name = path.file_name().ok_or_else(|| error(std::io::Error::other("the path has no file name")))?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(directory)
+        .map_err(error)?;
+    temporary.write_all(bytes).map_err(error)?;
+    // On failure the returned error owns the temporary file and removes it when dropped.
+    temporary.persist(path).map_err(|failed| error(failed.error))?;
+    Ok(())
+}
+
+/// Removes the report an earlier run left at `path`; nothing there is fine.
+fn remove_stale(path: &Path) -> Result<(), ReportError> {
+    match std::fs::remove_file(path) {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            Err(ReportError::Remove { path: path.to_path_buf(), source })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Takes the exclusive lock of reports directory `dir`, waiting for another holder. The lock file
+/// is opened without following a symlink (`O_NOFOLLOW`) or blocking on a FIFO (`O_NONBLOCK`), and
+/// never written.
+fn lock(dir: &Path) -> Result<std::fs::File, ReportError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path: PathBuf = dir.join(LOCK_FILE);
+    let error = |source| ReportError::Lock { path: path.clone(), source };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o666)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(&path)
+        .map_err(error)?;
+    if !file.metadata().map_err(error)?.is_file() {
+        return Err(error(std::io::Error::other("not a regular file")));
+    }
+    file.lock().map_err(error)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("read dir")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_replace_the_file_and_leave_no_temporary_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("run.json");
+        write_atomically(&path, b"one").expect("write");
+        write_atomically(&path, b"two").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        assert_eq!(names(dir.path()), ["run.json"]);
+    }
+
+    #[test]
+    fn a_failed_rename_removes_the_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("junit.xml");
+        std::fs::create_dir(&path).expect("a directory where the report goes");
+        std::fs::write(path.join("keep"), "x").expect("write");
+        let error = write_atomically(&path, b"report").expect_err("cannot replace a directory");
+        assert!(error.to_string().starts_with("cannot write report "), "{error}");
+        assert_eq!(names(dir.path()), ["junit.xml"]);
+    }
+
+    #[test]
+    fn a_planted_lock_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("write");
+        std::os::unix::fs::symlink(&victim, dir.path().join(LOCK_FILE)).expect("symlink");
+        let merged = write_reports(dir.path(), Reports::default(), None);
+        assert!(matches!(merged.problems.as_slice(), [ReportError::Lock { .. }]), "{:?}", merged.problems);
+        assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    #[test]
+    fn parts_a_directory_lacks_are_removed_from_an_earlier_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in [JUNIT_FILE, COVERAGE_FILE, RUN_FILE] {
+            std::fs::write(dir.path().join(name), "old").expect("write");
+        }
+        let merged = write_reports(dir.path(), Reports::default(), Some(80.0));
+        assert!(merged.is_clean(), "{:?}", merged.problems);
+        assert_eq!(names(dir.path()), [LOCK_FILE]);
+    }
+
+    #[test]
+    fn a_stale_report_that_cannot_be_removed_is_a_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join(COVERAGE_FILE)).expect("a directory named coverage.xml");
+        let merged = write_reports(dir.path(), Reports::default(), None);
+        match merged.problems.as_slice() {
+            [ReportError::Remove { path, .. }] => assert_eq!(path, &dir.path().join(COVERAGE_FILE)),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::process::Stdio;
 
-use crate::support::{Lines, Test, send_signal, wait_for_exit, wait_for_file, wait_until_gone};
+use crate::support::{KillGroupOnDrop, Lines, Test, send_signal, wait_for_exit, wait_for_file, wait_until_gone};
 
 /// run.json of `test`'s default reports directory.
 fn run_json(test: &Test) -> serde_json::Value {
@@ -14,11 +14,13 @@ fn run_json(test: &Test) -> serde_json::Value {
     serde_json::from_str(&text).expect("run.json is JSON")
 }
 
-/// Two whitespace-separated pids in `file`, written by the command once it is ready.
-fn pids(test: &Test, file: &str) -> (i32, i32) {
-    let text = wait_for_file(&test.root().join(file));
+/// The two pids in `pids`, written by the command once it is ready: its own (which is its
+/// process group's) and its child's; and a guard that kills the group should the test fail.
+fn pids(test: &Test) -> (i32, i32, KillGroupOnDrop) {
+    let text = wait_for_file(&test.root().join("pids"));
     let mut words = text.split_whitespace().map(|word| word.parse::<i32>().expect("a pid"));
-    (words.next().expect("the command's pid"), words.next().expect("its child's pid"))
+    let command = words.next().expect("the command's pid");
+    (command, words.next().expect("its child's pid"), KillGroupOnDrop(command))
 }
 
 /// The command leads its own process group and leaves a background child in it.
@@ -32,7 +34,7 @@ fn interrupt_with(number: i32, name: &str, expected_code: i32) {
     let test = Test::new().sessions(GRANDCHILD).args(&["-s", "serve", "--grace", "5s"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let stderr = Lines::new(forge.stderr.take().unwrap());
-    let (command, grandchild) = pids(&test, "pids");
+    let (command, grandchild, _guard) = pids(&test);
     send_signal(forge.id(), number);
     assert_eq!(wait_for_exit(&mut forge), Some(expected_code), "{name} ends the run with 128+{number}");
     wait_until_gone(&[command, grandchild], Some(command));
@@ -72,7 +74,7 @@ commands = ["sh -c 'trap \"\" TERM; sleep 1000 & echo $$ $! > pids; wait'"]
 fn a_command_that_ignores_sigterm_is_killed_after_the_grace_period() {
     let test = Test::new().sessions(&IGNORES_SIGTERM.replace("TIMEOUT", "")).args(&["-s", "stubborn", "--grace", "1s"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let (command, grandchild) = pids(&test, "pids");
+    let (command, grandchild, _guard) = pids(&test);
     send_signal(forge.id(), libc::SIGTERM);
     // SIGTERM alone cannot end this run: only the SIGKILL after the 1s grace can, well within the
     // deadline.
@@ -90,7 +92,7 @@ fn a_command_past_its_timeout_that_ignores_sigterm_is_killed_after_the_grace_per
         .args(&["-s", "stubborn", "--grace", "1s"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let stderr = Lines::new(forge.stderr.take().unwrap());
-    let (command, grandchild) = pids(&test, "pids");
+    let (command, grandchild, _guard) = pids(&test);
     assert_eq!(wait_for_exit(&mut forge), Some(1), "a timed-out session fails the run");
     wait_until_gone(&[command, grandchild], Some(command));
     let stderr = stderr.rest();
@@ -110,7 +112,7 @@ commands = ["sh -c 'trap \"echo > got-term; while [ ! -e proceed ]; do sleep 0.0
 "#;
     let test = Test::new().sessions(sessions).args(&["-s", "tidy", "--grace", "1h"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let (command, _) = pids(&test, "pids");
+    let (command, _, _guard) = pids(&test);
     send_signal(forge.id(), libc::SIGTERM);
     let deadline = std::time::Instant::now() + crate::support::DEADLINE;
     while !test.root().join("got-term").exists() {
@@ -149,7 +151,7 @@ fn a_second_signal_kills(first: i32, second: i32, name: &str, expected_code: i32
     // With an hour's grace, only the second signal can end this run before the deadline.
     let test = Test::new().sessions(STUBBORN).args(&["-s", "stubborn", "--grace", "1h"]);
     let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let (command, grandchild) = pids(&test, "pids");
+    let (command, grandchild, _guard) = pids(&test);
     send_signal(forge.id(), first);
     // The command has seen the first signal, so forge has handled it: the second is a second.
     wait_for_file(&test.root().join("got-signal"));

@@ -390,3 +390,15 @@ impl Run {
         Run { code, stdout, stderr, root: test.dir.path().to_path_buf(), _dir: std::rc::Rc::clone(&test.dir) }
     }
 }
+
+/// Kills what is left of process group `.0` when dropped: a failing test leaves no command of
+/// its forge running (forge itself may have been killed by [`wait_for_exit`]'s deadline).
+pub struct KillGroupOnDrop(pub i32);
+
+impl Drop for KillGroupOnDrop {
+    fn drop(&mut self) {
+        if !group_members(self.0).is_empty() {
+            unsafe { libc::killpg(self.0, libc::SIGKILL) };
+        }
+    }
+}

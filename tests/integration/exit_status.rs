@@ -107,3 +107,34 @@ fn a_current_directory_that_no_longer_exists_is_an_internal_error() {
         assert!(!test.root().join(".forge/reports/run.json").exists(), "nothing ran");
     }
 }
+
+#[test]
+fn a_run_without_coverage_leaves_no_coverage_xml_of_an_earlier_run() {
+    // The session's "coverage tool" writes LCOV covering $COVERED of calc.py's two lines.
+    let sessions = r#"
+[sessions.measured]
+venv = false
+commands = ["sh -c 'printf \"SF:calc.py\\nDA:1,1\\nDA:2,$COVERED\\nend_of_record\\n\" > {reports}/measured.lcov'"]
+coverage = ["{reports}/measured.lcov"]
+
+[sessions.plain]
+venv = false
+commands = ["true"]
+"#;
+    let coverage_xml = |run: &Run| std::fs::read_to_string(run.root.join(".forge/reports/coverage.xml"));
+    let mut test = Test::new().sessions(sessions).file("calc.py", "x = 1\ny = 2\n").env("COVERED", "0");
+    let first = test.rerun(&[]);
+    first.assert_code(0);
+    assert!(coverage_xml(&first).expect("coverage.xml").contains("lines-covered=\"1\""));
+    assert!(first.stdout.contains("TOTAL 1/2 lines 50.00%"), "{}", first.stdout);
+
+    let plain = test.rerun(&["-s", "plain"]);
+    plain.assert_code(0);
+    assert!(coverage_xml(&plain).is_err(), "no session of this run measured coverage");
+    assert!(!plain.stdout.contains("TOTAL"), "{}", plain.stdout);
+
+    let mut test = test.env("COVERED", "1");
+    let again = test.rerun(&["-s", "measured"]);
+    again.assert_code(0);
+    assert!(coverage_xml(&again).expect("coverage.xml").contains("lines-covered=\"2\""));
+}

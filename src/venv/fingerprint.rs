@@ -255,3 +255,123 @@ mod tests {
         assert!(matches!(fingerprint(&inputs(dir.path())), Err(VenvError::Requirements { .. })));
     }
 }
+
+/// Tests added after cargo-mutants found these behaviours untested: the interpreter check of a
+/// reused env, include loops, and what `install-project` brings into the fingerprint.
+#[cfg(test)]
+mod mutation_tests {
+    use std::fs::File;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    fn interpreter(path: &Path) -> Interpreter {
+        Interpreter { path: path.to_path_buf(), version: "3.12.0".into() }
+    }
+
+    fn set_mtime(path: &Path, time: std::time::SystemTime) {
+        File::options().write(true).open(path).unwrap().set_modified(time).unwrap();
+    }
+
+    #[test]
+    fn the_interpreter_is_unchanged_until_its_size_or_mtime_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3");
+        std::fs::write(&python, "binary").unwrap();
+        let when = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        set_mtime(&python, when);
+        let marker = Marker::new("f".into(), dir.path(), &interpreter(&python)).unwrap();
+        assert!(marker.interpreter_unchanged());
+
+        // The same size, a newer mtime (a reinstall of the same build).
+        set_mtime(&python, when + Duration::from_secs(1));
+        assert!(!marker.interpreter_unchanged(), "mtime changed");
+        set_mtime(&python, when);
+        assert!(marker.interpreter_unchanged(), "back as it was");
+
+        // Another size, the same mtime (a patch release copied over with its timestamp kept).
+        std::fs::write(&python, "binary, upgraded").unwrap();
+        set_mtime(&python, when);
+        assert!(!marker.interpreter_unchanged(), "size changed");
+
+        std::fs::remove_file(&python).unwrap();
+        assert!(!marker.interpreter_unchanged(), "gone");
+    }
+
+    #[test]
+    fn an_mtime_before_the_epoch_is_not_the_same_as_one_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3");
+        std::fs::write(&python, "binary").unwrap();
+        set_mtime(&python, UNIX_EPOCH - Duration::from_secs(10));
+        let marker = Marker::new("f".into(), dir.path(), &interpreter(&python)).unwrap();
+        assert!(marker.interpreter_unchanged());
+        set_mtime(&python, UNIX_EPOCH + Duration::from_secs(10));
+        assert!(!marker.interpreter_unchanged());
+    }
+
+    #[test]
+    fn a_requirements_file_that_includes_itself_still_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\nsix\n").unwrap();
+        let inputs = EnvInputs {
+            python_request: String::new(),
+            deps: vec![],
+            requirements: vec![root.join("requirements.txt")],
+            install_project: false,
+            extras: vec![],
+            root: root.to_path_buf(),
+        };
+        let looped = fingerprint(&inputs).unwrap();
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\nsix==1.17.0\n").unwrap();
+        assert_ne!(looped, fingerprint(&inputs).unwrap());
+    }
+
+    fn project(root: &Path, install_project: bool) -> EnvInputs {
+        EnvInputs {
+            python_request: "3.12".into(),
+            deps: vec!["pytest".into()],
+            requirements: vec![],
+            install_project,
+            extras: vec![],
+            root: root.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn install_project_on_or_off_changes_the_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        assert_ne!(fingerprint(&project(dir.path(), true)).unwrap(), fingerprint(&project(dir.path(), false)).unwrap());
+    }
+
+    #[test]
+    fn every_build_and_lock_file_counts_when_the_project_is_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut previous = fingerprint(&project(dir.path(), true)).unwrap();
+        for name in PROJECT_FILES {
+            std::fs::write(dir.path().join(name), "version 1").unwrap();
+            let now = fingerprint(&project(dir.path(), true)).unwrap();
+            assert_ne!(previous, now, "{name} appeared");
+            std::fs::write(dir.path().join(name), "version 2").unwrap();
+            let changed = fingerprint(&project(dir.path(), true)).unwrap();
+            assert_ne!(now, changed, "{name} changed");
+            previous = changed;
+        }
+    }
+
+    #[test]
+    fn without_install_project_neither_project_files_nor_extras_count() {
+        // An env that does not install the project is not rebuilt when its pyproject.toml or
+        // uv.lock changes.
+        let dir = tempfile::tempdir().unwrap();
+        let before = fingerprint(&project(dir.path(), false)).unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        std::fs::write(dir.path().join("uv.lock"), "version = 1\n").unwrap();
+        let mut with_extras = project(dir.path(), false);
+        with_extras.extras.push("test".into());
+        assert_eq!(before, fingerprint(&project(dir.path(), false)).unwrap());
+        assert_eq!(before, fingerprint(&with_extras).unwrap());
+    }
+}

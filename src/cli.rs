@@ -171,3 +171,22 @@ impl std::str::FromStr for MaxFail {
         Ok(Self { count, immediate })
     }
 }
+
+#[cfg(test)]
+mod grace_default_tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn without_grace_the_grace_period_is_ten_seconds() {
+        let cli = Cli::try_parse_from(["forge", "-s", "test"]).unwrap();
+        assert_eq!(cli.run.grace.0, std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn grace_takes_a_duration() {
+        let cli = Cli::try_parse_from(["forge", "--grace", "1500ms"]).unwrap();
+        assert_eq!(cli.run.grace.0, std::time::Duration::from_millis(1500));
+    }
+}

@@ -317,3 +317,78 @@ mod tests {
         assert!(matches!(fingerprint(&inputs(root)), Err(VenvError::ProjectFile { .. })));
     }
 }
+
+/// Tests added after cargo-mutants found these behaviours untested: include loops, and what
+/// `install-project` brings into the fingerprint.
+#[cfg(test)]
+mod mutation_tests {
+    use super::*;
+
+    #[test]
+    fn a_requirements_file_that_includes_itself_still_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\nsix\n").unwrap();
+        let inputs = EnvInputs {
+            python_request: String::new(),
+            deps: vec![],
+            requirements: vec![root.join("requirements.txt")],
+            install_project: false,
+            extras: vec![],
+            root: root.to_path_buf(),
+        };
+        let looped = fingerprint(&inputs).unwrap().digest;
+        std::fs::write(root.join("requirements.txt"), "-r requirements.txt\nsix==1.17.0\n").unwrap();
+        assert_ne!(looped, fingerprint(&inputs).unwrap().digest);
+    }
+
+    fn project(root: &Path, install_project: bool) -> EnvInputs {
+        EnvInputs {
+            python_request: "3.12".into(),
+            deps: vec!["pytest".into()],
+            requirements: vec![],
+            install_project,
+            extras: vec![],
+            root: root.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn install_project_on_or_off_changes_the_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        assert_ne!(
+            fingerprint(&project(dir.path(), true)).unwrap().digest,
+            fingerprint(&project(dir.path(), false)).unwrap().digest
+        );
+    }
+
+    #[test]
+    fn every_build_and_lock_file_counts_when_the_project_is_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut previous = fingerprint(&project(dir.path(), true)).unwrap().digest;
+        for name in PROJECT_FILES {
+            std::fs::write(dir.path().join(name), "version 1").unwrap();
+            let now = fingerprint(&project(dir.path(), true)).unwrap().digest;
+            assert_ne!(previous, now, "{name} appeared");
+            std::fs::write(dir.path().join(name), "version 2").unwrap();
+            let changed = fingerprint(&project(dir.path(), true)).unwrap().digest;
+            assert_ne!(now, changed, "{name} changed");
+            previous = changed;
+        }
+    }
+
+    #[test]
+    fn without_install_project_neither_project_files_nor_extras_count() {
+        // An env that does not install the project is not rebuilt when its pyproject.toml or
+        // uv.lock changes.
+        let dir = tempfile::tempdir().unwrap();
+        let before = fingerprint(&project(dir.path(), false)).unwrap().digest;
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+        std::fs::write(dir.path().join("uv.lock"), "version = 1\n").unwrap();
+        let mut with_extras = project(dir.path(), false);
+        with_extras.extras.push("test".into());
+        assert_eq!(before, fingerprint(&project(dir.path(), false)).unwrap().digest);
+        assert_eq!(before, fingerprint(&with_extras).unwrap().digest);
+    }
+}

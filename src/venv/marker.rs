@@ -74,3 +74,70 @@ fn stat(path: &Path) -> std::io::Result<(u64, i128)> {
     };
     Ok((metadata.len(), nanos))
 }
+
+/// Tests added after cargo-mutants found the interpreter check of a reused env untested.
+#[cfg(test)]
+mod mutation_tests {
+    use std::fs::File;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::venv::{EnvInputs, fingerprint};
+
+    fn some_fingerprint(root: &Path) -> Fingerprint {
+        let inputs = EnvInputs {
+            python_request: String::new(),
+            deps: vec![],
+            requirements: vec![],
+            install_project: false,
+            extras: vec![],
+            root: root.to_path_buf(),
+        };
+        fingerprint(&inputs).unwrap()
+    }
+
+    fn interpreter(path: &Path) -> Interpreter {
+        Interpreter { path: path.to_path_buf(), version: "3.12.0".into() }
+    }
+
+    fn set_mtime(path: &Path, time: std::time::SystemTime) {
+        File::options().write(true).open(path).unwrap().set_modified(time).unwrap();
+    }
+
+    #[test]
+    fn the_interpreter_is_unchanged_until_its_size_or_mtime_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3");
+        std::fs::write(&python, "binary").unwrap();
+        let when = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        set_mtime(&python, when);
+        let marker = Marker::new(&some_fingerprint(dir.path()), dir.path(), &interpreter(&python)).unwrap();
+        assert!(marker.interpreter_unchanged());
+
+        // The same size, a newer mtime (a reinstall of the same build).
+        set_mtime(&python, when + Duration::from_secs(1));
+        assert!(!marker.interpreter_unchanged(), "mtime changed");
+        set_mtime(&python, when);
+        assert!(marker.interpreter_unchanged(), "back as it was");
+
+        // Another size, the same mtime (a patch release copied over with its timestamp kept).
+        std::fs::write(&python, "binary, upgraded").unwrap();
+        set_mtime(&python, when);
+        assert!(!marker.interpreter_unchanged(), "size changed");
+
+        std::fs::remove_file(&python).unwrap();
+        assert!(!marker.interpreter_unchanged(), "gone");
+    }
+
+    #[test]
+    fn an_mtime_before_the_epoch_is_not_the_same_as_one_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3");
+        std::fs::write(&python, "binary").unwrap();
+        set_mtime(&python, UNIX_EPOCH - Duration::from_secs(10));
+        let marker = Marker::new(&some_fingerprint(dir.path()), dir.path(), &interpreter(&python)).unwrap();
+        assert!(marker.interpreter_unchanged());
+        set_mtime(&python, UNIX_EPOCH + Duration::from_secs(10));
+        assert!(!marker.interpreter_unchanged());
+    }
+}

@@ -93,12 +93,12 @@ fn selection_by_name_tag_keyword_and_python() {
     // A base name selects every instance, and requirements come first.
     assert_eq!(test.rerun(&["-s", "test"]).assert_code(0).session_names(), ["lint", "test-3.11", "test-3.12"]);
     // An instance name selects one instance.
-    assert_eq!(test.rerun(&["-s", "test-3.12"]).session_names(), ["lint", "test-3.12"]);
-    assert_eq!(test.rerun(&["-t", "check"]).session_names(), ["lint", "typecheck"]);
-    assert_eq!(test.rerun(&["-k", "lint or typecheck"]).session_names(), ["lint", "typecheck"]);
-    assert_eq!(test.rerun(&["-k", "not test and not lint"]).session_names(), ["typecheck"]);
-    assert_eq!(test.rerun(&["-s", "test", "-p", "3.12"]).session_names(), ["lint", "test-3.12"]);
-    assert_eq!(test.rerun(&["-s", "test", "--no-deps"]).session_names(), ["test-3.11", "test-3.12"]);
+    assert_eq!(test.rerun(&["-s", "test-3.12"]).assert_code(0).session_names(), ["lint", "test-3.12"]);
+    assert_eq!(test.rerun(&["-t", "check"]).assert_code(0).session_names(), ["lint", "typecheck"]);
+    assert_eq!(test.rerun(&["-k", "lint or typecheck"]).assert_code(0).session_names(), ["lint", "typecheck"]);
+    assert_eq!(test.rerun(&["-k", "not test and not lint"]).assert_code(0).session_names(), ["typecheck"]);
+    assert_eq!(test.rerun(&["-s", "test", "-p", "3.12"]).assert_code(0).session_names(), ["lint", "test-3.12"]);
+    assert_eq!(test.rerun(&["-s", "test", "--no-deps"]).assert_code(0).session_names(), ["test-3.11", "test-3.12"]);
 }
 
 #[test]
@@ -220,7 +220,7 @@ commands = [["echo", "release"]]
     // `release` and `check` name no interpreter; `lint` runs on [forge] python, 3.11.
     let planned = test.rerun(&["-s", "release", "-p", "3.12", "-n"]).assert_code(0).stdout.clone();
     assert!(planned.contains("unit-3.12") && !planned.contains("unit-3.11") && !planned.contains("lint"), "{planned}");
-    let planned = test.rerun(&["-s", "release", "-p", "3.11", "-n"]).stdout;
+    let planned = test.rerun(&["-s", "release", "-p", "3.11", "-n"]).assert_code(0).stdout.clone();
     assert!(planned.contains("unit-3.11") && planned.contains("lint") && !planned.contains("unit-3.12"), "{planned}");
 }
 

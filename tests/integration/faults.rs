@@ -1,111 +1,11 @@
-//! forge under faults: signals, timeouts, retries, `--max-fail`, concurrent runs, huge output.
-//! Every wait here is for a condition (a file, a line, an exit) with a generous deadline whose
-//! only purpose is to turn a hang into a failure; nothing asserts on elapsed time.
+//! forge under faults: timeouts, retries, `--max-fail` and `-x`, concurrent runs, huge output.
+//! (Signals are in signals.rs.) Every wait here is for a condition (a file, a line, an exit)
+//! bounded by `DEADLINE`, whose only purpose is to turn a hang into a failure; nothing asserts on
+//! elapsed time.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
-use crate::support::Test;
-
-/// Turns a hang into a failure; never a performance threshold.
-const HANG: Duration = Duration::from_secs(60);
-
-fn wait_for_file(path: &Path) -> String {
-    let deadline = Instant::now() + HANG;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && text.ends_with('\n')
-        {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn wait_for_exit(child: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + HANG;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("forge did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Whether `pid` is a live process (a zombie awaiting its reaper counts as gone).
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
-        Err(_) => false,
-    }
-}
-
-fn signal(child: &Child, number: i32) {
-    let result = unsafe { libc::kill(child.id() as i32, number) };
-    assert_eq!(result, 0);
-}
-
-const GRANDCHILD: &str = r#"
-[sessions.serve]
-venv = false
-commands = ["sh -c 'sleep 1000 & echo $! > grandchild.pid; wait'"]
-"#;
-
-fn interrupt_with(number: i32, expected_code: i32) {
-    let test = Test::new().sessions(GRANDCHILD).args(&["-s", "serve", "--grace", "5s"]);
-    let mut forge = test.command().stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let grandchild: i32 = wait_for_file(&test.root().join("grandchild.pid")).trim().parse().unwrap();
-    assert!(alive(grandchild));
-    signal(&forge, number);
-    let code = wait_for_exit(&mut forge);
-    assert_eq!(code, Some(expected_code));
-    assert!(!alive(grandchild), "the grandchild {grandchild} died with its session");
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(forge.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains("INTERRUPTED") && stderr.contains("serve"), "{stderr}");
-    let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
-    assert_eq!(run["sessions"][0]["status"], "interrupted");
-}
-
-#[test]
-fn sigint_stops_the_session_and_its_grandchildren() {
-    interrupt_with(libc::SIGINT, 130);
-}
-
-#[test]
-fn sigterm_stops_the_session_and_its_grandchildren() {
-    interrupt_with(libc::SIGTERM, 143);
-}
-
-#[test]
-fn a_second_sigint_kills_a_child_that_ignores_the_first() {
-    let sessions = r#"
-[sessions.stubborn]
-venv = false
-commands = [["python3", "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); open('ready', 'w').write('1\\n'); time.sleep(1000)"]]
-"#;
-    // With an hour's grace, only the second signal can end this run before the test's deadline.
-    let test = Test::new().sessions(sessions).args(&["-s", "stubborn", "--grace", "1h"]);
-    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    wait_for_file(&test.root().join("ready"));
-    signal(&forge, libc::SIGINT);
-    let mut stderr = BufReader::new(forge.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("received SIGINT") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "forge acknowledges the first SIGINT");
-    }
-    signal(&forge, libc::SIGINT);
-    assert_eq!(wait_for_exit(&mut forge), Some(130));
-}
+use crate::support::{Lines, Run, Test, wait_for_exit, wait_for_file, wait_until_gone};
 
 #[test]
 fn a_session_past_its_timeout_is_killed_and_errors() {
@@ -120,8 +20,9 @@ commands = ["sh -c 'sleep 1000 & echo $! > grandchild.pid; wait'"]
     run.assert_code(1);
     assert_eq!(run.status_of("slow"), "error");
     assert!(run.stderr.contains("timed out after 1s"), "{}", run.stderr);
-    let grandchild: i32 = std::fs::read_to_string(test.root().join("grandchild.pid")).unwrap().trim().parse().unwrap();
-    assert!(!alive(grandchild), "nothing of the session is left running");
+    let grandchild: i32 = wait_for_file(&test.root().join("grandchild.pid")).trim().parse().unwrap();
+    // A SIGKILL takes effect asynchronously: "gone" is waited for.
+    wait_until_gone(&[grandchild], None);
 }
 
 const FLAKY: &str = r#"
@@ -132,7 +33,7 @@ retry-delay = "10ms"
 commands = [["python3", "-c", "import pathlib, sys; p = pathlib.Path('attempts'); n = int(p.read_text()) + 1 if p.exists() else 1; p.write_text(str(n)); sys.exit(0 if n >= 3 else 1)"]]
 "#;
 
-fn attempts(run: &crate::support::Run) -> usize {
+fn attempts(run: &Run) -> usize {
     run.run_json()["sessions"][0]["attempts"].as_array().unwrap().len()
 }
 
@@ -174,6 +75,40 @@ fn max_fail_stops_scheduling_after_n_failures() {
 }
 
 #[test]
+fn fail_fast_lets_running_sessions_finish() {
+    // `fast` fails once `slow` is running; `slow` finishes only after forge has taken in that
+    // failure (it skipped `later`, which was waiting for a free slot). A forge that stopped
+    // running sessions on `-x` would have stopped `slow` by then.
+    let sessions = r#"
+[sessions.fast]
+venv = false
+commands = ["sh -c 'while [ ! -e slow-started ]; do sleep 0.05; done; exit 3'"]
+
+[sessions.slow]
+venv = false
+commands = ["sh -c 'echo > slow-started; while [ ! -e release ]; do sleep 0.05; done; echo > slow-finished'"]
+
+[sessions.later]
+venv = false
+commands = ["sh -c 'echo > later-ran'"]
+"#;
+    let test = Test::new().sessions(sessions).args(&["-x", "-j", "2"]);
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = Lines::new(forge.stderr.take().unwrap());
+    stderr.wait_for("skipping `later`", |line| line.contains("SKIP") && line.contains("later"));
+    std::fs::write(test.root().join("release"), "").unwrap();
+    let code = wait_for_exit(&mut forge);
+    let run = Run::of(&test, code, String::new(), stderr.rest());
+    let stderr = &run.stderr;
+    run.assert_code(1);
+    assert_eq!(run.status_of("fast"), "failed", "{stderr}");
+    assert_eq!(run.status_of("slow"), "success", "the running session finished: {stderr}");
+    assert_eq!(run.status_of("later"), "skipped", "no new session started: {stderr}");
+    assert!(test.root().join("slow-finished").exists());
+    assert!(!test.root().join("later-ran").exists());
+}
+
+#[test]
 fn two_forges_on_one_cold_env_build_it_once() {
     let test = Test::new()
         .sessions("[sessions.shared]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c 'import iniconfig'\"]\n");
@@ -211,8 +146,19 @@ fn huge_output_streams_to_the_log_in_bounded_memory() {
     // wait4 gives this forge's own peak RSS (and its children's: sh, yes and head are tiny).
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(waited, child.id() as i32);
+    let deadline = std::time::Instant::now() + crate::support::DEADLINE;
+    loop {
+        let waited = unsafe { libc::wait4(child.id() as i32, &mut status, libc::WNOHANG, &mut usage) };
+        if waited == child.id() as i32 {
+            break;
+        }
+        assert_eq!(waited, 0, "wait4");
+        if std::time::Instant::now() > deadline {
+            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+            panic!("forge did not stream 500 MiB within {:?}", crate::support::DEADLINE);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
     let peak_mib = usage.ru_maxrss as f64 / 1024.0;
     eprintln!("forge peak RSS while streaming 500 MiB: {peak_mib:.1} MiB");
@@ -271,101 +217,6 @@ fn environment_values_never_reach_run_json_or_the_display() {
     assert!(!json.contains("hunter2-token"), "{json}");
     assert!(!run.stderr.contains("hunter2-token") && !run.stdout.contains("hunter2-token"), "{}", run.stderr);
     assert!(run.stderr.contains("{env:FORGE_TEST_TOKEN}"), "the command is shown with the placeholder: {}", run.stderr);
-}
-
-#[test]
-fn an_env_build_interrupted_by_a_signal_is_left_incomplete() {
-    // A wrapper around the real uv that announces the install and then hangs in it, so the
-    // signal is certain to arrive mid-build.
-    let test = Test::new()
-        .sessions("[sessions.check]\ndeps = [\"iniconfig\"]\ncommands = [\"python -c pass\"]\n")
-        .uv_wrapper("echo > installing; exec sleep 1000")
-        .args(&["-s", "check", "--grace", "5s"]);
-    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    wait_for_file(&test.root().join("installing"));
-    signal(&forge, libc::SIGINT);
-    assert_eq!(wait_for_exit(&mut forge), Some(130));
-    let env = test.env_dir().join("check");
-    assert!(env.join("bin/python").exists(), "the env was half built");
-    assert!(!env.join(".forge-env.json").exists(), "no completion marker: it will be rebuilt");
-    let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
-    assert_eq!(run["sessions"][0]["status"], "interrupted");
-    assert_eq!(run["interrupted_by"], "SIGINT");
-}
-
-#[test]
-fn a_signal_ends_a_wait_for_another_forges_env_lock() {
-    let test = Test::new().sessions("[sessions.t]\ncommands = [\"python -c pass\"]\n").args(&["-s", "t", "-j", "2"]);
-    // This test plays the other forge process: it holds the env's lock for the whole test.
-    let locks = test.env_dir().join(".locks");
-    std::fs::create_dir_all(&locks).unwrap();
-    let held = std::fs::File::create(locks.join("t.lock")).unwrap();
-    held.lock().unwrap();
-    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = BufReader::new(forge.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("waiting for another forge") {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "forge says it is waiting");
-    }
-    signal(&forge, libc::SIGINT);
-    assert_eq!(wait_for_exit(&mut forge), Some(130), "forge exits although the lock is still held");
-    drop(held);
-}
-
-/// forge in a pseudo-terminal (`script`), its input written by the test: Ctrl-C is a `\x03`
-/// typed at the terminal, which the terminal turns into SIGINT for the foreground group.
-fn forge_on_a_terminal(test: &Test, args: &str) -> Child {
-    std::process::Command::new("script")
-        .args(["-qec", &format!("{} {args} --color never", env!("CARGO_BIN_EXE_forge")), "/dev/null"])
-        .current_dir(test.root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-#[test]
-fn ctrl_c_on_the_terminal_interrupts_a_session_that_catches_it() {
-    // Like pytest: KeyboardInterrupt is caught and the process exits 2. The run is still
-    // interrupted (130), not failed (nox#139).
-    let sessions = r#"
-[sessions.catches]
-venv = false
-commands = [["python3", "-c", "import pathlib, time\npathlib.Path('ready').write_text('1\\n')\ntry:\n    time.sleep(100)\nexcept KeyboardInterrupt:\n    raise SystemExit(2)"]]
-"#;
-    let test = Test::new().sessions(sessions);
-    let mut terminal = forge_on_a_terminal(&test, "-s catches");
-    wait_for_file(&test.root().join("ready"));
-    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
-    assert_eq!(wait_for_exit(&mut terminal), Some(130));
-    let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(test.root().join(".forge/reports/run.json")).unwrap()).unwrap();
-    assert_eq!(run["sessions"][0]["status"], "interrupted");
-}
-
-#[test]
-fn a_second_ctrl_c_on_the_terminal_kills_a_session_that_ignores_it() {
-    let sessions = r#"
-[sessions.ignores]
-venv = false
-commands = [["python3", "-c", "import pathlib, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\npathlib.Path('ready').write_text('1\\n')\ntime.sleep(100)"]]
-"#;
-    let test = Test::new().sessions(sessions);
-    let mut terminal = forge_on_a_terminal(&test, "-s ignores --grace 1h");
-    wait_for_file(&test.root().join("ready"));
-    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
-    let mut output = BufReader::new(terminal.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("received SIGINT") {
-        line.clear();
-        assert!(output.read_line(&mut line).unwrap() > 0, "forge acknowledges the first Ctrl-C");
-    }
-    terminal.stdin.as_mut().unwrap().write_all(b"\x03").unwrap();
-    assert_eq!(wait_for_exit(&mut terminal), Some(130), "the second Ctrl-C ends the run despite an hour's grace");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use crate::support::{Test, process_alive, read_pid, wait_until};
+use crate::support::{Test, alive, read_pid, wait_until};
 
 #[test]
 fn a_daemon_that_escapes_the_process_group_is_killed_and_reported_as_a_leak() {
@@ -20,7 +20,7 @@ commands = ["sh -c 'setsid sh -c \"echo \\$\\$ > daemon.pid; exec sleep 1000\" >
         .run();
     run.assert_code(0);
     let pid = read_pid(&run.root.join("daemon.pid"));
-    wait_until("the leaked daemon is gone", || !process_alive(pid));
+    wait_until("the leaked daemon is gone", || !alive(pid));
     assert!(run.stderr.contains("LEAK ["), "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!("warning: serve: left 1 process(es) running, killed: pid {pid} (sleep)")),
@@ -47,7 +47,7 @@ fn commands_die_with_a_forge_that_is_killed() {
     let pid = read_pid(&test.root().join("command.pid"));
     forge.kill().unwrap();
     forge.wait().unwrap();
-    wait_until("the command dies with forge", || !process_alive(pid));
+    wait_until("the command dies with forge", || !alive(pid));
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn a_build_left_running_by_a_killed_forge_holds_the_env_until_it_ends() {
     first.kill().unwrap();
     first.wait().unwrap();
     std::fs::write(test.root().join("first-done"), "").unwrap();
-    assert!(process_alive(straggler), "the straggler outlives the killed forge");
+    assert!(alive(straggler), "the straggler outlives the killed forge");
 
     let mut second = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stderr = BufReader::new(second.stderr.take().unwrap());
@@ -88,7 +88,7 @@ fn a_build_left_running_by_a_killed_forge_holds_the_env_until_it_ends() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(second.wait().unwrap().code(), Some(0), "{seen}{rest}");
-    assert!(!process_alive(straggler));
+    assert!(!alive(straggler));
     assert!(rest.contains("venv built"), "{rest}");
 }
 
@@ -223,7 +223,7 @@ fn a_command_killed_after_the_grace_period_says_so_and_gets_a_rerun_hint() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut forge.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(forge.wait().unwrap().code(), Some(143), "{stderr}");
-    assert!(!process_alive(pid));
+    assert!(!alive(pid));
     assert!(stderr.contains("was interrupted and killed (SIGKILL): it outlived the 1s grace period"), "{stderr}");
     assert!(stderr.contains("To re-run the failure alone:\n  forge -s stubborn --no-deps"), "{stderr}");
 }

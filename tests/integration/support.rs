@@ -257,24 +257,199 @@ pub fn real_uv() -> String {
     path
 }
 
-/// Turns a hang into a failure in waits for a condition; never a performance threshold.
-pub const HANG: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a test waits for a condition before failing. Its only purpose is to turn a hang into
+/// a failure with a message; nothing asserts on elapsed time.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Waits (bounded by [`HANG`]) until `condition` holds, failing with `what` otherwise.
+/// Waits (at most [`DEADLINE`]) for `path` to hold a complete line, and returns its text.
 #[track_caller]
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + HANG;
-    while !condition() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+pub fn wait_for_file(path: &Path) -> String {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return text;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} never appeared within {DEADLINE:?}", path.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits (at most [`DEADLINE`]) for `child` to exit and returns its exit code (`None`: killed by
+/// a signal). On the deadline the child is killed and the test fails.
+#[track_caller]
+pub fn wait_for_exit(child: &mut std::process::Child) -> Option<i32> {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} did not exit within {DEADLINE:?}", child.id());
+        }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
 /// Whether `pid` is a live process (a zombie awaiting its reaper counts as gone).
-pub fn process_alive(pid: i32) -> bool {
+pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
         Err(_) => false,
+    }
+}
+
+/// The live (non-zombie) processes whose process group is `group`.
+pub fn group_members(group: i32) -> Vec<i32> {
+    let mut members = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // After the command name: state, ppid, pgrp.
+        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        if fields.len() > 2 && fields[0] != "Z" && fields[2].parse::<i32>() == Ok(group) {
+            members.push(pid);
+        }
+    }
+    members
+}
+
+/// Waits (at most [`DEADLINE`]) until none of `pids` is alive and no live process is left in
+/// process group `group` (a SIGKILL takes effect asynchronously, so "gone" is a condition to
+/// wait for, not to sample once).
+#[track_caller]
+pub fn wait_until_gone(pids: &[i32], group: Option<i32>) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let living: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
+        let members = group.map(group_members).unwrap_or_default();
+        if living.is_empty() && members.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running {DEADLINE:?} later: processes {living:?}, group members {members:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Sends signal `number` to `pid`.
+#[track_caller]
+pub fn send_signal(pid: u32, number: i32) {
+    let result = unsafe { libc::kill(pid as i32, number) };
+    assert_eq!(result, 0, "kill({pid}, {number})");
+}
+
+/// The lines of a child's output stream, read by a background thread so that waiting for one
+/// never blocks past [`DEADLINE`].
+pub struct Lines {
+    receiver: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Lines {
+    /// Starts reading `stream` (a child's stdout or stderr) line by line.
+    pub fn new(stream: impl std::io::Read + Send + 'static) -> Self {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(stream);
+            loop {
+                let mut line = Vec::new();
+                match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if sender.send(String::from_utf8_lossy(&line).into_owned()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Self { receiver, seen: String::new() }
+    }
+
+    /// Waits (at most [`DEADLINE`]) for a line satisfying `wanted` and returns it; fails naming
+    /// `what` and showing everything read so far.
+    #[track_caller]
+    pub fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.receiver.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("no line {what} within {DEADLINE:?}; read so far:\n{}", self.seen)
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("the stream ended without a line {what}; read:\n{}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// Everything read so far plus the rest of the stream, up to its end (at most [`DEADLINE`]).
+    #[track_caller]
+    pub fn rest(mut self) -> String {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.receiver.recv_timeout(left) {
+                Ok(line) => self.seen.push_str(&line),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return self.seen,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("the stream did not end within {DEADLINE:?}; read:\n{}", self.seen)
+                }
+            }
+        }
+    }
+}
+
+/// A spawned child's exit code and its whole stdout and stderr (each piped, or empty when not),
+/// waiting at most [`DEADLINE`]: the bounded `wait_with_output`.
+#[track_caller]
+pub fn output_within(mut child: std::process::Child) -> (Option<i32>, String, String) {
+    let stdout = child.stdout.take().map(Lines::new);
+    let stderr = child.stderr.take().map(Lines::new);
+    let code = wait_for_exit(&mut child);
+    (code, stdout.map(Lines::rest).unwrap_or_default(), stderr.map(Lines::rest).unwrap_or_default())
+}
+
+impl Run {
+    /// The [`Run`] of a forge process a test spawned itself (from [`Test::command`]) and waited
+    /// for, to read its reports with the same helpers.
+    pub fn of(test: &Test, code: Option<i32>, stdout: String, stderr: String) -> Run {
+        Run { code, stdout, stderr, root: test.dir.path().to_path_buf(), _dir: std::rc::Rc::clone(&test.dir) }
+    }
+}
+
+/// Kills what is left of process group `.0` when dropped: a failing test leaves no command of
+/// its forge running (forge itself may have been killed by [`wait_for_exit`]'s deadline).
+pub struct KillGroupOnDrop(pub i32);
+
+impl Drop for KillGroupOnDrop {
+    fn drop(&mut self) {
+        if !group_members(self.0).is_empty() {
+            unsafe { libc::killpg(self.0, libc::SIGKILL) };
+        }
+    }
+}
+
+/// Waits (at most [`DEADLINE`]) until `condition` holds, failing with `what` otherwise.
+#[track_caller]
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

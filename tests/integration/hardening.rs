@@ -227,3 +227,34 @@ fn a_command_killed_after_the_grace_period_says_so_and_gets_a_rerun_hint() {
     assert!(stderr.contains("was interrupted and killed (SIGKILL): it outlived the 1s grace period"), "{stderr}");
     assert!(stderr.contains("To re-run the failure alone:\n  forge -s stubborn --no-deps"), "{stderr}");
 }
+
+#[test]
+fn a_signal_while_the_reports_are_written_ends_forge_with_128_plus_n_after_writing_them() {
+    // The test holds the reports directory's lock, so forge is certainly in its report phase,
+    // waiting, when the signal arrives.
+    let test = Test::new()
+        .sessions("[sessions.t]\nvenv = false\ncommands = [\"true\"]\n")
+        .env("FORGE_LOG", "forge::runner::signals=info");
+    let reports = test.root().join(".forge/reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let lock = std::fs::File::create(reports.join(".forge-reports.lock")).unwrap();
+    lock.lock().unwrap();
+    let mut forge = test.command().stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = forge.id();
+    wait_until("forge waits for the reports lock", || {
+        std::fs::read_to_string("/proc/locks")
+            .is_ok_and(|locks| locks.lines().any(|line| line.contains("->") && line.contains(&format!(" {pid} "))))
+    });
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
+    let mut stderr = BufReader::new(forge.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("signal received while writing the reports") {
+        assert!(stderr.read_line(&mut seen).unwrap() > 0, "forge notes the signal:\n{seen}");
+    }
+    drop(lock);
+    assert_eq!(forge.wait().unwrap().code(), Some(130), "{seen}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["sessions"][0]["status"], "success");
+    assert!(reports.join("junit.xml").is_file());
+}

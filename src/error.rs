@@ -101,17 +101,26 @@ impl Error {
             Error::Internal(_) => ExitStatus::Internal,
         }
     }
+}
 
-    /// The `hint:` line, if any.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Error::Config(error) => error.hint(),
-            Error::Plan(error) => error.hint(),
-            Error::Venv(error) => error.hint(),
-            Error::Report(error) => error.hint(),
-            Error::ReportInput(error) => error.hint(),
-            Error::Usage { hint, .. } => hint.clone(),
-            Error::Internal(_) => None,
-        }
+/// The `hint:` line under an `error:` (uv's and ripgrep's shape): what to do about it, one line,
+/// or `None` when there is nothing useful to say. Every boundary's error enum implements it.
+pub trait Hint {
+    /// The hint, if any.
+    fn hint(&self) -> Option<String>;
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        let inner: &dyn Hint = match self {
+            Error::Config(error) => error,
+            Error::Plan(error) => error,
+            Error::Venv(error) => error,
+            Error::Report(error) => error,
+            Error::ReportInput(error) => error,
+            Error::Usage { hint, .. } => return hint.clone(),
+            Error::Internal(_) => return None,
+        };
+        inner.hint()
     }
 }

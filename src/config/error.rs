@@ -88,9 +88,8 @@ pub enum ConfigError {
     },
 }
 
-impl ConfigError {
-    /// The `hint:` line to print under the error, if any (always one line).
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for ConfigError {
+    fn hint(&self) -> Option<String> {
         let hint = match self {
             ConfigError::NotFound { .. } => {
                 Some("create a sessions.toml (see `forge --help`) or pass one with `-f PATH`".into())
@@ -155,6 +154,7 @@ pub(crate) fn located(path: &Path, line: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Hint as _;
 
     #[test]
     fn escape_keeps_messages_on_one_line() {

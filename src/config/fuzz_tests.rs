@@ -5,6 +5,7 @@
 //! most cases get past the TOML parser and exercise the schema and the semantic checks. Case
 //! counts are bounded so the whole module runs in a few seconds.
 
+use crate::error::Hint as _;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

@@ -92,6 +92,7 @@ fn toml_error(path: &Path, text: &str, error: &toml::de::Error, key_path: Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Hint as _;
 
     fn parse_error(text: &str) -> ConfigError {
         parse(Path::new("sessions.toml"), text).unwrap_err()

@@ -252,6 +252,7 @@ pub(super) fn check_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Hint as _;
 
     fn load(text: &str) -> Result<Project, ConfigError> {
         let path = PathBuf::from("/project/sessions.toml");

@@ -49,9 +49,8 @@ pub enum PlanError {
     },
 }
 
-impl PlanError {
-    /// The `hint:` line, if any.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for PlanError {
+    fn hint(&self) -> Option<String> {
         match self {
             PlanError::UnknownSession { suggestions, .. } if !suggestions.is_empty() => Some(format!(
                 "did you mean {}?",

@@ -79,9 +79,8 @@ pub enum ReportError {
     },
 }
 
-impl ReportError {
-    /// The `hint:` line, if any.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for ReportError {
+    fn hint(&self) -> Option<String> {
         match self {
             ReportError::Write { .. } | ReportError::Remove { .. } | ReportError::Lock { .. } => {
                 Some("check that the reports directory is writable (or pass --reports-dir)".into())
@@ -146,9 +145,8 @@ pub enum InputError {
     },
 }
 
-impl InputError {
-    /// The `hint:` line.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for InputError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             InputError::GivenTwice { .. } => "pass each report directory once".into(),
             _ => "pass the reports directories that earlier forge runs wrote (--reports-dir, default .forge/reports)"

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use crate::error::Hint as _;
+
 use super::style::{ERROR, HINT, WARNING};
 use crate::error::Error;
 

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use crate::error::Hint as _;
+
 use super::display::status_line;
 use super::style::{BOLD, ERROR, SUCCESS};
 use crate::report::{Merged, TestCounts};

@@ -68,9 +68,8 @@ pub enum VenvError {
     },
 }
 
-impl VenvError {
-    /// The `hint:` line, if any.
-    pub fn hint(&self) -> Option<String> {
+impl crate::error::Hint for VenvError {
+    fn hint(&self) -> Option<String> {
         match self {
             VenvError::UvNotFound { .. } => Some(
                 "install uv with `python3 -m pip install uv` (or `pipx install uv`), or point FORGE_UV at its executable".into(),

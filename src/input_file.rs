@@ -53,7 +53,7 @@ impl InputFileError {
 /// # Errors
 /// [`InputFileError`]: missing, not a regular file, larger than `limit`, or unreadable.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputFileError> {
-    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    use std::os::unix::fs::OpenOptionsExt as _;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
@@ -65,18 +65,7 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputFileError> 
     let metadata = file.metadata().map_err(InputFileError::Io)?;
     let file_type = metadata.file_type();
     if !file_type.is_file() {
-        let kind = if file_type.is_dir() {
-            "a directory"
-        } else if file_type.is_fifo() {
-            "a FIFO"
-        } else if file_type.is_socket() {
-            "a socket"
-        } else if file_type.is_char_device() || file_type.is_block_device() {
-            "a device"
-        } else {
-            "not a file"
-        };
-        return Err(InputFileError::NotRegular { kind });
+        return Err(InputFileError::NotRegular { kind: kind_of(file_type) });
     }
     if metadata.len() > limit {
         return Err(InputFileError::TooLarge { size: metadata.len(), limit });
@@ -88,6 +77,23 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputFileError> 
         return Err(InputFileError::TooLarge { size: bytes.len() as u64, limit });
     }
     Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for messages: "a directory", "a FIFO", "a socket",
+/// "a device", else "not a file".
+pub fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
 }
 
 #[cfg(test)]

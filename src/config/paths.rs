@@ -154,7 +154,6 @@ fn resolve(path: &Path) -> PathBuf {
 /// # Errors
 /// [`ConfigError::Invalid`] at the line of the first bad entry.
 pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
-    use std::os::unix::fs::FileTypeExt as _;
     if !session.needs_venv() {
         return Ok(());
     }
@@ -165,17 +164,7 @@ pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Resul
                 Err(error) => format!("cannot be read: {error}"),
             },
             Ok(metadata) => {
-                let kind = metadata.file_type();
-                let kind = if kind.is_dir() {
-                    "a directory"
-                } else if kind.is_fifo() {
-                    "a FIFO"
-                } else if kind.is_char_device() || kind.is_block_device() {
-                    "a device"
-                } else {
-                    "not a file"
-                };
-                format!("is not a regular file ({kind})")
+                format!("is not a regular file ({})", crate::input_file::kind_of(metadata.file_type()))
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => "does not exist".to_owned(),
             Err(error) => format!("cannot be read: {error}"),

@@ -258,3 +258,28 @@ fn a_signal_while_the_reports_are_written_ends_forge_with_128_plus_n_after_writi
     assert_eq!(run["sessions"][0]["status"], "success");
     assert!(reports.join("junit.xml").is_file());
 }
+
+#[test]
+fn durations_come_from_a_monotonic_clock_whatever_the_wall_clock_does() {
+    // libfaketime makes forge's wall clock run 20 times too fast (the monotonic clock is left
+    // alone), as a clock stepped forward during a run would look.
+    let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    assert!(std::path::Path::new(library).exists(), "libfaketime is installed (scripts/install-test-deps)");
+    let run = Test::new()
+        .sessions("[sessions.t]\nvenv = false\ncommands = [\"env -u LD_PRELOAD -u FAKETIME sleep 0.5\"]\n")
+        .env("LD_PRELOAD", library)
+        .env("FAKETIME", "+0 x20")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .run();
+    run.assert_code(0);
+    let json = run.run_json();
+    let time = |key: &str| humantime::parse_rfc3339(json[key].as_str().unwrap()).unwrap();
+    let wall = time("end").duration_since(time("start")).unwrap().as_secs_f64();
+    let duration = json["duration"].as_f64().unwrap();
+    let session = json["sessions"][0]["duration"].as_f64().unwrap();
+    assert!(duration >= 0.5 && session >= 0.5, "{json:#}");
+    assert!(wall > 4.0 * duration, "the wall clock ran fast: {wall} s against {duration} s");
+    let summary = run.stderr.lines().find(|line| line.contains("Summary")).unwrap();
+    let shown: f64 = summary.split('[').nth(1).unwrap().split('s').next().unwrap().trim().parse().unwrap();
+    assert!((shown - duration).abs() < 0.01, "{summary}");
+}

@@ -89,6 +89,7 @@ fn at_most_jobs_run_at_once_and_requirements_run_first() {
     let plan = plan(&[("a", &[]), ("b", &[]), ("c", &[]), ("d", &[0])]);
     let mut sink = Recording::default();
     let mut dispatcher = Dispatcher::new(&plan, 2, None, &mut sink);
+    assert!(!dispatcher.is_finished(), "nothing has run yet");
     assert_eq!(dispatcher.schedule(), [0, 1]);
     dispatcher.handle(done(&plan, 1, SessionStatus::Success));
     assert_eq!(dispatcher.schedule(), [2]);
@@ -253,4 +254,19 @@ fn executor_events_reach_the_sink_in_order() {
     assert_eq!(sink.events[1], "SessionStarted { index: 0 }");
     assert_eq!(sink.events[2], r#"CommandStarted { index: 0, command: "ruff check" }"#);
     assert_eq!(sink.events[3], "finished 0 success ");
+}
+
+#[test]
+fn a_skip_says_how_the_requirement_ended() {
+    let plan = plan(&[("a", &[]), ("b", &[]), ("c", &[]), ("d", &[0]), ("e", &[1]), ("f", &[2])]);
+    let mut sink = Recording::default();
+    let mut dispatcher = Dispatcher::new(&plan, 3, None, &mut sink);
+    assert_eq!(dispatcher.schedule(), [0, 1, 2]);
+    dispatcher.handle(done(&plan, 0, SessionStatus::Error));
+    dispatcher.handle(done(&plan, 1, SessionStatus::Failed));
+    dispatcher.handle(done(&plan, 2, SessionStatus::Interrupted));
+    dispatcher.schedule();
+    let outcome = dispatcher.into_outcome();
+    let messages: Vec<&str> = outcome.sessions[3..].iter().map(|session| session.message.as_deref().unwrap()).collect();
+    assert_eq!(messages, ["requirement `a` errored", "requirement `b` failed", "requirement `c` was interrupted"]);
 }

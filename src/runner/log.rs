@@ -171,10 +171,11 @@ mod tests {
     async fn the_tail_keeps_the_last_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = SessionLog::create(dir.path(), "s", None).unwrap();
-        log.write(&vec![b'a'; TAIL_BYTES]).await;
+        log.write(&vec![b'a'; 100 * 1024]).await;
         log.write(b"end").await;
         let tail = log.tail();
-        assert_eq!(tail.len(), TAIL_BYTES);
+        // The documented 64 KiB (docs/running.md), not whatever the constant says.
+        assert_eq!(tail.len(), 64 * 1024);
         assert!(tail.ends_with(b"aend"));
     }
 }

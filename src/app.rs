@@ -24,12 +24,15 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     let color = match &cli.command {
         Some(CliCommand::Report(args)) => args.color,
         Some(CliCommand::Clean(args)) => args.color,
+        Some(CliCommand::Schema | CliCommand::Completions(_)) => ColorChoice::Never,
         None => cli.run.color,
     };
     set_color(color);
     match cli.command {
         Some(CliCommand::Report(args)) => crate::commands::report::run(&args),
         Some(CliCommand::Clean(args)) => clean(&args),
+        Some(CliCommand::Schema) => crate::commands::schema::run(),
+        Some(CliCommand::Completions(args)) => crate::commands::completions::run(&args),
         None => run_sessions(&cli.run),
     }
 }

@@ -28,6 +28,18 @@ pub enum CliCommand {
     Report(ReportArgs),
     /// Remove this project's virtualenvs (only what forge created), saying what was removed.
     Clean(CleanArgs),
+    /// Print the JSON Schema (draft 7) of sessions.toml, for editors (taplo, Even Better TOML).
+    Schema,
+    /// Print a shell completion script for forge.
+    Completions(CompletionsArgs),
+}
+
+/// `forge completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `forge clean`.

@@ -12,6 +12,7 @@ mod hardening;
 mod interpreters;
 mod real_projects;
 mod reports;
+mod schema;
 mod settings;
 mod signals;
 mod terminal;

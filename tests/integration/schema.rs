@@ -1,0 +1,95 @@
+//! `forge schema`: the committed `sessions.schema.json` is its output, and the real
+//! `check-jsonschema` (from PyPI, in the report tests' tools venv) accepts every sessions.toml in
+//! the repository with it and rejects what forge rejects as an unknown key.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::reports::tools::{ok, tools};
+use crate::support::Test;
+
+fn repository() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn committed_schema() -> PathBuf {
+    repository().join("sessions.schema.json")
+}
+
+/// `check-jsonschema --schemafile sessions.schema.json FILES…` (TOML instances are read as TOML).
+fn check_jsonschema(files: &[PathBuf]) -> Output {
+    Command::new(tools().bin.join("check-jsonschema"))
+        .arg("--schemafile")
+        .arg(committed_schema())
+        .args(files)
+        .output()
+        .expect("check-jsonschema runs")
+}
+
+#[test]
+fn the_committed_schema_is_what_forge_schema_prints() {
+    let run = Test::new().args(&["schema"]).run();
+    run.assert_code(0);
+    let committed = std::fs::read_to_string(committed_schema()).unwrap_or_default();
+    assert!(
+        committed == run.stdout,
+        "sessions.schema.json is stale: run `cargo run -- schema > sessions.schema.json` and commit it"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+}
+
+#[test]
+fn every_sessions_toml_in_the_repository_is_valid() {
+    let listed = ok(Command::new("git").arg("-C").arg(repository()).args(["ls-files", "--", "*sessions.toml"]));
+    let files: Vec<PathBuf> = listed.lines().map(|line| repository().join(line)).collect();
+    for expected in ["sessions.toml", "examples/shapes/sessions.toml", "bench/fixture/sessions.toml"] {
+        assert!(files.contains(&repository().join(expected)), "{expected} in {files:?}");
+    }
+    let output = check_jsonschema(&files);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_misspelt_key_is_rejected_by_the_schema_as_by_forge() {
+    let test = Test::new().sessions("[sessions.lint]\nvenv = false\ndpes = [\"ruff\"]\ncommands = [\"ruff check\"]\n");
+    let output = check_jsonschema(&[test.root().join("sessions.toml")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("'dpes' was unexpected"), "{stdout}");
+    test.args(&["-l"]).run().assert_code(2);
+}
+
+#[test]
+fn durations_the_schema_accepts_or_rejects_agree_with_forge() {
+    for (duration, valid) in
+        [("90s", true), ("1h 30m", true), ("1.5h", true), ("10", false), ("-5s", false), ("", false)]
+    {
+        let test = Test::new()
+            .sessions(&format!("[sessions.lint]\nvenv = false\ntimeout = \"{duration}\"\ncommands = [\"true\"]\n"));
+        let output = check_jsonschema(&[test.root().join("sessions.toml")]);
+        assert_eq!(
+            output.status.success(),
+            valid,
+            "schema on {duration:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        test.args(&["-l"]).run().assert_code(if valid { 0 } else { 2 });
+    }
+}
+
+#[test]
+fn a_schema_comment_first_line_still_loads() {
+    let text = "#:schema ./sessions.schema.json\n[sessions.lint]\nvenv = false\ncommands = [\"true\"]\n";
+    let test = Test::new().sessions(text);
+    let output = check_jsonschema(&[test.root().join("sessions.toml")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let run = test.args(&["-l"]).run();
+    run.assert_code(0);
+    assert!(run.stdout.contains("lint"), "{}", run.stdout);
+}

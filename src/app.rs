@@ -82,7 +82,9 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
             plan::validate(&project)?;
             None
         };
-        if args.json {
+        if args.names {
+            reporter::print_list_names(&project, only.as_ref());
+        } else if args.json {
             reporter::print_list_json(&project, only.as_ref());
         } else {
             reporter::print_list(&project, only.as_ref());

@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// With --list: print a JSON array (usable as a CI matrix).
     #[arg(long, requires = "list")]
     pub json: bool,
+    /// With --list: print only the instance names, one a line (for shell completion scripts).
+    #[arg(long, requires = "list", conflicts_with = "json", hide = true)]
+    pub names: bool,
     /// Run these sessions (base or instance names) and, first, what they require.
     #[arg(short, long = "session", alias = "sessions", num_args = 1.., value_name = "NAME")]
     pub sessions: Vec<String>,

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_config;
 mod cli;
+mod completions;
 mod dag;
 mod env_dirs;
 mod exit_status;

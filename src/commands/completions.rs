@@ -50,10 +50,12 @@ _forge_with_sessions() {
 complete -F _forge_with_sessions -o bashdefault -o default forge
 "#;
 
-/// A second completion for `-s`/`--session`: fish merges it with the generated one.
+/// A second completion for `-s`/`--session`: fish merges it with the generated one. Its condition
+/// is not the generated `__fish_forge_needs_command`, whose `argparse` fails on a `-s` still
+/// waiting for its value, so that condition is false exactly where a name is wanted.
 const FISH_SESSIONS: &str = r#"
 # forge: session names after -s/--session, from `forge -l --names`.
-complete -c forge -n "__fish_forge_needs_command" -s s -l session -f -a '(forge -l --names 2>/dev/null)'
+complete -c forge -n "not __fish_seen_subcommand_from report clean schema completions help" -s s -l session -x -a '(forge -l --names 2>/dev/null)'
 "#;
 
 /// `compadd`, not `_describe`: session names may contain `:`, which `_describe` would split.

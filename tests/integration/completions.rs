@@ -1,7 +1,8 @@
 //! `forge completions SHELL` and the hidden `forge -l --names` its scripts use for session names:
 //! the scripts are produced for every shell, bash's and zsh's parse (`bash -n`, `zsh -n`), and
-//! bash really completes a project's session names after `-s`.
+//! bash and fish really complete a project's session names after `-s`.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::reports::tools::ok;
@@ -77,4 +78,24 @@ fn bash_completes_session_names_after_dash_s() {
     assert_eq!(complete("-s te"), "test-3.11\ntest-3.12\n");
     assert_eq!(complete("--session l"), "lint\n");
     assert!(complete("--no-d").contains("--no-deps"), "options still complete");
+}
+
+#[test]
+fn fish_completes_session_names_after_dash_s() {
+    let test = Test::new().sessions(SESSIONS).file("forge.fish", &script("fish"));
+    let bin = Path::new(env!("CARGO_BIN_EXE_forge")).parent().expect("bin dir").to_owned();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    // `complete -C LINE` prints what fish would offer at the end of LINE, one candidate a line.
+    let complete = |line: &str| {
+        let mut command = test.command_for("fish", &["-c", &format!("source ./forge.fish; complete -C '{line}'")]);
+        ok(command.env("PATH", &path))
+    };
+    assert_eq!(complete("forge -s te"), "test-3.11\ntest-3.12\n");
+    assert_eq!(complete("forge --session l"), "lint\n");
+    // fish sorts the candidates.
+    assert_eq!(complete("forge -s "), "build:package\nlint\ntest-3.11\ntest-3.12\n");
+    assert!(complete("forge --no-d").starts_with("--no-deps\t"), "options still complete");
 }

@@ -1,6 +1,7 @@
 //! `forge schema`: the committed `sessions.schema.json` is its output, and the real
 //! `check-jsonschema` (from PyPI, in the report tests' tools venv) accepts every sessions.toml in
-//! the repository with it and rejects what forge rejects as an unknown key.
+//! the repository with it and rejects what forge rejects as an unknown key; taplo (Even Better
+//! TOML's engine, from PyPI) uses it through a `#:schema` first line.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -83,13 +84,31 @@ fn durations_the_schema_accepts_or_rejects_agree_with_forge() {
     }
 }
 
+/// What Even Better TOML does in an editor, from the command line: taplo reads the `#:schema`
+/// first line (a path relative to the file), and forge still loads the file (it is a comment).
 #[test]
-fn a_schema_comment_first_line_still_loads() {
-    let text = "#:schema ./sessions.schema.json\n[sessions.lint]\nvenv = false\ncommands = [\"true\"]\n";
-    let test = Test::new().sessions(text);
-    let output = check_jsonschema(&[test.root().join("sessions.toml")]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
-    let run = test.args(&["-l"]).run();
+fn taplo_uses_the_schema_named_on_the_first_line_and_forge_still_loads_the_file() {
+    let valid =
+        "#:schema ./sessions.schema.json\n[sessions.lint]\nvenv = false\ntimeout = \"90s\"\ncommands = [\"true\"]\n";
+    let schema = std::fs::read_to_string(committed_schema()).expect("sessions.schema.json");
+    let test = Test::new().sessions(valid).file("sessions.schema.json", &schema).args(&["-l"]);
+    let root = test.root().to_owned();
+    let taplo = || {
+        Command::new(tools().bin.join("taplo"))
+            .args(["lint", "sessions.toml"])
+            .current_dir(&root)
+            .output()
+            .expect("taplo runs")
+    };
+    let output = taplo();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let run = test.run();
     run.assert_code(0);
-    assert!(run.stdout.contains("lint"), "{}", run.stdout);
+    assert!(run.stdout.contains("* lint"), "{}", run.stdout);
+
+    std::fs::write(root.join("sessions.toml"), valid.replace("timeout", "dpes = [\"ruff\"]\ntimeout")).unwrap();
+    let output = taplo();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("'dpes' was unexpected"), "{stderr}");
 }

@@ -8,10 +8,10 @@ use std::sync::OnceLock;
 use crate::support::Run;
 
 /// The test-only tools: a venv with junitparser, pycobertura, diff-cover, coverage and
-/// check-jsonschema, and the schema files extracted from the pytest and coverage sdists.
+/// check-jsonschema and taplo, and the schema files extracted from the pytest and coverage sdists.
 pub struct Tools {
     pub python: PathBuf,
-    /// The venv's `bin/` (diff-cover, coverage, check-jsonschema).
+    /// The venv's `bin/` (diff-cover, coverage, check-jsonschema, taplo).
     pub bin: PathBuf,
     pub junit_xsd: PathBuf,
     pub coverage_dtd: PathBuf,
@@ -24,7 +24,8 @@ const COVERAGE: &str = "coverage==7.17.3";
 
 /// What the venv holds; the completion marker records it, so a venv built for an older list is
 /// rebuilt rather than found lacking a tool.
-const PACKAGES: [&str; 6] = ["pip", "junitparser", "pycobertura", "diff-cover", COVERAGE, "check-jsonschema==0.39.0"];
+const PACKAGES: [&str; 7] =
+    ["pip", "junitparser", "pycobertura", "diff-cover", COVERAGE, "check-jsonschema==0.39.0", "taplo==0.9.3"];
 
 pub fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();

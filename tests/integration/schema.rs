@@ -112,3 +112,12 @@ fn taplo_uses_the_schema_named_on_the_first_line_and_forge_still_loads_the_file(
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("'dpes' was unexpected"), "{stderr}");
 }
+
+#[test]
+fn a_schema_that_cannot_be_written_is_an_error_not_a_success() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let output = Test::new().args(&["schema"]).command().stdout(full).output().expect("forge runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.starts_with("error: cannot write to standard output\n"), "{stderr}");
+}

@@ -66,21 +66,37 @@ fn a_misspelt_key_is_rejected_by_the_schema_as_by_forge() {
     test.args(&["-l"]).run().assert_code(2);
 }
 
+/// The constraints written by hand (durations, `python`, names, ranges) agree with forge's own
+/// checks on each side of their edge.
 #[test]
-fn durations_the_schema_accepts_or_rejects_agree_with_forge() {
-    for (duration, valid) in
-        [("90s", true), ("1h 30m", true), ("1.5h", true), ("10", false), ("-5s", false), ("", false)]
-    {
-        let test = Test::new()
-            .sessions(&format!("[sessions.lint]\nvenv = false\ntimeout = \"{duration}\"\ncommands = [\"true\"]\n"));
+fn what_the_schema_accepts_or_rejects_forge_does_too() {
+    let cases = [
+        ("timeout = \"90s\"", true),
+        ("timeout = \"1h 30m\"", true),
+        ("timeout = \"1.5h\"", true),
+        ("timeout = \"10\"", false),
+        ("timeout = \"-5s\"", false),
+        ("timeout = \"\"", false),
+        ("python = [\"3.11\", \"3.12\"]", true),
+        ("python = []", false),
+        ("python = [\"3.12\", \"3.12\"]", false),
+        ("python = \"\"", false),
+        ("retries = 100", true),
+        ("retries = 101", false),
+        ("commands = [\"true\", [\"echo\", \"hi\"]]", true),
+        ("commands = [1]", false),
+    ];
+    for (line, valid) in cases {
+        let test = Test::new().sessions(&format!("[sessions.lint]\nvenv = false\n{line}\n")).args(&["-l"]);
         let output = check_jsonschema(&[test.root().join("sessions.toml")]);
-        assert_eq!(
-            output.status.success(),
-            valid,
-            "schema on {duration:?}: {}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        test.args(&["-l"]).run().assert_code(if valid { 0 } else { 2 });
+        assert_eq!(output.status.success(), valid, "schema on {line}: {}", String::from_utf8_lossy(&output.stdout));
+        test.run().assert_code(if valid { 0 } else { 2 });
+    }
+    for (name, valid) in [("build:package", true), ("-x", false), (".x", false)] {
+        let test = Test::new().sessions(&format!("[sessions.\"{name}\"]\nvenv = false\n")).args(&["-l"]);
+        let output = check_jsonschema(&[test.root().join("sessions.toml")]);
+        assert_eq!(output.status.success(), valid, "schema on {name}: {}", String::from_utf8_lossy(&output.stdout));
+        test.run().assert_code(if valid { 0 } else { 2 });
     }
 }
 

@@ -137,3 +137,13 @@ fn a_schema_that_cannot_be_written_is_an_error_not_a_success() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.starts_with("error: cannot write to standard output\n"), "{stderr}");
 }
+
+/// `forge schema | head -1`: a reader that has gone is not an error (nothing to tell it).
+#[test]
+fn a_reader_that_closed_the_pipe_is_not_an_error() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let output = Test::new().args(&["schema"]).command().stdout(writer).output().expect("forge runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}

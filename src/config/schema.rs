@@ -50,7 +50,7 @@ fn drop_null(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::json_schema;
+    use super::{drop_null, json_schema};
 
     #[test]
     fn the_schema_allows_no_null_anywhere() {
@@ -71,5 +71,21 @@ mod tests {
             assert_eq!(value["definitions"][table]["additionalProperties"], false, "{table}");
         }
         assert!(value["definitions"]["SessionTable"]["properties"]["install-project"].is_object(), "kebab-case");
+    }
+
+    #[test]
+    fn null_goes_inside_arrays_too_and_other_choices_stay() {
+        let mut value = serde_json::json!({
+            "anyOf": [{ "type": ["string", "null"] }, { "type": "integer" }, { "type": "null" }],
+            "items": { "type": ["array", "object", "null"] }
+        });
+        drop_null(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "anyOf": [{ "type": "string" }, { "type": "integer" }],
+                "items": { "type": ["array", "object"] }
+            })
+        );
     }
 }

@@ -24,12 +24,15 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     let color = match &cli.command {
         Some(CliCommand::Report(args)) => args.color,
         Some(CliCommand::Clean(args)) => args.color,
+        Some(CliCommand::Schema | CliCommand::Completions(_)) => ColorChoice::Never,
         None => cli.run.color,
     };
     set_color(color);
     match cli.command {
         Some(CliCommand::Report(args)) => crate::commands::report::run(&args),
         Some(CliCommand::Clean(args)) => clean(&args),
+        Some(CliCommand::Schema) => crate::commands::schema::run(),
+        Some(CliCommand::Completions(args)) => crate::commands::completions::run(&args),
         None => run_sessions(&cli.run),
     }
 }
@@ -79,7 +82,9 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
             plan::validate(&project)?;
             None
         };
-        if args.json {
+        if args.names {
+            reporter::print_list_names(&project, only.as_ref());
+        } else if args.json {
             reporter::print_list_json(&project, only.as_ref());
         } else {
             reporter::print_list(&project, only.as_ref());

@@ -28,6 +28,18 @@ pub enum CliCommand {
     Report(ReportArgs),
     /// Remove this project's virtualenvs (only what forge created), saying what was removed.
     Clean(CleanArgs),
+    /// Print the JSON Schema (draft 7) of sessions.toml, for editors (taplo, Even Better TOML).
+    Schema,
+    /// Print a shell completion script for forge.
+    Completions(CompletionsArgs),
+}
+
+/// `forge completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `forge clean`.
@@ -73,6 +85,9 @@ pub struct RunArgs {
     /// With --list: print a JSON array (usable as a CI matrix).
     #[arg(long, requires = "list")]
     pub json: bool,
+    /// With --list: print only the instance names, one a line (for shell completion scripts).
+    #[arg(long, requires = "list", conflicts_with = "json", hide = true)]
+    pub names: bool,
     /// Run these sessions (base or instance names) and, first, what they require.
     #[arg(short, long = "session", alias = "sessions", num_args = 1.., value_name = "NAME")]
     pub sessions: Vec<String>,

@@ -1,8 +1,10 @@
 //! Human durations (`"90s"`, `"10m"`, `"1h 30m"`) in `sessions.toml` and on the command line.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
@@ -80,6 +82,28 @@ impl<'de> Deserialize<'de> for DurationSpec {
         deserializer.deserialize_str(DurationVisitor)
     }
 }
+
+/// By hand, as the visitor above is invisible to the derive: a string of number-unit pairs. The
+/// pattern is the shape only; zero, unknown units and the one-year cap are left to forge's own
+/// message.
+impl JsonSchema for DurationSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A positive duration with a unit (ms, s, m, h, d), such as \"500ms\", \"90s\", \"10m\" or \"1h 30m\"; at most 365 days.",
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "examples": ["90s", "10m", "1h 30m"]
+        })
+    }
+}
+
+/// The shape `humantime` parses: one or more numbers (with an optional fraction), each followed
+/// by a unit word.
+const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]+)?\s*[A-Za-zµ]+\s*)+$";
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ mod locate;
 mod model;
 mod paths;
 mod project;
+mod schema;
 mod session;
 mod template;
 mod validate;
@@ -24,5 +25,6 @@ pub use project::{
     Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,
     shell_join,
 };
+pub use schema::json_schema;
 pub use template::{PosargsDefault, Rendered, Template, TemplateContext, TemplateError, TemplatePart};
 pub use validate::{is_valid_name, suggest};

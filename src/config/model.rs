@@ -2,24 +2,30 @@
 //!
 //! Values that take two shapes (`python`, a command) use hand-written visitors instead of
 //! `#[serde(untagged)]`, so a wrong value still gets an error that says what was expected.
+//! The same types derive `JsonSchema` for `forge schema` (see `config::schema`): their doc
+//! comments are the schema's descriptions, and the two-shape values describe themselves by hand.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::DurationSpec;
 
 /// The whole file: `[forge]`, `[sessions.NAME]` tables and `[coverage]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SessionsFile {
     /// Global settings.
     #[serde(default)]
     pub forge: ForgeTable,
-    /// Sessions in file order (the order `forge -l` lists them).
+    /// Sessions in file order (the order `forge -l` lists them). A name is 1 to 100 ASCII letters,
+    /// digits, `-`, `_`, `:` and `.`, not starting with `.` or `-`.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z0-9_:][A-Za-z0-9_:.-]{0,99}$" }))]
     pub sessions: IndexMap<String, SessionTable>,
     /// The coverage quality gate.
     #[serde(default)]
@@ -27,7 +33,7 @@ pub struct SessionsFile {
 }
 
 /// `[forge]`: settings that apply to every session.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ForgeTable {
     /// Sessions a bare `forge` runs (base or instance names); all sessions when unset.
@@ -35,24 +41,26 @@ pub struct ForgeTable {
     /// Interpreter request for sessions that name none.
     pub python: Option<String>,
     /// Virtualenv directory, relative to the sessions.toml directory; unset: a directory of the
-    /// project's own in forge's cache, outside the project tree (see `default_env_dir`).
+    /// project's own in forge's cache (`~/.cache/forge/envs/NAME-HASH`), outside the project tree.
     pub env_dir: Option<String>,
     /// Reports directory, relative to the sessions.toml directory.
     pub reports_dir: Option<String>,
     /// Parallel sessions; 0 means the number of CPUs.
+    #[schemars(range(max = 1024))]
     pub jobs: Option<u32>,
 }
 
 /// `[coverage]`: the gate on merged line coverage.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CoverageTable {
     /// Minimum merged line coverage, in percent (0–100).
+    #[schemars(range(min = 0, max = 100))]
     pub fail_under: Option<f64>,
 }
 
 /// `[sessions.NAME]`: one session as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SessionTable {
     /// One line shown by `forge -l`.
@@ -93,6 +101,7 @@ pub struct SessionTable {
     pub timeout: Option<DurationSpec>,
     /// Re-runs of a failed session.
     #[serde(default)]
+    #[schemars(range(max = 100))]
     pub retries: u32,
     /// First back-off between attempts; doubles each retry, capped at 30 s.
     pub retry_delay: Option<DurationSpec>,
@@ -139,6 +148,38 @@ impl<'de> Deserialize<'de> for CommandSpec {
         Ok(match deserializer.deserialize_any(StringOrListVisitor(expecting))? {
             StringOrList::One(line) => CommandSpec::Line(line),
             StringOrList::List(argv) => CommandSpec::Argv(argv),
+        })
+    }
+}
+
+impl JsonSchema for PythonSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "PythonSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "One interpreter (\"3.12\"), or a non-empty list of distinct versions: one instance `NAME-VERSION` each.",
+            "anyOf": [
+                { "type": "string", "minLength": 1 },
+                { "type": "array", "items": { "type": "string", "minLength": 1 }, "minItems": 1, "uniqueItems": true }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for CommandSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "CommandSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A command: a string split like a POSIX shell (no shell is run), or an array of argument strings.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
         })
     }
 }

@@ -73,3 +73,12 @@ pub fn print_list_json(project: &Project, only: Option<&HashSet<String>>) {
     let text = serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into());
     let _ = writeln!(std::io::stdout(), "{text}");
 }
+
+/// Prints one instance name per line, nothing else: what the completion scripts offer for `-s`
+/// (hidden `forge -l --names`).
+pub fn print_list_names(project: &Project, only: Option<&HashSet<String>>) {
+    let mut stdout = std::io::stdout().lock();
+    for entry in listed(project, only) {
+        let _ = writeln!(stdout, "{}", entry.name);
+    }
+}

@@ -14,6 +14,6 @@ pub use clean::print_clean;
 pub use diagnostic::{print_error, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;
-pub use list::{print_list, print_list_json};
+pub use list::{print_list, print_list_json, print_list_names};
 pub use run::Reporter;
 pub use summary::{print_junit_counts, print_reports};

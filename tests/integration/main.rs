@@ -4,6 +4,7 @@ mod support;
 
 mod bad_config;
 mod cli;
+mod completions;
 mod dag;
 mod env_dirs;
 mod exit_status;
@@ -12,6 +13,7 @@ mod hardening;
 mod interpreters;
 mod real_projects;
 mod reports;
+mod schema;
 mod settings;
 mod signals;
 mod terminal;

@@ -7,7 +7,7 @@ mod bounded;
 mod contents;
 mod gate;
 mod hostile;
-mod tools;
+pub mod tools;
 mod writing;
 
 use std::path::Path;

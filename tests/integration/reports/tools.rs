@@ -7,11 +7,11 @@ use std::sync::OnceLock;
 
 use crate::support::Run;
 
-/// The test-only tools: a venv with junitparser, pycobertura, diff-cover and coverage, and the
-/// schema files extracted from the pytest and coverage sdists.
+/// The test-only tools: a venv with junitparser, pycobertura, diff-cover, coverage and
+/// check-jsonschema and taplo, and the schema files extracted from the pytest and coverage sdists.
 pub struct Tools {
     pub python: PathBuf,
-    /// The venv's `bin/` (diff-cover, coverage).
+    /// The venv's `bin/` (diff-cover, coverage, check-jsonschema, taplo).
     pub bin: PathBuf,
     pub junit_xsd: PathBuf,
     pub coverage_dtd: PathBuf,
@@ -21,6 +21,11 @@ pub struct Tools {
 
 /// The coverage.py version every session and the oracle use (its sdist ships the DTD).
 const COVERAGE: &str = "coverage==7.17.3";
+
+/// What the venv holds; the completion marker records it, so a venv built for an older list is
+/// rebuilt rather than found lacking a tool.
+const PACKAGES: [&str; 7] =
+    ["pip", "junitparser", "pycobertura", "diff-cover", COVERAGE, "check-jsonschema==0.39.0", "taplo==0.9.3"];
 
 pub fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
@@ -32,14 +37,12 @@ pub fn tools() -> &'static Tools {
         lock.lock().expect("lock test-tools");
         let venv = base.join("venv");
         let python = venv.join("bin/python");
-        if !venv.join(".complete").exists() {
+        let packages = PACKAGES.join(" ");
+        if std::fs::read_to_string(venv.join(".complete")).ok().as_deref() != Some(packages.as_str()) {
             let _ = std::fs::remove_dir_all(&venv);
             ok(Command::new("uv").args(["venv", "--quiet", "--python", "3.11"]).arg(&venv));
-            ok(Command::new("uv")
-                .args(["pip", "install", "--quiet", "--python"])
-                .arg(&python)
-                .args(["pip", "junitparser", "pycobertura", "diff-cover", COVERAGE]));
-            std::fs::write(venv.join(".complete"), "").expect("marker");
+            ok(Command::new("uv").args(["pip", "install", "--quiet", "--python"]).arg(&python).args(PACKAGES));
+            std::fs::write(venv.join(".complete"), &packages).expect("marker");
         }
         let sdists = base.join("sdists");
         let wanted = [("pytest-9.2.0.tar.gz", "pytest==9.2.0"), ("coverage-7.17.3.tar.gz", COVERAGE), ("toolz-1.0.0.tar.gz", "toolz==1.0.0")];

@@ -42,7 +42,7 @@ pub fn markdown(run: &RunOutcome, reports: &Merged) -> String {
         let _ = writeln!(tail, "\n**Coverage:** {}/{} lines, {:.2}%", total.covered, total.valid, total.percent());
     }
     let mut text = format!(
-        "## forge: {} session{} in {:.3}s\n\n| session | status | duration |\n|---|---|---|\n",
+        "\n## forge: {} session{} in {:.3}s\n\n| session | status | duration |\n|---|---|---|\n",
         run.sessions.len(),
         if run.sessions.len() == 1 { "" } else { "s" },
         run.duration.as_secs_f64()

@@ -1,6 +1,8 @@
 //! `--ci`: GitHub Actions groups, annotations and job summary, GitLab sections, under the
 //! variables the runners set, with the real forge, real uv and real pytest.
 
+use std::process::Stdio;
+
 use crate::support::Test;
 
 /// A passing and a failing session, run one after the other.
@@ -254,4 +256,27 @@ fn github_turns_colour_on_unless_no_color() {
     // Without CI, a pipe gets no colour.
     let piped = Test::new().sessions(TWO).env_remove("NO_COLOR").run();
     assert!(!piped.stderr.contains('\x1b'), "{:?}", piped.stderr);
+}
+
+#[test]
+fn a_summary_fifo_nobody_reads_is_a_warning_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    let path = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let test = github(Test::new().sessions("[sessions.ok]\nvenv = false\ncommands = [\"true\"]\n"), &fifo);
+    // Bounded: a forge that blocked opening the FIFO is killed at the deadline and fails here.
+    let child = test.command().stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (code, stdout, stderr) = crate::support::output_within(child);
+    let run = crate::support::Run::of(&test, code, stdout, stderr);
+    run.assert_code(0);
+    let warnings: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "warning: cannot append the job summary to {} ($GITHUB_STEP_SUMMARY): No such device or address (os error 6)",
+            fifo.display()
+        )]
+    );
 }

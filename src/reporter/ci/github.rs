@@ -16,10 +16,10 @@ pub struct GitHub;
 impl GitHub {
     /// A session's block: grouped when it passed (or was skipped), open when it failed.
     pub fn session_finished(&mut self, outcome: &SessionOutcome) {
-        let Some(block) = super::block_of(outcome) else { return };
+        let Some(block) = super::block::block_of(outcome) else { return };
         let mut stdout = anstream::stdout().lock();
-        let title = data(&super::title(outcome));
-        if super::stays_open(outcome) {
+        let title = data(&super::block::title(outcome));
+        if super::block::stays_open(outcome) {
             let _ = writeln!(stdout, "──── output of {title} ────");
             let _ = write!(stdout, "{block}");
             let _ = writeln!(stdout, "──── end of {} ────", outcome.name);

@@ -8,12 +8,12 @@ use crate::runner::SessionOutcome;
 
 /// A session's block in a section named after it, collapsed when it passed or was skipped.
 pub fn session_finished(outcome: &SessionOutcome) {
-    let Some(block) = super::block_of(outcome) else { return };
+    let Some(block) = super::block::block_of(outcome) else { return };
     let end = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let start = end.saturating_sub(outcome.duration).as_secs();
     let end = end.max(Duration::from_secs(start)).as_secs();
     let name = section_name(&outcome.name);
-    let collapsed = if super::stays_open(outcome) { "" } else { "[collapsed=true]" };
+    let collapsed = if super::block::stays_open(outcome) { "" } else { "[collapsed=true]" };
     // The markers go around anstream, which strips escape sequences when colour is off.
     let _ = anstream::stdout().flush();
     let mut raw = std::io::stdout().lock();
@@ -21,7 +21,7 @@ pub fn session_finished(outcome: &SessionOutcome) {
     let _ = raw.flush();
     drop(raw);
     let mut stdout = anstream::stdout().lock();
-    let _ = writeln!(stdout, "{}", super::title(outcome));
+    let _ = writeln!(stdout, "{}", super::block::title(outcome));
     let _ = write!(stdout, "{block}");
     let _ = stdout.flush();
     drop(stdout);

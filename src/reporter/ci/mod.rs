@@ -1,6 +1,8 @@
 //! CI output beside the terminal display: GitHub Actions workflow commands and job summary
-//! (`github.rs`, `job_summary.rs`) or GitLab CI collapsible sections (`gitlab.rs`).
+//! (`github.rs`, `job_summary.rs`) or GitLab CI collapsible sections (`gitlab.rs`); what they share
+//! of a session in `block.rs`.
 
+mod block;
 mod github;
 mod gitlab;
 mod job_summary;
@@ -44,25 +46,4 @@ impl CiOutput {
             job_summary::append(outcome, reports);
         }
     }
-}
-
-/// A finished session's block as the display reads it (its log, bounded), `None` without a log.
-fn block_of(outcome: &crate::runner::SessionOutcome) -> Option<String> {
-    let log = outcome.log.as_ref()?;
-    let mut block = String::from_utf8_lossy(&super::display::read_block(log)).into_owned();
-    if !block.is_empty() && !block.ends_with('\n') {
-        block.push('\n');
-    }
-    Some(block)
-}
-
-/// `NAME (PASS, 1.234s)`: a group's or section's title.
-fn title(outcome: &crate::runner::SessionOutcome) -> String {
-    let (label, _) = super::style::status_label(outcome);
-    format!("{} ({label}, {:.3}s)", outcome.name, outcome.duration.as_secs_f64())
-}
-
-/// Whether a session's block stays open: it failed, errored or was interrupted.
-fn stays_open(outcome: &crate::runner::SessionOutcome) -> bool {
-    outcome.status.is_failure() || outcome.status == crate::runner::SessionStatus::Interrupted
 }

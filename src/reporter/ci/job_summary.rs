@@ -64,3 +64,44 @@ pub fn markdown(run: &RunOutcome, reports: &Merged) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use crate::report::Merged;
+    use crate::runner::{RunOutcome, SessionOutcome, SessionStatus};
+
+    fn run(sessions: usize) -> RunOutcome {
+        RunOutcome {
+            started: SystemTime::UNIX_EPOCH,
+            finished: SystemTime::UNIX_EPOCH,
+            duration: Duration::from_millis(1500),
+            sessions: (0..sessions)
+                .map(|n| {
+                    let name = format!("session-{n:06}-{}", "x".repeat(40));
+                    SessionOutcome::not_run(&name, &name, SessionStatus::Skipped, String::new())
+                })
+                .collect(),
+            signal: None,
+            timed_out: false,
+            internal_error: false,
+        }
+    }
+
+    #[test]
+    fn a_huge_run_stays_under_the_limit_and_counts_what_it_leaves_out() {
+        let text = super::markdown(&run(40_000), &Merged::default());
+        assert!(text.len() <= super::LIMIT, "{}", text.len());
+        let listed = text.lines().filter(|line| line.starts_with("| session-")).count();
+        assert!(listed > 1000 && listed < 40_000, "{listed}");
+        assert!(text.contains(&format!("\n| … {} more | | |\n", 40_000 - listed)), "{}", &text[text.len() - 200..]);
+    }
+
+    #[test]
+    fn a_small_run_lists_every_session() {
+        let text = super::markdown(&run(2), &Merged::default());
+        assert_eq!(text.lines().filter(|line| line.starts_with("| session-")).count(), 2);
+        assert!(text.starts_with("\n## forge: 2 sessions in 1.500s\n"), "{text}");
+    }
+}

@@ -22,7 +22,7 @@ impl Reporter {
     /// (`tty`) or not, at `verbosity`, for `ci`. In CI the CI output prints the sessions' blocks
     /// (grouped), and the display neither prints them nor draws spinners.
     pub fn new(live: bool, tty: bool, verbosity: Verbosity, ci: Ci) -> Self {
-        let ci = CiOutput::new(ci);
+        let ci = CiOutput::new(ci, verbosity);
         let display = match ci {
             Some(_) => Display::new(live, false, verbosity).without_blocks(),
             None => Display::new(live, tty, verbosity),

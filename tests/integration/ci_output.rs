@@ -280,3 +280,22 @@ fn a_summary_fifo_nobody_reads_is_a_warning_not_a_hang() {
         )]
     );
 }
+
+#[test]
+fn quiet_leaves_out_the_groups_of_sessions_that_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let run = github(Test::new().sessions(TWO).args(&["-q", "-j", "1"]), &summary).run();
+    run.assert_code(1);
+    assert_eq!(
+        lines(&run.stdout),
+        [
+            "──── output of bad (FAIL, Ts) ────",
+            "$ sh -c 'echo oops; exit 3'",
+            "oops",
+            "forge: `sh -c 'echo oops; exit 3'` exited with status 3",
+            "──── end of bad ────",
+            "::error title=bad::`sh -c 'echo oops; exit 3'` exited with status 3",
+        ]
+    );
+}

@@ -9,39 +9,47 @@ mod job_summary;
 
 use crate::report::Merged;
 use crate::runner::{Event, RunOutcome};
-use crate::settings::Ci;
+use crate::settings::{Ci, Verbosity};
 
 /// The output for the CI a run is in.
-pub enum CiOutput {
-    /// See `github.rs`.
+pub struct CiOutput {
+    kind: Kind,
+    /// `-q`: only the blocks of sessions that stay open (failed, errored, interrupted).
+    quiet: bool,
+}
+
+enum Kind {
     GitHub(github::GitHub),
-    /// See `gitlab.rs`.
     GitLab,
 }
 
 impl CiOutput {
-    /// The output for `ci`; `None` for plain output.
-    pub fn new(ci: Ci) -> Option<Self> {
-        match ci {
-            Ci::None => None,
-            Ci::GitHub => Some(Self::GitHub(github::GitHub)),
-            Ci::GitLab => Some(Self::GitLab),
-        }
+    /// The output for `ci` at `verbosity`; `None` for plain output.
+    pub fn new(ci: Ci, verbosity: Verbosity) -> Option<Self> {
+        let kind = match ci {
+            Ci::None => return None,
+            Ci::GitHub => Kind::GitHub(github::GitHub),
+            Ci::GitLab => Kind::GitLab,
+        };
+        Some(Self { kind, quiet: verbosity == Verbosity::Quiet })
     }
 
-    /// Each finished session's output block, in a group or section.
+    /// Each finished session's output block, in a group or section (under `-q`, failures' only).
     pub fn handle(&mut self, event: &Event) {
         if let Event::SessionFinished { outcome, .. } = event {
-            match self {
-                Self::GitHub(github) => github.session_finished(outcome),
-                Self::GitLab => gitlab::session_finished(outcome),
+            if self.quiet && !block::stays_open(outcome) {
+                return;
+            }
+            match &mut self.kind {
+                Kind::GitHub(github) => github.session_finished(outcome),
+                Kind::GitLab => gitlab::session_finished(outcome),
             }
         }
     }
 
     /// After the summary: GitHub's annotations and job summary.
     pub fn finish(&self, outcome: &RunOutcome, reports: &Merged) {
-        if let Self::GitHub(github) = self {
+        if let Kind::GitHub(github) = &self.kind {
             github.finish(outcome, reports);
             job_summary::append(outcome, reports);
         }

@@ -94,6 +94,9 @@ mod tests {
         assert_eq!(located("tests.test_x.TestClass", text), Some(("tests/test_x.py".to_owned(), 4)));
         assert_eq!(located("tests.test_xy", text), None);
         assert_eq!(located("tests.test_x", "tests/test_x.py:nope: x"), None);
+        // A line number must end with `:`; pytest's node ids (`path.py::test`) are no location.
+        assert_eq!(located("tests.test_x", "tests/test_x.py:12x"), None);
+        assert_eq!(located("tests.test_x", "FAILED tests/test_x.py::test_x - assert"), None);
     }
 
     #[test]
@@ -102,13 +105,18 @@ mod tests {
             <testcase classname="tests.test_x" name="ok"/>
             <testcase classname="tests.test_x" name="bad" file="tests/test_x.py" line="7">
               <failure message="assert 1 == 2">tests/test_x.py:9: AssertionError</failure></testcase>
+            <testcase classname="tests.test_x" name="blank"><failure message="  ">first
+last line</failure></testcase>
             <testcase classname="tests.test_x" name="worse"><error>boom
 tests/test_x.py:12: RuntimeError</error></testcase>
             </testsuite></testsuites>"#;
         let mut report = Report::new("forge");
         report.add_test_suites(crate::report::junit::parse_junit(bytes).unwrap());
         let failed = failed_tests(&report);
-        assert_eq!(failed.len(), 2);
+        assert_eq!(failed.len(), 3);
+        // A blank message gives way to the text's last line.
+        assert_eq!(failed[1].message, "last line");
+        let failed = [failed[0].clone(), failed[2].clone()];
         assert_eq!((failed[0].file.as_deref(), failed[0].line), (Some("tests/test_x.py"), Some(7)));
         assert_eq!(failed[0].message, "assert 1 == 2");
         assert_eq!(failed[0].suite, "s: pytest");

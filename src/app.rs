@@ -93,6 +93,13 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     }
 
     let mut settings = Settings::new(args, &project, &cwd);
+    // GitHub's and GitLab's job logs render ANSI colour though they are no terminal.
+    if args.color == ColorChoice::Auto
+        && settings.ci != settings::Ci::None
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+    {
+        anstream::ColorChoice::Always.write_global();
+    }
     let plan = plan::plan(&project, &settings.selection)?;
     tracing::debug!(
         selection = ?settings.selection,
@@ -112,7 +119,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
 
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
-    let mut reporter = Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity);
+    let mut reporter = Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity, settings.ci);
     let outcome = runtime.block_on(runner::run(context, &mut reporter)).context("cannot install signal handlers")?;
 
     // The reports are written after an interrupted run too, and a signal while they are written

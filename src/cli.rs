@@ -1,6 +1,6 @@
 //! The command line, parsed with clap: flags exactly as the contract names them. A few options
 //! can also come from `FORGE_*` environment variables (`FORGE_JOBS`, `FORGE_TIMEOUT`,
-//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`): the command line wins
+//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`): the command line wins
 //! over the variable, which wins over `[forge]` in sessions.toml (see `settings`).
 
 use std::path::PathBuf;
@@ -145,6 +145,10 @@ pub struct RunArgs {
     /// When to use colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// CI output: GitHub Actions groups, annotations and job summary, or GitLab sections
+    /// (`auto`: GitHub when `GITHUB_ACTIONS=true`, GitLab when `GITLAB_CI=true`).
+    #[arg(long, value_enum, default_value_t = CiChoice::Auto, value_name = "CI", env = "FORGE_CI")]
+    pub ci: CiChoice,
     /// Arguments after `--`: they become `{posargs}`.
     #[arg(last = true, value_name = "POSARGS")]
     pub posargs: Option<Vec<String>>,
@@ -159,6 +163,19 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// `--ci`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiChoice {
+    /// From the environment: `GITHUB_ACTIONS=true` or `GITLAB_CI=true`, else none.
+    Auto,
+    /// GitHub Actions workflow commands and job summary.
+    Github,
+    /// GitLab CI collapsible sections.
+    Gitlab,
+    /// Plain output.
+    None,
 }
 
 /// `--max-fail N` or `--max-fail N:immediate`.

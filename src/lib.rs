@@ -34,6 +34,15 @@ where
     init_tracing();
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(error) if error.kind() == clap::error::ErrorKind::InvalidValue => {
+            // One line, the possible values on it: `error: invalid value 'bogus' for '--ci <CI>'
+            // [possible values: auto, github, gitlab, none]`.
+            let text = error.render().to_string();
+            let line: Vec<&str> =
+                text.lines().map(str::trim).take_while(|line| !line.starts_with("For more")).collect();
+            eprintln!("{}", line.join(" ").trim());
+            return ExitCode::from(error::ExitStatus::Usage.code());
+        }
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() { error::ExitStatus::Usage.code() } else { 0 });

@@ -1,5 +1,5 @@
 //! What a written reports directory says: test counts, the coverage total, the coverage gate's
-//! verdict and the problems met, returned by the writer so later outputs need not re-read files.
+//! verdict, the failed tests and the problems met, returned by the writer so later outputs need not re-read files.
 
 use super::ReportError;
 
@@ -11,6 +11,8 @@ pub struct Merged {
     /// Counts of the tools' testcases only (every suite but forge's own), when any declared
     /// JUnit file was merged: what the test runner would have said of all sessions together.
     pub tests: Option<TestCounts>,
+    /// The tools' failed and errored testcases, at most [`super::failures::KEPT`], in report order.
+    pub failed_tests: Vec<super::FailedTest>,
     /// Merged line coverage, when coverage.xml was written (it is never written for no lines).
     pub coverage: Option<CoverageTotal>,
     /// Why the coverage gate failed (exit 1), e.g. "line coverage 79.50% is below fail-under 80%

@@ -9,6 +9,7 @@
 mod assemble;
 pub mod coverage;
 mod error;
+mod failures;
 mod from_run;
 pub mod junit;
 mod merge;
@@ -20,6 +21,7 @@ pub mod xml;
 
 pub use assemble::{CoverageReport, Reports};
 pub use error::{InputError, ReportError};
+pub use failures::FailedTest;
 pub use from_run::{ReportInput, from_outcome, write_run};
 pub use merge::{check_inputs, merge_dirs};
 pub use merged::{CoverageTotal, Merged, TestCounts, gate};

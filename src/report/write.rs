@@ -33,6 +33,7 @@ pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> M
         Some(report) => {
             let (all, tools) = junit::counts(&report);
             (merged.junit, merged.tests) = (Some(all), tools);
+            merged.failed_tests = super::failures::failed_tests(&report);
             match junit::to_bytes(&report) {
                 Ok(bytes) => push_err(problems, write_atomically(&junit_path, &bytes)),
                 Err(message) => {

@@ -37,6 +37,8 @@ pub struct Display {
     names: Vec<String>,
     mode: Mode,
     verbosity: Verbosity,
+    /// Print finished sessions' output blocks (off when a CI output prints them instead).
+    blocks: bool,
     /// Bytes of a UTF-8 sequence split across two live output chunks.
     carry: Vec<u8>,
 }
@@ -55,7 +57,13 @@ impl Display {
         } else {
             Mode::Blocks
         };
-        Self { names: Vec::new(), mode, verbosity, carry: Vec::new() }
+        Self { names: Vec::new(), mode, verbosity, blocks: true, carry: Vec::new() }
+    }
+
+    /// This display without output blocks: a CI output prints them, in groups or sections.
+    pub fn without_blocks(mut self) -> Self {
+        self.blocks = false;
+        self
     }
 
     fn print_err(&self, line: &str) {
@@ -83,7 +91,8 @@ impl Display {
         {
             bar.finish_and_clear();
         }
-        let show_block = !matches!(self.mode, Mode::Live)
+        let show_block = self.blocks
+            && !matches!(self.mode, Mode::Live)
             && (outcome.status.is_failure()
                 || outcome.status == SessionStatus::Interrupted
                 || self.verbosity == Verbosity::Verbose);
@@ -184,7 +193,8 @@ fn incomplete_tail(bytes: &[u8]) -> usize {
     0
 }
 
-fn read_block(log: &std::path::Path) -> Vec<u8> {
+/// Up to [`BLOCK_BYTES`] of the end of `log`, from a line break, saying what was left out.
+pub(super) fn read_block(log: &std::path::Path) -> Vec<u8> {
     let Ok(mut file) = std::fs::File::open(log) else { return Vec::new() };
     let length = file.metadata().map_or(0, |metadata| metadata.len());
     let mut block = Vec::new();

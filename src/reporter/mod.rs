@@ -1,6 +1,7 @@
 //! Everything forge shows a person: the session list, the dry-run plan, live progress, output
 //! blocks, the summary and error diagnostics. Library code never prints; it goes through here.
 
+mod ci;
 mod clean;
 mod diagnostic;
 mod display;

@@ -80,7 +80,7 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
 }
 
 /// `908 tests: 905 passed, 3 failed, 1 errored, 2 skipped` (counts of 0 left out, but passed).
-fn test_counts(counts: TestCounts) -> String {
+pub(super) fn test_counts(counts: TestCounts) -> String {
     let mut parts = vec![format!("{} passed", counts.passed())];
     for (count, word) in [(counts.failures, "failed"), (counts.errors, "errored"), (counts.skipped, "skipped")] {
         if count > 0 {

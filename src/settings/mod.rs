@@ -6,4 +6,4 @@ mod layout;
 mod resolve;
 
 pub use layout::Layout;
-pub use resolve::{EnvPolicy, Rerun, Settings, Verbosity, selection};
+pub use resolve::{Ci, EnvPolicy, Rerun, Settings, Verbosity, selection};

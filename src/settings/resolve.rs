@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Layout;
-use crate::cli::{MaxFail, RunArgs};
+use crate::cli::{CiChoice, MaxFail, RunArgs};
 use crate::config::Project;
 use crate::plan::{Plan, Selection};
 use crate::runner::StdinMode;
@@ -21,6 +21,32 @@ pub enum Verbosity {
     Normal,
     /// `-v`: successes' output too.
     Verbose,
+}
+
+/// The CI whose log forge writes for, resolved from `--ci` (or `FORGE_CI`) and the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ci {
+    /// Plain output.
+    None,
+    /// GitHub Actions: groups, `::error` annotations, the job summary.
+    GitHub,
+    /// GitLab CI: collapsible sections.
+    GitLab,
+}
+
+impl Ci {
+    /// `choice`, with `auto` read from `env` as the runners set it: `GITHUB_ACTIONS=true` is
+    /// GitHub, `GITLAB_CI=true` is GitLab (GitHub first, as a GitHub runner is never GitLab's).
+    pub fn resolve(choice: CiChoice, env: impl Fn(&str) -> Option<String>) -> Self {
+        match choice {
+            CiChoice::Github => Ci::GitHub,
+            CiChoice::Gitlab => Ci::GitLab,
+            CiChoice::None => Ci::None,
+            CiChoice::Auto if env("GITHUB_ACTIONS").as_deref() == Some("true") => Ci::GitHub,
+            CiChoice::Auto if env("GITLAB_CI").as_deref() == Some("true") => Ci::GitLab,
+            CiChoice::Auto => Ci::None,
+        }
+    }
 }
 
 /// How to re-run a failure alone: `PREFIX -s NAME --no-deps SUFFIX`, e.g. `forge -f ci/sessions.toml`
@@ -60,6 +86,8 @@ pub struct Settings {
     pub fail_under: Option<f64>,
     /// How the summary tells to re-run a failure.
     pub rerun: Rerun,
+    /// The CI output, if any (`--ci`).
+    pub ci: Ci,
     /// Stream output as it comes (one session at a time); set by [`Settings::fit`].
     pub live: bool,
     /// The commands' stdin; set by [`Settings::fit`].
@@ -111,15 +139,18 @@ impl Settings {
             posargs: args.posargs.clone(),
             fail_under: project.coverage.fail_under,
             rerun: rerun(args),
+            ci: Ci::resolve(args.ci, |key| std::env::var(key).ok()),
             live: false,
             stdin: StdinMode::Null,
         }
     }
 
     /// Fits the settings to `plan`: output is streamed live when sessions run one at a time
-    /// (never with `-q`, which shows only failures); a single session gets forge's stdin.
+    /// (never with `-q`, which shows only failures, nor under CI, which shows each session's
+    /// output as one block in a group or section); a single session gets forge's stdin.
     pub fn fit(&mut self, plan: &Plan) {
         self.live = self.verbosity != Verbosity::Quiet
+            && self.ci == Ci::None
             && (self.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
         self.stdin = stdin_mode(plan.instances.len());
     }
@@ -160,5 +191,23 @@ fn stdin_mode(instances: usize) -> StdinMode {
             StdinMode::Terminal
         }
         _ => StdinMode::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ci, CiChoice};
+
+    #[test]
+    fn auto_reads_the_runners_variables_and_an_explicit_choice_wins() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| pairs.iter().find(|(name, _)| *name == key).map(|(_, value)| (*value).to_owned())
+        };
+        assert_eq!(Ci::resolve(CiChoice::Auto, env(&[("GITHUB_ACTIONS", "true")])), Ci::GitHub);
+        assert_eq!(Ci::resolve(CiChoice::Auto, env(&[("GITLAB_CI", "true")])), Ci::GitLab);
+        assert_eq!(Ci::resolve(CiChoice::Auto, env(&[("GITHUB_ACTIONS", "1")])), Ci::None);
+        assert_eq!(Ci::resolve(CiChoice::Auto, env(&[])), Ci::None);
+        assert_eq!(Ci::resolve(CiChoice::None, env(&[("GITHUB_ACTIONS", "true")])), Ci::None);
+        assert_eq!(Ci::resolve(CiChoice::Gitlab, env(&[("GITHUB_ACTIONS", "true")])), Ci::GitLab);
     }
 }

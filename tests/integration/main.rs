@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_config;
+mod ci_output;
 mod cli;
 mod completions;
 mod dag;

@@ -122,6 +122,10 @@ impl Test {
             .env("FORGE_CACHE_DIR", self.cache.path())
             .env_remove("FORCE_COLOR")
             .env_remove("CLICOLOR_FORCE")
+            // Run in CI, the suite must not get CI output unless a test asks for it.
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITLAB_CI")
             .stdin(Stdio::null());
         // The caller's forge settings must not leak into the tests' runs.
         for (key, _) in std::env::vars_os() {

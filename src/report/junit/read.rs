@@ -117,6 +117,12 @@ fn test_case(element: &Element) -> TestCase {
     if let Some(time) = element.attr("time").and_then(parse_time) {
         case.set_time(time);
     }
+    // pytest's xunit1 says where a test is; kept for annotations (and in the merged file).
+    for key in ["file", "line"] {
+        if let Some(value) = element.attr(key) {
+            case.extra.insert(key.into(), sanitize::one_line(value).into());
+        }
+    }
     if let Some(out) = element.child("system-out").filter(|out| !out.text.is_empty()) {
         case.set_system_out(output(&out.text));
     }

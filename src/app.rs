@@ -39,12 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
 
 /// `forge clean`: removes the project's envs (and those an older forge kept in `.forge/envs`).
 fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let file = match &args.file {
-        Some(file) => cwd.join(file),
-        None => config::find_sessions_file(&cwd)?,
-    };
-    let project = config::load(&file)?;
+    let (project, _) = load_project(args.file.as_deref())?;
     let mut env_dirs = vec![project.run_defaults.env_dir.clone()];
     let legacy = project.root.join(".forge/envs");
     if legacy != project.run_defaults.env_dir {
@@ -54,6 +49,17 @@ fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
     reporter::print_clean(&report, &env_dirs, args.dry_run);
     let clean = report.in_use.is_empty() && report.failed.is_empty();
     Ok(if clean { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// The project of `-f FILE` (relative to the current directory), else of the sessions.toml found
+/// from the current directory upwards; with the current directory.
+fn load_project(file: Option<&std::path::Path>) -> Result<(config::Project, std::path::PathBuf), Error> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let file = match file {
+        Some(file) => cwd.join(file),
+        None => config::find_sessions_file(&cwd)?,
+    };
+    Ok((config::load(&file)?, cwd))
 }
 
 fn set_color(choice: ColorChoice) {
@@ -66,12 +72,7 @@ fn set_color(choice: ColorChoice) {
 }
 
 fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let file = match &args.file {
-        Some(file) => cwd.join(file),
-        None => config::find_sessions_file(&cwd)?,
-    };
-    let project = config::load(&file)?;
+    let (project, cwd) = load_project(args.file.as_deref())?;
 
     if args.list {
         let selection = settings::selection(args);

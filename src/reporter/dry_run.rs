@@ -22,7 +22,7 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
         for &index in members {
             let instance = &plan.instances[index];
             let session = &project.sessions[instance.session];
-            let mut values = InstanceContext::new(project, settings, instance);
+            let mut values = InstanceContext::new(project, settings, index, instance);
             let python = values.python.clone();
             let mut details = Vec::new();
             if session.commands.is_empty() {

@@ -90,7 +90,7 @@ pub async fn prepare(
     plan.begin()?;
     // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
     // known: `{python}` is the request there.
-    let mut uv_environment = base_environment(&super::leaks::token(channel.index));
+    let mut uv_environment = base_environment(&instance.token);
     apply_session_env(&mut uv_environment, definition, &instance.build_template());
     for step in &plan.steps {
         log.note(&format!("$ {}", step.display));

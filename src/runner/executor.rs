@@ -54,7 +54,7 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
     let definition = &context.project.sessions[instance.session];
     let mut outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, String::new());
     outcome.message = None;
-    let mut values = InstanceContext::new(&context.project, &context.settings, instance);
+    let mut values = InstanceContext::new(&context.project, &context.settings, channel.index, instance);
 
     let live = context.settings.live.then(|| channel.live_output());
     let mut log = match SessionLog::create(&context.settings.layout.logs_dir(), &instance.name, live) {
@@ -108,7 +108,7 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
     outcome.status = end.status;
     outcome.exit_code = end.exit_code;
     outcome.message = end.message;
-    let leaked = super::leaks::kill_leaked(&super::leaks::token(channel.index));
+    let leaked = super::leaks::kill_leaked(&values.token);
     if !leaked.is_empty() {
         let list: Vec<String> = leaked.iter().map(ToString::to_string).collect();
         let note = format!("left {} process(es) running, killed: {}", list.len(), list.join(", "));
@@ -143,8 +143,7 @@ async fn attempts(
     log: &mut SessionLog,
     attempts: &mut Vec<Attempt>,
 ) -> AttemptEnd {
-    let token = super::leaks::token(channel.index);
-    let environment = command_environment(definition, &values.env_path, &values.template(), &token);
+    let environment = command_environment(definition, &values.env_path, &values.template(), &values.token);
     let mut number = 0;
     loop {
         number += 1;

@@ -26,11 +26,13 @@ pub struct InstanceContext {
     pub root: String,
     /// `{posargs}`: the arguments after `--`, `None` when no `--` was given.
     pub posargs: Option<Vec<String>>,
+    /// The leak token every command and uv step of this instance carries (see `leaks.rs`).
+    pub token: String,
 }
 
 impl InstanceContext {
-    /// The context of plan instance `instance` of `project` under `settings`.
-    pub fn new(project: &Project, settings: &Settings, instance: &Instance) -> Self {
+    /// The context of plan instance `index` (`instance`) of `project` under `settings`.
+    pub fn new(project: &Project, settings: &Settings, index: usize, instance: &Instance) -> Self {
         let definition = &project.sessions[instance.session];
         let env_path = settings.layout.env_path(&instance.name);
         let python_request = instance.python.clone().unwrap_or_default();
@@ -43,6 +45,7 @@ impl InstanceContext {
             reports: settings.layout.reports_dir.to_string_lossy().into_owned(),
             root: project.root.to_string_lossy().into_owned(),
             posargs: settings.posargs.clone(),
+            token: super::leaks::token(index),
         }
     }
 

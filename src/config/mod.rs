@@ -3,6 +3,7 @@
 mod duration;
 mod error;
 mod explain;
+mod groups;
 mod load;
 mod locate;
 mod model;
@@ -18,9 +19,10 @@ mod fuzz_tests;
 
 pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
+pub use groups::{DependencyGroups, GroupError, normalize_group_name};
 pub use load::{find_sessions_file, load};
-pub use model::{CommandSpec, PythonSpec, SessionsFile};
-pub use paths::{check_requirement_files, is_inside};
+pub use model::{CommandSpec, InstallProjectSpec, PythonSpec, SessionsFile};
+pub use paths::{check_project_inputs, check_requirement_files, is_inside};
 pub use project::{
     Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,
     shell_join,

@@ -46,7 +46,9 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
     // Checked for the planned sessions only: a file missing for a session that does not run
     // (the docs' requirements on a checkout without docs) stops nothing.
     for instance in &plan.instances {
-        config::check_requirement_files(project, &project.sessions[instance.session])
+        let session = &project.sessions[instance.session];
+        config::check_requirement_files(project, session)
+            .and_then(|()| config::check_project_inputs(project, session))
             .map_err(|error| PlanError::Config(Box::new(error)))?;
     }
     Ok(plan)

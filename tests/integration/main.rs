@@ -15,6 +15,7 @@ mod interpreters;
 mod locked;
 mod real_projects;
 mod reports;
+mod robust_example;
 mod schema;
 mod settings;
 mod signals;

@@ -245,3 +245,116 @@ fn pip_install(request: &EnvRequest, uv: &Path, args: Vec<OsString>) -> BuildSte
     argv.extend(args);
     BuildStep::new(argv)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::venv::EnvInputs;
+
+    fn request(install_project: InstallProjectSpec, locked: bool) -> EnvRequest {
+        EnvRequest {
+            path: PathBuf::from("/envs/test"),
+            inputs: EnvInputs {
+                python_request: String::new(),
+                deps: vec!["ruff".into()],
+                requirements: vec![],
+                install_project,
+                extras: vec!["fast".into()],
+                groups: vec!["dev".into()],
+                locked,
+                root: PathBuf::from("/project"),
+            },
+            python: None,
+        }
+    }
+
+    fn words(step: &BuildStep) -> Vec<String> {
+        step.argv.iter().skip(1).map(|word| word.to_string_lossy().into_owned()).collect()
+    }
+
+    fn build(install_project: InstallProjectSpec, locked: bool) -> Vec<Vec<String>> {
+        build_steps(&request(install_project, locked), Path::new("uv"), Path::new("/py")).iter().map(words).collect()
+    }
+
+    #[test]
+    fn a_locked_env_is_synced_from_the_lock_then_deps_go_on_top() {
+        let steps = build_steps(&request(InstallProjectSpec::No, true), Path::new("uv"), Path::new("/py"));
+        assert_eq!(
+            words(&steps[0]),
+            [
+                "sync",
+                "--locked",
+                "--no-default-groups",
+                "--python",
+                "/py",
+                "--project",
+                "/project",
+                "--group",
+                "dev",
+                "--extra",
+                "fast",
+                "--no-install-project"
+            ]
+        );
+        assert!(steps[0].syncs_lock);
+        assert_eq!(steps[0].env, [(OsString::from("UV_PROJECT_ENVIRONMENT"), OsString::from("/envs/test"))]);
+        assert_eq!(words(&steps[1]), ["pip", "install", "--python", "/envs/test/bin/python", "ruff"]);
+        assert_eq!(steps.len(), 2);
+        // Editable: uv sync installs the project itself.
+        assert!(!build(InstallProjectSpec::Editable, true)[0].contains(&"--no-install-project".to_owned()));
+    }
+
+    #[test]
+    fn unlocked_groups_and_the_editable_project_go_in_one_install() {
+        let steps = build(InstallProjectSpec::Editable, false);
+        assert_eq!(steps[0][..2], ["venv", "--quiet"]);
+        assert_eq!(
+            steps[1][4..],
+            ["ruff", "--group", "/project/pyproject.toml:dev", "-e", "/project[fast]"].map(String::from)
+        );
+        assert_eq!(steps.len(), 2);
+    }
+
+    #[test]
+    fn a_wheel_is_built_into_the_env_and_installed_with_the_rest_or_alone_when_locked() {
+        let request = request(InstallProjectSpec::Wheel, false);
+        let steps = build_steps(&request, Path::new("uv"), Path::new("/py"));
+        assert_eq!(words(&steps[1])[..4], ["build", "--quiet", "--wheel", "--python"]);
+        assert_eq!(steps[1].clears.as_deref(), Some(Path::new("/envs/test/.forge-package")));
+        let slot = steps[2].artifact.as_ref().expect("the wheel is installed");
+        assert_eq!((slot.extension, slot.extras.as_slice()), (".whl", ["fast".to_owned()].as_slice()));
+        assert!(!words(&steps[2]).contains(&"--no-deps".to_owned()), "unlocked, its dependencies resolve");
+        let locked =
+            build_steps(&super::tests::request(InstallProjectSpec::Sdist, true), Path::new("uv"), Path::new("/py"));
+        assert_eq!(locked.len(), 4, "sync, build, deps, the sdist");
+        assert_eq!(words(&locked[3])[4..], ["--no-deps"]);
+        assert_eq!(locked[3].artifact.as_ref().unwrap().extension, ".tar.gz");
+    }
+
+    #[test]
+    fn only_wheel_and_sdist_envs_are_refreshed_on_reuse() {
+        for mode in [InstallProjectSpec::No, InstallProjectSpec::Editable] {
+            assert!(refresh_steps(&request(mode, false), Path::new("uv"), Path::new("/py")).is_empty());
+        }
+        let refresh = refresh_steps(&request(InstallProjectSpec::Wheel, true), Path::new("uv"), Path::new("/py"));
+        assert_eq!(words(&refresh[1])[4..], ["--no-deps", "--reinstall"]);
+    }
+
+    #[test]
+    fn the_artifact_is_found_when_the_step_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = dir.path().join(PACKAGE_DIR);
+        let mut build = BuildStep::new(vec!["true".into()]);
+        build.clears = Some(package.clone());
+        std::fs::create_dir_all(&package).unwrap();
+        std::fs::write(package.join("old-0.1-py3-none-any.whl"), "").unwrap();
+        build.prepared().unwrap();
+        assert_eq!(std::fs::read_dir(&package).unwrap().count(), 0, "emptied before the build");
+        let mut install = BuildStep::new(vec!["uv".into()]);
+        install.artifact = Some(ArtifactSlot { dir: package.clone(), extension: ".whl", extras: vec!["a".into()] });
+        assert!(install.prepared().is_err(), "no wheel built");
+        std::fs::write(package.join("my_pkg-0.1-py3-none-any.whl"), "").unwrap();
+        let requirement = install.prepared().unwrap().argv[1].to_string_lossy().into_owned();
+        assert_eq!(requirement, format!("my_pkg[a] @ file://{}/my_pkg-0.1-py3-none-any.whl", package.display()));
+    }
+}

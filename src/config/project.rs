@@ -172,37 +172,50 @@ pub struct InstanceSpec {
 /// The axis name `matrix-exclude` uses for the session's `python` list.
 pub const PYTHON_AXIS: &str = "python";
 
+/// One axis of a session's instance product.
+struct Axis<'a> {
+    name: &'a str,
+    values: Vec<&'a str>,
+    suffix: Suffix,
+}
+
+/// What a value of an axis adds to the instance name.
+enum Suffix {
+    /// Nothing: a single `python` version.
+    None,
+    /// `-VERSION`: a `python` list.
+    Value,
+    /// `-NAMEVALUE`: a matrix axis.
+    NameValue,
+}
+
 impl SessionDef {
     /// Every instance, in order: the product of the axes — `python` first (a single version is
     /// an axis of one value, not shown in the name), then each matrix axis — minus the
     /// combinations `matrix-exclude` names. A session with no axis has one instance, its base.
     pub fn instances(&self) -> Vec<InstanceSpec> {
-        // (axis, its values, the instance-name suffix of a value)
-        let mut axes: Vec<(&str, Vec<&str>, Box<dyn Fn(&str) -> String + '_>)> = Vec::new();
+        let mut axes: Vec<Axis<'_>> = Vec::new();
         match &self.python {
-            Some(PythonSpec::Parametrize(versions)) => axes.push((
-                PYTHON_AXIS,
-                versions.iter().map(String::as_str).collect(),
-                Box::new(|version: &str| format!("-{version}")),
-            )),
+            Some(PythonSpec::Parametrize(versions)) => axes.push(Axis {
+                name: PYTHON_AXIS,
+                values: versions.iter().map(String::as_str).collect(),
+                suffix: Suffix::Value,
+            }),
             Some(PythonSpec::One(version)) => {
-                axes.push((PYTHON_AXIS, vec![version.as_str()], Box::new(|_| String::new())))
+                axes.push(Axis { name: PYTHON_AXIS, values: vec![version.as_str()], suffix: Suffix::None });
             }
             None => {}
         }
-        for (axis, values) in &self.matrix {
-            axes.push((
-                axis,
-                values.iter().map(String::as_str).collect(),
-                Box::new(move |value: &str| format!("-{axis}{value}")),
-            ));
+        for (name, values) in &self.matrix {
+            axes.push(Axis { name, values: values.iter().map(String::as_str).collect(), suffix: Suffix::NameValue });
         }
+        // The product, as (axis position, value) per axis.
         let mut combinations: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
-        for (position, (_, values, _)) in axes.iter().enumerate() {
+        for (position, axis) in axes.iter().enumerate() {
             combinations = combinations
                 .into_iter()
                 .flat_map(|combination| {
-                    values.iter().map(move |value| {
+                    axis.values.iter().map(move |value| {
                         let mut next = combination.clone();
                         next.push((position, *value));
                         next
@@ -213,7 +226,7 @@ impl SessionDef {
         let excluded = |combination: &[(usize, &str)]| {
             self.matrix_exclude.iter().any(|exclude| {
                 exclude.iter().all(|(axis, value)| {
-                    combination.iter().any(|&(position, chosen)| axes[position].0 == axis && chosen == value)
+                    combination.iter().any(|&(position, chosen)| axes[position].name == axis && chosen == value)
                 })
             })
         };
@@ -225,13 +238,17 @@ impl SessionDef {
                 let mut python = None;
                 let mut matrix = Vec::new();
                 for (position, value) in combination {
-                    let (axis, _, suffix) = &axes[position];
-                    name.push_str(&suffix(value));
+                    let axis = &axes[position];
+                    match axis.suffix {
+                        Suffix::None => {}
+                        Suffix::Value => name.push_str(&format!("-{value}")),
+                        Suffix::NameValue => name.push_str(&format!("-{}{value}", axis.name)),
+                    }
                     // The python axis, when there is one, is the first.
                     if position == 0 && self.python.is_some() {
                         python = Some(value.to_owned());
                     } else {
-                        matrix.push(((*axis).to_owned(), value.to_owned()));
+                        matrix.push((axis.name.to_owned(), value.to_owned()));
                     }
                 }
                 InstanceSpec { name, python, matrix }

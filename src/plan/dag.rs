@@ -115,13 +115,13 @@ impl Graph {
             targets.dedup();
             targets
         };
-        for index in 0..nodes.len() {
-            let session = &project.sessions[nodes[index].session];
+        for (index, node) in nodes.iter_mut().enumerate() {
+            let session = &project.sessions[node.session];
             let requires = edges(&session.requires, index);
             // An `after` entry that is also required is a requirement: it gates.
             let after = edges(&session.after, index).into_iter().filter(|target| !requires.contains(target)).collect();
-            nodes[index].requires = requires;
-            nodes[index].after = after;
+            node.requires = requires;
+            node.after = after;
         }
         Self { nodes, by_name, by_base }
     }

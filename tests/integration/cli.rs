@@ -247,7 +247,7 @@ commands = [
     Plan: 1 session(s), at most 2 at once (dry run: nothing is run)
 
     level 0
-      unit-3.12 (venv python 3.12)
+      unit-3.12 (venv python 3.12; posargs: -k 'a b')
         $ echo -k 'a b' 3.12 unit-3.12 [ROOT]/envs/unit-3.12 [ROOT] [ROOT]/out '{env:FORGE_DRY_RUN_SECRET}'
         $ pytest -k 'a b'
     ");

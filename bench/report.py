@@ -51,6 +51,16 @@ CASES = [
         "forge ≤ 1.1 s",
         lambda forge, bare: forge <= 1100.0,
     ),
+    (
+        "matrix",
+        "7. A warm 2×2 matrix (python 3.11/3.12 × an env-var axis), one instance at a time",
+        "Four up-to-date envs each running `python -c pass` with `MODE` set from the axis. bare: "
+        "the four envs' `python -c pass` in sequence (inside one `bash -c`); `forge -j 1 -s matrix` "
+        "(`matrix.mode`, `{matrix.mode}` in `env`); `nox -R -s matrix` (`@nox.parametrize`); "
+        "`tox -e` the four factor envs (`[testenv:matrix-{p311,p312}-mode{a,b}]`).",
+        "forge ≤ bare + 4 × 15 ms (issue 9: no target; case 2's per instance)",
+        lambda forge, bare: forge <= bare + 60.0,
+    ),
 ]
 
 

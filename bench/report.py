@@ -53,11 +53,14 @@ CASES = [
     ),
     (
         "matrix",
-        "7. A warm 2×2 matrix (python 3.11/3.12 × an env-var axis), one instance at a time",
-        "Four up-to-date envs each running `python -c pass` with `MODE` set from the axis. bare: "
-        "the four envs' `python -c pass` in sequence (inside one `bash -c`); `forge -j 1 -s matrix` "
-        "(`matrix.mode`, `{matrix.mode}` in `env`); `nox -R -s matrix` (`@nox.parametrize`); "
-        "`tox -e` the four factor envs (`[testenv:matrix-{p311,p312}-mode{a,b}]`).",
+        "7. A warm 2×2 matrix (two env-var axes), one instance at a time",
+        "Four up-to-date envs (python 3.11) each running `python -c pass` with `MODE` and `SIZE` "
+        "set from the axes. bare: the four envs' `python -c pass` in sequence (inside one "
+        "`bash -c`); `forge -j 1 -s matrix` (`matrix.mode`, `matrix.size`, `{matrix.NAME}` in "
+        "`env`); `nox -R -s matrix` (two `@nox.parametrize`); `tox -e` the four factor envs "
+        "(`[testenv:matrix-mode{a,b}-size{s,l}]`). One interpreter: behind this machine's pyenv "
+        "shims uv finds no 3.12 for nox and tox (it tries to download one); forge's python axis "
+        "is exercised by the test suite instead.",
         "forge ≤ bare + 4 × 15 ms (issue 9: no target; case 2's per instance)",
         lambda forge, bare: forge <= bare + 60.0,
     ),

@@ -142,9 +142,13 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
     if let Some(python) = &file.forge.python {
         check_version(&checker, &forge_key("python"), "[forge] python", python)?;
     }
+    // Read only when a session would use it: a stray file cannot break a project whose sessions
+    // all name their interpreter.
+    let uses_default = sessions.iter().any(|session| session.python.is_none() && session.needs_venv());
     let python = match file.forge.python {
         Some(python) => Some(python),
-        None => super::python_version::read(&root)?,
+        None if uses_default => super::python_version::read(&root)?,
+        None => None,
     };
     if let Some(jobs) = file.forge.jobs
         && jobs > MAX_JOBS

@@ -15,8 +15,7 @@ struct Listed<'a> {
     name: String,
     session: &'a str,
     python: Option<String>,
-    /// The instance's matrix values; left out for a session without a matrix.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    /// The instance's matrix values, `{}` for a session without a matrix.
     matrix: IndexMap<String, String>,
     description: Option<&'a str>,
     tags: &'a [String],

@@ -56,6 +56,7 @@ fn list_json_is_a_ci_matrix() {
         "name": "test-3.11",
         "session": "test",
         "python": "3.11",
+        "matrix": {},
         "description": "Tests",
         "tags": [],
         "requires": [
@@ -67,6 +68,7 @@ fn list_json_is_a_ci_matrix() {
         "name": "test-3.12",
         "session": "test",
         "python": "3.12",
+        "matrix": {},
         "description": "Tests",
         "tags": [],
         "requires": [

@@ -62,6 +62,13 @@ fn a_session_naming_no_interpreter_uses_python_version_and_forge_python_wins() {
     pinned.assert_code(0);
     assert!(pinned.stdout.contains("RUNS 3 12"), "{}", pinned.stdout);
 
+    // Read only when a session would use it.
+    let unused = Test::new()
+        .sessions("[sessions.named]\npython = \"3.12\"\ncommands = [\"python -c pass\"]\n")
+        .file(".python-version", "cpython@3.12\n")
+        .args(&["-l"])
+        .run();
+    unused.assert_code(0);
     let bad = Test::new().sessions(sessions).file(".python-version", "cpython@3.12\n").run();
     bad.assert_code(2);
     assert!(

@@ -52,8 +52,21 @@ CASES = [
         lambda forge, bare: forge <= 1100.0,
     ),
     (
+        "matrix",
+        "7. A warm 2×2 matrix (two env-var axes), one instance at a time",
+        "Four up-to-date envs (python 3.11) each running `python -c pass` with `MODE` and `SIZE` "
+        "set from the axes. bare: the four envs' `python -c pass` in sequence (inside one "
+        "`bash -c`); `forge -j 1 -s matrix` (`matrix.mode`, `matrix.size`, `{matrix.NAME}` in "
+        "`env`); `nox -R -s matrix` (two `@nox.parametrize`); `tox -e` the four factor envs "
+        "(`[testenv:matrix-mode{a,b}-size{s,l}]`). One interpreter: behind this machine's pyenv "
+        "shims uv finds no 3.12 for nox and tox (it tries to download one); forge's python axis "
+        "is exercised by the test suite instead.",
+        "forge ≤ bare + 4 × 15 ms (issue 9: no target; case 2's per instance)",
+        lambda forge, bare: forge <= bare + 60.0,
+    ),
+    (
         "locked-cold",
-        "7. Cold locked env: the project and its `dev` group from uv.lock",
+        "8. Cold locked env: the project and its `dev` group from uv.lock",
         "Each run starts with the env deleted. bare: `UV_PROJECT_ENVIRONMENT=ENV uv sync --locked "
         "--no-default-groups --group dev` then `python -c pass`; `forge -s locked` "
         "(`locked = true`, `groups = [\"dev\"]`, `install-project = true`); `nox -s locked` "
@@ -64,7 +77,7 @@ CASES = [
     ),
     (
         "locked-warm",
-        "8. Warm locked session running `python -c pass`",
+        "9. Warm locked session running `python -c pass`",
         "An up-to-date locked env: forge hashes uv.lock and never re-syncs. bare: the env's "
         "`python -c pass`; `forge -s locked`; `nox -R -s locked`; `tox -e locked`.",
         "forge ≤ bare + 5 ms (issue 9)",

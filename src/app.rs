@@ -71,6 +71,32 @@ fn set_color(choice: ColorChoice) {
     choice.write_global();
 }
 
+/// `--last-failed`: narrows the selection to the previous run's failures; `false` when there is
+/// nothing to run (the previous run had none). No record, or one that cannot be read, leaves the
+/// selection as it is (pytest's `--lf` runs everything then), with a note saying so.
+fn last_failed(settings: &mut Settings) -> bool {
+    use crate::changes::LastFailed;
+    match crate::changes::last_failed::read(&settings.layout.reports_dir) {
+        LastFailed::Failed { names, .. } => settings.selection.only = Some(names),
+        LastFailed::NoneFailed { started } => {
+            reporter::print_note(&format!(
+                "no instance failed in the previous run (started {}): nothing to run",
+                humantime::format_rfc3339_seconds(started)
+            ));
+            return false;
+        }
+        LastFailed::NoRecord { path } => reporter::print_note(&format!(
+            "--last-failed: no previous run ({} does not exist): running the usual selection",
+            path.display()
+        )),
+        LastFailed::Unreadable { path, message } => reporter::print_warning(&format!(
+            "--last-failed: cannot read the previous run {}: {message}; running the usual selection",
+            path.display()
+        )),
+    }
+    true
+}
+
 fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     let (project, cwd) = load_project(args.file.as_deref())?;
 
@@ -94,6 +120,9 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     }
 
     let mut settings = Settings::new(args, &project, &cwd);
+    if args.last_failed && !last_failed(&mut settings) {
+        return Ok(ExitStatus::Success);
+    }
     // GitHub's and GitLab's job logs render ANSI colour though they are no terminal.
     if args.color == ColorChoice::Auto
         && settings.ci != settings::Ci::None
@@ -102,6 +131,11 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         anstream::ColorChoice::Always.write_global();
     }
     let plan = plan::plan(&project, &settings.selection)?;
+    if plan.instances.is_empty() {
+        // Only `--last-failed` empties a plan: the selection matched, none of it failed.
+        reporter::print_note("none of the selected instances failed in the previous run: nothing to run");
+        return Ok(ExitStatus::Success);
+    }
     tracing::debug!(
         selection = ?settings.selection,
         instances = ?plan.instances.iter().map(|instance| instance.name.as_str()).collect::<Vec<_>>(),

@@ -133,6 +133,17 @@ pub struct RunArgs {
     /// Print the plan and run nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+    /// Start from the instances that failed, errored or were interrupted in the previous run
+    /// (its run.json); with -s, -t, -k or -p, those of them that match.
+    #[arg(long = "last-failed", visible_alias = "lf")]
+    pub last_failed: bool,
+    /// Do not run instances whose `inputs` are all unchanged since REF (default: the merge-base
+    /// with the upstream branch, else HEAD); uncommitted and untracked files count.
+    #[arg(long, value_name = "REF", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub changed: Option<String>,
+    /// Run, then watch the sessions' inputs and re-run what a change affects, until Ctrl-C.
+    #[arg(short, long, conflicts_with_all = ["dry_run", "list"])]
+    pub watch: bool,
     /// Where reports go (default: `[forge] reports-dir`, else `.forge/reports`).
     #[arg(long, value_name = "DIR", env = "FORGE_REPORTS_DIR")]
     pub reports_dir: Option<PathBuf>,

@@ -12,7 +12,7 @@ mod style;
 mod summary;
 
 pub use clean::print_clean;
-pub use diagnostic::{print_error, print_warning};
+pub use diagnostic::{print_error, print_note, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;
 pub use list::{print_list, print_list_json, print_list_names};

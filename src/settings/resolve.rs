@@ -164,6 +164,7 @@ pub fn selection(args: &RunArgs) -> Selection {
         keywords: args.keywords.clone(),
         pythons: args.python.clone(),
         no_deps: args.no_deps,
+        only: None,
     }
 }
 

@@ -12,6 +12,7 @@ mod exit_status;
 mod faults;
 mod hardening;
 mod interpreters;
+mod last_failed;
 mod real_projects;
 mod reports;
 mod schema;

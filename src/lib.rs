@@ -20,6 +20,7 @@ pub mod venv;
 
 mod app;
 mod commands;
+mod watch;
 
 use std::process::ExitCode;
 

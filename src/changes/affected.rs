@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 /// A session's `inputs`, compiled once.
 #[derive(Debug, Clone)]
@@ -17,13 +17,13 @@ pub struct Inputs {
 
 impl Inputs {
     /// The matcher for `globs` (checked relative globs, `/`-separated, as sessions.toml's
-    /// `inputs`): `*` stays within a directory, `**` crosses them (globset's syntax, as the
-    /// cache's walker reads it). A glob that does not compile (never one the config accepted)
+    /// `inputs`): `*` stays within a directory, `**` crosses them (globset's syntax, compiled as
+    /// the cache compiles it: [`crate::config::compile_glob`]). A glob that does not compile (never one the config accepted)
     /// matches nothing.
     pub fn new(globs: &[String]) -> Self {
         let mut builder = GlobSetBuilder::new();
         for glob in globs {
-            if let Ok(glob) = GlobBuilder::new(glob).literal_separator(true).backslash_escape(true).build() {
+            if let Ok(glob) = crate::config::compile_glob(glob) {
                 builder.add(glob);
             }
         }

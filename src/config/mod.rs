@@ -3,6 +3,7 @@
 mod duration;
 mod error;
 mod explain;
+mod globs;
 mod load;
 mod locate;
 mod model;
@@ -18,6 +19,7 @@ mod fuzz_tests;
 
 pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
+pub use globs::compile as compile_glob;
 pub use load::{find_sessions_file, load};
 pub use model::{CommandSpec, PythonSpec, SessionsFile};
 pub use paths::{check_requirement_files, is_inside};

@@ -108,6 +108,15 @@ pub struct SessionTable {
     /// `false`: no virtualenv, commands run with the caller's PATH.
     #[serde(default = "default_true")]
     pub venv: bool,
+    /// Globs, relative to the project root, of the files whose content decides the result (paths
+    /// the project's `.gitignore` files ignore are left out). A session that declares `inputs` is
+    /// cached: while its key is unchanged, a later run restores its result instead of running it.
+    #[serde(default)]
+    pub inputs: Option<Vec<String>>,
+    /// Globs, relative to the project root, of the files the commands produce: stored with a
+    /// cached result and restored byte for byte on a cache hit.
+    #[serde(default)]
+    pub outputs: Vec<String>,
 }
 
 fn default_true() -> bool {

@@ -125,6 +125,10 @@ pub struct SessionDef {
     pub retry_delay: Duration,
     /// Whether the session gets a virtualenv.
     pub venv: bool,
+    /// `inputs` globs, normalized (`/`-separated, relative to the root); `None`: not cached.
+    pub inputs: Option<Vec<String>>,
+    /// `outputs` globs, normalized like `inputs`.
+    pub outputs: Vec<String>,
     /// Where its values are written in sessions.toml, for errors found after loading.
     pub lines: SessionLines,
 }
@@ -139,6 +143,8 @@ pub struct SessionLines {
     pub requires: Vec<Option<usize>>,
     /// Each `requirements` entry, in order.
     pub requirements: Vec<Option<usize>>,
+    /// Each `outputs` entry, in order.
+    pub outputs: Vec<Option<usize>>,
 }
 
 impl SessionDef {
@@ -158,6 +164,11 @@ impl SessionDef {
     /// aggregate session, with no commands, needs none).
     pub fn needs_venv(&self) -> bool {
         self.venv && !self.commands.is_empty()
+    }
+
+    /// Whether a successful run of the session is stored and reused: it declares `inputs`.
+    pub fn is_cached(&self) -> bool {
+        self.inputs.is_some()
     }
 
     /// Whether `python` is a list, i.e. the session has one instance per version.

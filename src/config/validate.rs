@@ -2,7 +2,7 @@
 //! names the session and key at fault.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::error::excerpt;
 use super::locate::{Locator, Step};
@@ -176,6 +176,9 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
         jobs: file.forge.jobs,
     };
+    for session in &sessions {
+        check_outputs(&checker, &root, session, &run_defaults)?;
+    }
     Ok(Project {
         run_defaults,
         file: path,
@@ -185,6 +188,54 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
     })
+}
+
+/// No `outputs` glob may reach into (or name a parent of) the reports directory or the env
+/// directory: restoring outputs on a cache hit would overwrite files forge writes itself.
+fn check_outputs(
+    checker: &Checker<'_>,
+    root: &Path,
+    session: &SessionDef,
+    defaults: &RunDefaults,
+) -> Result<(), ConfigError> {
+    let directories = [("the reports directory", &defaults.reports_dir), ("the env directory", &defaults.env_dir)];
+    for (index, glob) in session.outputs.iter().enumerate() {
+        for (what, directory) in directories {
+            // A directory outside the root cannot be reached: outputs are root-relative.
+            let Some(relative) = lexical(directory).strip_prefix(lexical(root)).ok().map(Path::to_path_buf) else {
+                continue;
+            };
+            if super::globs::may_overlap(glob, &relative) {
+                return Err(ConfigError::Invalid {
+                    path: checker.path.clone(),
+                    line: session.lines.outputs.get(index).copied().flatten(),
+                    place: format!("[sessions.{}] outputs", table_name(&session.name)),
+                    message: format!(
+                        "`{}` overlaps {what} `{}`",
+                        excerpt(glob),
+                        super::escape(&relative.display().to_string())
+                    ),
+                    hint: Some("name the files the commands produce, e.g. `dist/*`".into()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` without `.` and `..` components, resolved lexically.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Every instance name must be a safe file name, unique across the file, and unique ignoring case
@@ -312,5 +363,32 @@ mod tests {
     fn envdir_needs_a_venv() {
         let error = load("[sessions.a]\nvenv = false\ncommands = [\"ls {envdir}\"]\n").unwrap_err();
         assert!(error.to_string().contains("venv = false"), "{error}");
+    }
+
+    #[test]
+    fn inputs_and_outputs_are_checked_with_their_line() {
+        let project =
+            load("[sessions.lint]\ncommands = [\"ruff\"]\ninputs = [\"./src/**/*.py\"]\noutputs = [\"dist/*\"]\n")
+                .unwrap();
+        assert_eq!(project.sessions[0].inputs.as_deref(), Some(&["src/**/*.py".to_owned()][..]));
+        assert!(project.sessions[0].is_cached());
+        for (text, says) in [
+            ("inputs = [\"../**\"]", "/project/sessions.toml:3: [sessions.a] inputs: `../**` leaves the project root"),
+            ("inputs = [\"src/[\"]", "/project/sessions.toml:3: [sessions.a] inputs: `src/[` is not a valid glob"),
+            (
+                "inputs = []\noutputs = [\"**\"]",
+                "sessions.toml:4: [sessions.a] outputs: `**` overlaps the reports directory `.forge/reports`",
+            ),
+            ("inputs = []\noutputs = [\".forge/*\"]", "overlaps the reports directory"),
+        ] {
+            let error = load(&format!("[sessions.a]\ncommands = [\"true\"]\n{text}\n")).unwrap_err();
+            assert!(error.to_string().contains(says), "{error}");
+        }
+        let error =
+            load("[forge]\nenv-dir = \"venvs\"\n[sessions.a]\ncommands = [\"true\"]\noutputs = [\"venvs/a/*\"]\n")
+                .unwrap_err();
+        assert!(error.to_string().contains("overlaps the env directory `venvs`"), "{error}");
+        let error = load("[sessions.all]\nrequires = [\"a\"]\ninputs = [\"src/**\"]\n[sessions.a]\n").unwrap_err();
+        assert!(error.to_string().contains("sessions.toml:3: [sessions.all] inputs: an aggregate session"), "{error}");
     }
 }

@@ -116,7 +116,10 @@ impl Display {
             }
         }
         let quiet_success = self.verbosity == Verbosity::Quiet
-            && matches!(outcome.status, SessionStatus::Success | SessionStatus::Skipped);
+            && matches!(
+                outcome.status,
+                SessionStatus::Success | SessionStatus::Skipped | SessionStatus::Cached | SessionStatus::Unchanged
+            );
         if !quiet_success {
             self.print_err(&status_line(outcome));
         }

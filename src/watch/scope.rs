@@ -92,10 +92,12 @@ impl Scope {
         let mut dir = self.root.clone();
         let mut parts = relative.components().peekable();
         loop {
-            match self.matcher(&dir).map(|matcher| matcher.matched_path_or_any_parents(&absolute, is_dir)) {
-                Some(Match::Ignore(_)) => verdict = true,
-                Some(Match::Whitelist(_)) => verdict = false,
-                _ => {}
+            if let Some(matcher) = self.matcher(&dir) {
+                match matcher.matched_path_or_any_parents(&absolute, is_dir) {
+                    Match::Ignore(_) => verdict = true,
+                    Match::Whitelist(_) => verdict = false,
+                    Match::None => {}
+                }
             }
             match parts.next() {
                 Some(part) if parts.peek().is_some() => dir.push(part),

@@ -62,6 +62,26 @@ pub fn verdict<'a>(inputs: Option<&[String]>, files: impl IntoIterator<Item = &'
     }
 }
 
+/// `--changed`'s verdict for `session`: an aggregate counts as declaring no inputs (it has
+/// nothing of its own to run, and runs as usual).
+pub fn session_verdict(session: &crate::config::SessionDef, changed: &super::ChangedSince) -> Verdict {
+    if session.commands.is_empty() {
+        return Verdict::NoInputs;
+    }
+    verdict(session.inputs.as_deref(), changed.files.iter().map(std::path::PathBuf::as_path))
+}
+
+impl Verdict {
+    /// What `-n` says about it, `REF` being what the files were compared with.
+    pub fn describe(&self, reference: &str) -> String {
+        match self {
+            Verdict::Changed(path) => format!("runs: {} changed since {reference}", path.display()),
+            Verdict::Unchanged => format!("unchanged: no input changed since {reference}"),
+            Verdict::NoInputs => "runs: declares no inputs".to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;

@@ -6,6 +6,6 @@ pub mod affected;
 pub mod git;
 pub mod last_failed;
 
-pub use affected::{Inputs, Verdict, verdict};
+pub use affected::{Inputs, Verdict, session_verdict, verdict};
 pub use git::{ChangedSince, GitError, changed_since};
 pub use last_failed::LastFailed;

@@ -60,6 +60,9 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             if !requires.is_empty() {
                 details.push(format!("after {}", requires.join(", ")));
             }
+            if let Some(changed) = &settings.changed {
+                details.push(crate::changes::session_verdict(session, changed).describe(&changed.reference));
+            }
             let _ = writeln!(stdout, "  {BOLD}{}{BOLD:#} {DIM}({}){DIM:#}", instance.name, details.join("; "));
             if python.is_empty() && session.needs_venv() {
                 // Known only once the env's interpreter is: shown as the placeholder.

@@ -30,8 +30,23 @@ pub async fn execute(
     stop: watch::Receiver<StopRequest>,
 ) {
     let mut channel = SessionChannel::new(index, sender, stop);
-    let outcome = run(&context, &mut channel).await;
+    let outcome = match unchanged(&context, index) {
+        Some(outcome) => outcome,
+        None => run(&context, &mut channel).await,
+    };
     channel.finish(outcome).await;
+}
+
+/// Under `--changed`, the outcome of an instance none of whose inputs changed: `unchanged`,
+/// nothing run or restored (a success for `requires`).
+fn unchanged(context: &RunContext, index: usize) -> Option<SessionOutcome> {
+    let changed = context.settings.changed.as_ref()?;
+    let instance = &context.plan.instances[index];
+    let session = &context.project.sessions[instance.session];
+    (crate::changes::session_verdict(session, changed) == crate::changes::Verdict::Unchanged).then(|| {
+        let message = format!("no input changed since {}", changed.reference);
+        SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Unchanged, message)
+    })
 }
 
 /// How an attempt (or the env before it) ended.

@@ -92,6 +92,9 @@ pub struct Settings {
     pub live: bool,
     /// The commands' stdin; set by [`Settings::fit`].
     pub stdin: StdinMode,
+    /// `--changed`: the files changed since its REF (instances whose inputs are all unchanged
+    /// are not run); `None` without `--changed`.
+    pub changed: Option<std::sync::Arc<crate::changes::ChangedSince>>,
 }
 
 impl Settings {
@@ -142,6 +145,7 @@ impl Settings {
             ci: Ci::resolve(args.ci, |key| std::env::var(key).ok()),
             live: false,
             stdin: StdinMode::Null,
+            changed: None,
         }
     }
 

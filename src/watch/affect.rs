@@ -53,7 +53,10 @@ mod tests {
 
     fn names(targets: &[Target], changed: &[&str]) -> Vec<String> {
         let changed: Vec<PathBuf> = changed.iter().map(PathBuf::from).collect();
-        affected(targets, &changed, Path::new("sessions.toml")).into_iter().map(|index| targets[index].name.clone()).collect()
+        affected(targets, &changed, Path::new("sessions.toml"))
+            .into_iter()
+            .map(|index| targets[index].name.clone())
+            .collect()
     }
 
     #[test]

@@ -11,8 +11,12 @@ use notify::{EventKind, RecursiveMode, Watcher as _};
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::{Queue, Scope, Target, affected};
+use crate::changes::Inputs;
+use crate::config::Project;
 use crate::error::{Error, ExitStatus};
+use crate::plan::Plan;
 use crate::reporter;
+use crate::settings::Layout;
 
 /// What one run left for the watch: how it ended and what to watch next (sessions.toml may have
 /// changed what the selection depends on).
@@ -25,11 +29,48 @@ pub struct Ran {
     pub targets: Vec<Target>,
 }
 
+impl Ran {
+    /// What to watch after a run of `plan` of `project` whose files are laid out as `layout`:
+    /// the selected instances' inputs (the whole project when one of them declares none, an
+    /// aggregate aside), never forge's directories or any session's `outputs`.
+    pub fn new(status: ExitStatus, project: &Project, plan: &Plan, layout: &Layout) -> Self {
+        let targets: Vec<Target> = plan
+            .instances
+            .iter()
+            .map(|instance| {
+                let session = &project.sessions[instance.session];
+                Target {
+                    name: instance.name.clone(),
+                    inputs: session.inputs.as_deref().map(Inputs::new),
+                    aggregate: session.commands.is_empty(),
+                    requires: instance.requires.clone(),
+                }
+            })
+            .collect();
+        let mut globs = Vec::new();
+        let mut whole_project = false;
+        for instance in &plan.instances {
+            let session = &project.sessions[instance.session];
+            match &session.inputs {
+                _ if session.commands.is_empty() => {}
+                Some(inputs) => globs.extend(inputs.iter().cloned()),
+                None => whole_project = true,
+            }
+        }
+        let outputs: Vec<String> =
+            project.sessions.iter().flat_map(|session| session.outputs.iter().cloned()).collect();
+        let own = vec![layout.reports_dir.clone(), layout.env_dir.clone()];
+        let inputs = (!whole_project).then(|| Inputs::new(&globs));
+        let scope = Scope::new(&layout.root, own, Inputs::new(&outputs), inputs, &project.file);
+        Self { status, scope, targets }
+    }
+}
+
 /// The runs a watch drives (the app's whole pipeline: load, plan, run, write reports).
 pub trait Runs {
     /// Runs the selection once; `changed` (paths relative to the root) says why, `None` for the
-    /// first run.
-    fn run(&mut self, changed: Option<&[PathBuf]>) -> impl Future<Output = Result<Ran, Error>>;
+    /// first run. `Ok(None)`: nothing was run (`--last-failed` found no failure).
+    fn run(&mut self, changed: Option<&[PathBuf]>) -> impl Future<Output = Result<Option<Ran>, Error>>;
 }
 
 /// Why a watch could not start.
@@ -67,7 +108,7 @@ impl crate::error::Hint for WatchError {
 /// The first run's error (a bad sessions.toml: exit 2), or a [`WatchError`]. A later run's error
 /// is printed and the watch goes on, with what the last good run watched.
 pub async fn watch(runs: &mut impl Runs) -> Result<ExitStatus, Error> {
-    let mut ran = runs.run(None).await?;
+    let Some(mut ran) = runs.run(None).await? else { return Ok(ExitStatus::Success) };
     if let ExitStatus::Signal(_) = ran.status {
         return Ok(ran.status);
     }
@@ -128,8 +169,9 @@ pub async fn watch(runs: &mut impl Runs) -> Result<ExitStatus, Error> {
         let names: Vec<&str> = hit.iter().map(|&index| ran.targets[index].name.as_str()).collect();
         reporter::print_watch_change(&changed, &names);
         match runs.run(Some(&changed)).await {
-            Ok(next) if matches!(next.status, ExitStatus::Signal(_)) => return Ok(next.status),
-            Ok(next) => ran = next,
+            Ok(Some(next)) if matches!(next.status, ExitStatus::Signal(_)) => return Ok(next.status),
+            Ok(Some(next)) => ran = next,
+            Ok(None) => {}
             Err(error) => reporter::print_error(&error),
         }
     }

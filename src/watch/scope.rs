@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::changes::Inputs;
 
@@ -70,7 +70,8 @@ impl Scope {
                 _ => None,
             })
             .collect();
-        if names.iter().any(|name| NOISE_DIRECTORIES.contains(name)) || names.last().is_some_and(|name| editor_file(name))
+        if names.iter().any(|name| NOISE_DIRECTORIES.contains(name))
+            || names.last().is_some_and(|name| editor_file(name))
         {
             return None;
         }
@@ -132,11 +133,7 @@ impl Scope {
 
 /// An editor's swap, backup or probe file (vim's `.x.swp` and `4913`, emacs' `x~` and `.#x`).
 fn editor_file(name: &str) -> bool {
-    name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.starts_with(".#")
-        || name == "4913"
+    name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name.starts_with(".#") || name == "4913"
 }
 
 #[cfg(test)]
@@ -195,7 +192,8 @@ mod tests {
     fn with_inputs_only_inputs_and_sessions_toml_are_relevant() {
         let dir = project();
         let root = dir.path();
-        let scope = Scope::new(root, Vec::new(), globs(&[]), Some(globs(&["src/**/*.py"])), &root.join("sessions.toml"));
+        let scope =
+            Scope::new(root, Vec::new(), globs(&[]), Some(globs(&["src/**/*.py"])), &root.join("sessions.toml"));
         assert_eq!(scope.relevant(&root.join("src/a/b.py")), Some(PathBuf::from("src/a/b.py")));
         assert_eq!(scope.relevant(&root.join("README.md")), None);
         assert_eq!(scope.relevant(&root.join("sessions.toml")), Some(PathBuf::from("sessions.toml")));

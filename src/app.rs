@@ -127,7 +127,8 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let mut pipeline = Pipeline { args, last_failed: None };
     if args.watch {
-        return runtime.block_on(crate::watch::watch(&mut pipeline));
+        let (project, _) = load_project(args.file.as_deref())?;
+        return runtime.block_on(crate::watch::watch(&project.root, &mut pipeline));
     }
     runtime.block_on(pipeline.run_once()).map(|ran| ran.map_or(ExitStatus::Success, |ran| ran.status))
 }

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use notify::event::{ModifyKind, RemoveKind};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -100,33 +101,41 @@ impl crate::error::Hint for WatchError {
     }
 }
 
-/// Runs once, then re-runs on every relevant change until a signal: SIGINT, SIGTERM or SIGHUP
+/// Watches the project at `root`, runs once, then re-runs on every relevant change until a signal: SIGINT, SIGTERM or SIGHUP
 /// while waiting ends the watch with 128+N (the last run's reports stay on disk); a run a signal
 /// interrupted ends it with that run's status.
 ///
 /// # Errors
 /// The first run's error (a bad sessions.toml: exit 2), or a [`WatchError`]. A later run's error
 /// is printed and the watch goes on, with what the last good run watched.
-pub async fn watch(runs: &mut impl Runs) -> Result<ExitStatus, Error> {
+pub async fn watch(root: &std::path::Path, runs: &mut impl Runs) -> Result<ExitStatus, Error> {
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<Seen>();
+    let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+        let Ok(event) = result else { return };
+        let at = Instant::now();
+        // A queue overflow lost events: what changed is unknown, so everything did (the empty
+        // path list stands for that).
+        if event.need_rescan() {
+            let _ = sender.send(Seen { at, paths: Vec::new(), arrived: false });
+            return;
+        }
+        let arrived = matches!(event.kind, EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_)));
+        // A removed directory's files were each reported as removed.
+        let counts = !matches!(event.kind, EventKind::Remove(RemoveKind::Folder))
+            && matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_));
+        if counts {
+            let _ = sender.send(Seen { at, paths: event.paths, arrived });
+        }
+    })
+    .map_err(|source| WatchError::Watcher { root: root.to_path_buf(), source })?;
+    // Watching starts before the first run, so that what changes while it runs is queued too.
+    watcher
+        .watch(root, RecursiveMode::Recursive)
+        .map_err(|source| WatchError::Watcher { root: root.to_path_buf(), source })?;
     let Some(mut ran) = runs.run(None).await? else { return Ok(ExitStatus::Success) };
     if let ExitStatus::Signal(_) = ran.status {
         return Ok(ran.status);
     }
-    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<PathBuf>)>();
-    let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
-        let Ok(event) = result else { return };
-        // A queue overflow lost events: what changed is unknown, so everything did (the empty
-        // path list stands for that).
-        if event.need_rescan() {
-            let _ = sender.send((Instant::now(), Vec::new()));
-        } else if matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)) {
-            let _ = sender.send((Instant::now(), event.paths));
-        }
-    })
-    .map_err(|source| WatchError::Watcher { root: ran.scope.root().to_path_buf(), source })?;
-    watcher
-        .watch(ran.scope.root(), RecursiveMode::Recursive)
-        .map_err(|source| WatchError::Watcher { root: ran.scope.root().to_path_buf(), source })?;
     let mut signals = Vec::new();
     for kind in [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()] {
         signals.push((kind.as_raw_value(), signal(kind).map_err(WatchError::Signals)?));
@@ -140,13 +149,13 @@ pub async fn watch(runs: &mut impl Runs) -> Result<ExitStatus, Error> {
         let batch = loop {
             let due = queue.due().map(tokio::time::Instant::from_std);
             tokio::select! {
-                Some((at, paths)) = events.recv() => {
-                    if paths.is_empty() {
-                        queue.push(ran.scope.config().to_path_buf(), at);
+                Some(seen) = events.recv() => {
+                    if seen.paths.is_empty() {
+                        queue.push(ran.scope.config().to_path_buf(), seen.at);
                     }
-                    for path in paths {
+                    for path in files_of(seen.paths, seen.arrived) {
                         if let Some(relative) = ran.scope.relevant(&path) {
-                            queue.push(relative, at);
+                            queue.push(relative, seen.at);
                         }
                     }
                 }
@@ -177,6 +186,50 @@ pub async fn watch(runs: &mut impl Runs) -> Result<ExitStatus, Error> {
     }
 }
 
+/// What the watcher saw: when, which paths, and whether they arrived (created or moved in).
+struct Seen {
+    at: Instant,
+    paths: Vec<PathBuf>,
+    arrived: bool,
+}
+
+/// At most this many files are listed for a directory that arrived (10,000).
+const ARRIVED_FILES_LIMIT: usize = 10_000;
+
+/// The files behind the paths of an event: a file is itself; a directory that arrived (moved in
+/// whole, its files reported by no event of their own) stands for the files it holds; any other
+/// directory event (an entry added, its times changed) stands for nothing, its files having
+/// events of their own — so `mkdir -p dist` before writing an output is no change.
+fn files_of(paths: Vec<PathBuf>, arrived: bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_dir() => {
+                if arrived {
+                    list_files(&path, &mut files);
+                }
+            }
+            _ => files.push(path),
+        }
+    }
+    files
+}
+
+/// Appends the files under `dir` (symlinks not followed) to `files`, up to the limit.
+fn list_files(dir: &std::path::Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if files.len() >= ARRIVED_FILES_LIMIT {
+            return;
+        }
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => list_files(&entry.path(), files),
+            Ok(_) => files.push(entry.path()),
+            Err(_) => {}
+        }
+    }
+}
+
 fn stopped(signal: i32) -> ExitStatus {
     reporter::print_watch_stopped();
     ExitStatus::Signal(signal)
@@ -186,5 +239,25 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_stands_for_its_files_only_when_it_arrived() {
+        let dir = tempfile::tempdir().unwrap();
+        let moved = dir.path().join("moved");
+        std::fs::create_dir_all(moved.join("deep")).unwrap();
+        std::fs::write(moved.join("a.py"), "a").unwrap();
+        std::fs::write(moved.join("deep/b.py"), "b").unwrap();
+        let file = dir.path().join("c.py");
+        let gone = dir.path().join("gone.py");
+        assert_eq!(files_of(vec![moved.clone(), file.clone(), gone.clone()], false), [file.clone(), gone]);
+        let mut arrived = files_of(vec![moved.clone()], true);
+        arrived.sort();
+        assert_eq!(arrived, [moved.join("a.py"), moved.join("deep/b.py")]);
     }
 }

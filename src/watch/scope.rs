@@ -41,11 +41,6 @@ impl Scope {
         Self { root: root.to_path_buf(), own, outputs, inputs, config, ignores: RefCell::default() }
     }
 
-    /// The project root.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// sessions.toml, relative to the root.
     pub fn config(&self) -> &Path {
         &self.config

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::Test;
+use crate::support::{Test, take_sorted_lines};
 
 /// `lint` reads `src/`, `docs` reads `docs/`, `site` requires `docs` and declares no inputs,
 /// `test` is a real pytest run in a uv venv over `tests/`; each appends its name to `ran.txt`.
@@ -57,11 +57,7 @@ fn repository() -> Test {
 }
 
 fn ran(test: &Test) -> Vec<String> {
-    let text = std::fs::read_to_string(test.root().join("ran.txt")).unwrap_or_default();
-    let _ = std::fs::remove_file(test.root().join("ran.txt"));
-    let mut names: Vec<String> = text.lines().map(str::to_owned).collect();
-    names.sort();
-    names
+    take_sorted_lines(test.root(), "ran.txt")
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! sessions), then `--lf` starts from what failed, errored or was interrupted; none, no record
 //! and a corrupt record.
 
-use crate::support::Test;
+use crate::support::{Test, take_sorted_lines};
 
 /// `ok` passes; `flaky` fails until `fixed` exists; `broken` names a missing program (error);
 /// `after` requires `ok`; `pytest` runs a real test file that fails until `fixed` exists.
@@ -32,11 +32,7 @@ commands = ["sh -c 'echo pytest >> ran.txt'", "python -m pytest -q -p no:cachepr
 const TEST_FILE: &str = "import os\n\n\ndef test_fixed():\n    assert os.path.exists('fixed')\n";
 
 fn ran(test: &Test) -> Vec<String> {
-    let text = std::fs::read_to_string(test.root().join("ran.txt")).unwrap_or_default();
-    let _ = std::fs::remove_file(test.root().join("ran.txt"));
-    let mut names: Vec<String> = text.lines().map(str::to_owned).collect();
-    names.sort();
-    names
+    take_sorted_lines(test.root(), "ran.txt")
 }
 
 #[test]

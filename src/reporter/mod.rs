@@ -11,7 +11,7 @@ mod run;
 mod style;
 mod summary;
 
-pub use clean::print_clean;
+pub use clean::{print_cache_clean, print_clean};
 pub use diagnostic::{print_error, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;

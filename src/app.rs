@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     let color = match &cli.command {
         Some(CliCommand::Report(args)) => args.color,
         Some(CliCommand::Clean(args)) => args.color,
+        Some(CliCommand::Cache(_)) => ColorChoice::Auto,
         Some(CliCommand::Schema | CliCommand::Completions(_)) => ColorChoice::Never,
         None => cli.run.color,
     };
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
         Some(CliCommand::Report(args)) => crate::commands::report::run(&args),
         Some(CliCommand::Clean(args)) => clean(&args),
+        Some(CliCommand::Cache(args)) => cache_clean(&args),
         Some(CliCommand::Schema) => crate::commands::schema::run(),
         Some(CliCommand::Completions(args)) => crate::commands::completions::run(&args),
         None => run_sessions(&cli.run),
@@ -50,6 +52,16 @@ fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
     reporter::print_clean(&report, &env_dirs, args.dry_run);
     let clean = report.in_use.is_empty() && report.failed.is_empty();
     Ok(if clean { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// `forge cache clean`: empties the project's cache store.
+fn cache_clean(args: &crate::cli::CacheArgs) -> Result<ExitStatus, Error> {
+    let crate::cli::CacheAction::Clean = args.action;
+    let (project, _) = load_project(args.file.as_deref())?;
+    let store = crate::cache::Store { dir: project.run_defaults.cache_dir.clone(), size_limit: 0 };
+    let removed = store.clean();
+    reporter::print_cache_clean(&store.dir, removed);
+    Ok(if removed.is_some() { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 /// The project of `-f FILE` (relative to the current directory), else of the sessions.toml found
@@ -186,7 +198,8 @@ impl Pipeline<'_> {
             settings.changed = Some(std::sync::Arc::new(crate::changes::changed_since(&project.root, reference)?));
         }
         if args.dry_run {
-            reporter::print_plan(&project, &plan, &settings);
+            let verdicts = runner::dry_run_verdicts(&project, &plan, &settings);
+            reporter::print_plan(&project, &plan, &settings, &verdicts);
             return Ok(None);
         }
         settings.fit(&plan);

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod changes;
 pub mod cli;
 pub mod config;

@@ -34,6 +34,10 @@ pub struct RunDefaults {
     pub env_dir: PathBuf,
     /// Absolute reports directory from `[forge] reports-dir` (or `.forge/reports`).
     pub reports_dir: PathBuf,
+    /// Absolute cache store directory: `[forge] cache-dir`, else `CACHE/cache/NAME-HASH`.
+    pub cache_dir: PathBuf,
+    /// `[forge] cache-size` in bytes.
+    pub cache_size: u64,
     /// `[forge] jobs`; `None` or 0 means the number of CPUs.
     pub jobs: Option<u32>,
     /// `[forge] skip-missing-interpreters`, `None` when unset.
@@ -64,9 +68,24 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(etcetera::choose_base_strategy().ok()?.cache_dir().join("forge"))
 }
 
+/// The cache store when `[forge] cache-dir` is unset: `CACHE/cache/NAME-HASH`, the env
+/// directory's sibling (named as [`default_env_dir`] names it); `ROOT/.forge/cache` without a
+/// home directory.
+pub fn default_cache_dir(root: &Path) -> PathBuf {
+    match cache_dir() {
+        Some(cache) => cache.join("cache").join(project_id(root)),
+        None => root.join(".forge/cache"),
+    }
+}
+
 /// The env directory of the project at `root` under the cache directory `cache`:
 /// `CACHE/envs/NAME-HASH` (see [`default_env_dir`]).
 pub fn project_env_dir(cache: &Path, root: &Path) -> PathBuf {
+    cache.join("envs").join(project_id(root))
+}
+
+/// `NAME-HASH`: the project directory's name and 8 hex digits of its canonical path's SHA-256.
+fn project_id(root: &Path) -> String {
     use sha2::Digest as _;
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
@@ -81,7 +100,7 @@ pub fn project_env_dir(cache: &Path, root: &Path) -> PathBuf {
         .collect();
     let name = name.trim_start_matches('.');
     let name = if name.is_empty() { "project" } else { name };
-    cache.join("envs").join(format!("{name}-{hash}"))
+    format!("{name}-{hash}")
 }
 
 /// `[coverage]` settings.

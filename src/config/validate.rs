@@ -184,6 +184,21 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
             None => super::project::default_env_dir(&root),
         },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
+        cache_dir: match file.forge.cache_dir {
+            Some(cache_dir) => directory(Some(cache_dir), "", "cache-dir")?.components().collect(),
+            None => super::project::default_cache_dir(&root),
+        },
+        cache_size: match &file.forge.cache_size {
+            Some(text) => parse_size(text).ok_or_else(|| {
+                checker.error(
+                    &forge_key("cache-size"),
+                    "[forge] cache-size",
+                    format!("`{}` is not a size", excerpt(text)),
+                    Some("write bytes or a number with a unit, e.g. \"500MiB\" or \"2GB\"".into()),
+                )
+            })?,
+            None => crate::cache::DEFAULT_CACHE_SIZE,
+        },
         jobs: file.forge.jobs,
         skip_missing_interpreters: file.forge.skip_missing_interpreters,
     };
@@ -247,6 +262,29 @@ fn lexical(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `text` as a size in bytes: digits, optionally a unit (`B`, `KB`, `KiB`, `MB`, `MiB`, `GB`,
+/// `GiB`, `TB`, `TiB`; case-insensitive, a space allowed before it).
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|character: char| !character.is_ascii_digit() && character != '.').unwrap_or(text.len());
+    let number: f64 = text[..split].parse().ok()?;
+    let factor: f64 = match text[split..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "kib" => 1024.0,
+        "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tb" => 1e12,
+        "tib" => 1024.0f64.powi(4),
+        _ => return None,
+    };
+    let bytes = number * factor;
+    // Saturates at u64::MAX for an absurdly large size.
+    (bytes.is_finite() && bytes >= 0.0).then_some(bytes as u64)
 }
 
 /// Every instance name must be a safe file name, unique across the file, and unique ignoring case

@@ -115,6 +115,11 @@ impl Display {
                 _ => print(),
             }
         }
+        if self.verbosity == Verbosity::Verbose
+            && let Some(verdict) = &outcome.cache_verdict
+        {
+            self.print_err(&format!("{DIM}forge ▸ {}: cache: {verdict}{DIM:#}", outcome.name));
+        }
         let quiet_success = self.verbosity == Verbosity::Quiet
             && matches!(
                 outcome.status,

@@ -12,7 +12,7 @@ mod style;
 mod summary;
 mod watch;
 
-pub use clean::print_clean;
+pub use clean::{print_cache_clean, print_clean};
 pub use diagnostic::{print_error, print_note, print_warning};
 pub use display::Display;
 pub use dry_run::print_plan;

@@ -125,6 +125,13 @@ pub struct SessionOutcome {
     /// Coverage files it declared, rendered (absolute).
     #[serde(skip)]
     pub coverage: Vec<PathBuf>,
+    /// Its cache key's digest, for a session with `inputs` (the sessions requiring it hash it
+    /// into theirs).
+    #[serde(skip)]
+    pub cache_key: Option<String>,
+    /// What the cache said: `cached`, or why the session ran (`input src/a.py changed`).
+    #[serde(skip)]
+    pub cache_verdict: Option<String>,
 }
 
 impl SessionOutcome {
@@ -147,6 +154,8 @@ impl SessionOutcome {
             output_tail: Vec::new(),
             junit: Vec::new(),
             coverage: Vec::new(),
+            cache_key: None,
+            cache_verdict: None,
         }
     }
 

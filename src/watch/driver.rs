@@ -60,7 +60,7 @@ impl Ran {
         }
         let outputs: Vec<String> =
             project.sessions.iter().flat_map(|session| session.outputs.iter().cloned()).collect();
-        let own = vec![layout.reports_dir.clone(), layout.env_dir.clone()];
+        let own = vec![layout.reports_dir.clone(), layout.env_dir.clone(), layout.cache_dir.clone()];
         let inputs = (!whole_project).then(|| Inputs::new(&globs));
         let scope = Scope::new(&layout.root, own, Inputs::new(&outputs), inputs, &project.file);
         Self { status, scope, targets }

@@ -88,7 +88,13 @@ fn only_instances_with_a_changed_input_run_the_rest_are_unchanged() {
     git(test.root(), &["commit", "-q", "-m", "second"]);
     test.rerun(&["--changed"]).assert_code(0);
     assert_eq!(ran(&test), ["site"]);
+    // `lint` changed since `first`, so it is not `unchanged`; it ran on this content already, so
+    // the cache has it.
     let run = test.rerun(&["--changed=first", "-s", "lint", "docs"]);
+    run.assert_code(0);
+    assert_eq!(run.status_of("lint"), "cached");
+    assert_eq!(run.status_of("docs"), "unchanged");
+    let run = test.rerun(&["--changed=first", "--force", "-s", "lint", "docs"]);
     run.assert_code(0);
     assert_eq!(ran(&test), ["lint"]);
     assert_eq!(run.status_of("docs"), "unchanged");

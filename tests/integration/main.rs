@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_config;
+mod cache;
 mod changed;
 mod ci_output;
 mod cli;

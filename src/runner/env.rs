@@ -43,7 +43,7 @@ pub fn env_request(definition: &SessionDef, instance: &InstanceContext, context:
 pub fn env_inputs(definition: &SessionDef, instance: &InstanceContext, root: &std::path::Path) -> EnvInputs {
     EnvInputs {
         python_request: instance.python_request.clone(),
-        deps: definition.deps.clone(),
+        deps: instance.deps(definition),
         requirements: definition.requirements.clone(),
         install_project: definition.install_project,
         extras: definition.extras.clone(),

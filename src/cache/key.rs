@@ -25,6 +25,8 @@ pub struct CacheKey {
     pub posargs: Option<String>,
     /// Digest of each command's argv after substitution (posargs included), in order.
     pub commands: Vec<String>,
+    /// `working-directory`, relative to the project root (`None`: the root).
+    pub working_directory: Option<String>,
     /// The env fingerprint's digest (deps, requirements files, interpreter request, project files
     /// for `install-project`); `None` for `venv = false`.
     pub env_fingerprint: Option<String>,
@@ -88,6 +90,9 @@ impl CacheKey {
         }
         if self.commands != stored.commands {
             return Some("command changed".into());
+        }
+        if self.working_directory != stored.working_directory {
+            return Some("working directory changed".into());
         }
         if self.env_fingerprint != stored.env_fingerprint {
             return Some("deps changed".into());
@@ -181,6 +186,7 @@ mod tests {
             format: CACHE_FORMAT_VERSION,
             posargs: None,
             commands: vec![digest_of_list(&["pytest"])],
+            working_directory: None,
             env_fingerprint: Some("f".into()),
             programs: Vec::new(),
             env: vec![("TOKEN".into(), hex(b"secret"))],
@@ -209,6 +215,7 @@ mod tests {
             ),
             (Box::new(|key| key.posargs = Some(digest_of_list(&["-x"]))), "posargs differ"),
             (Box::new(|key| key.commands[0] = digest_of_list(&["pytest", "-q"])), "command changed"),
+            (Box::new(|key| key.working_directory = Some("docs".into())), "working directory changed"),
             (Box::new(|key| key.env_fingerprint = Some("g".into())), "deps changed"),
             (
                 Box::new(|key| {

@@ -78,6 +78,10 @@ pub fn compute_key(
         format: CACHE_FORMAT_VERSION,
         posargs: values.posargs.as_deref().map(digest_of_list),
         commands,
+        working_directory: definition
+            .working_directory
+            .as_ref()
+            .map(|directory| directory.strip_prefix(root).unwrap_or(directory).display().to_string()),
         env_fingerprint,
         programs,
         env,

@@ -77,6 +77,12 @@ pub enum Error {
     /// A `forge report` input is not a report directory, or is given twice.
     #[error(transparent)]
     ReportInput(#[from] InputError),
+    /// `--changed` could not list the changed files (no git, not a work tree, a bad REF).
+    #[error(transparent)]
+    Git(#[from] crate::changes::GitError),
+    /// `--watch` could not start watching.
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
     /// A usage error found after argument parsing.
     #[error("{message}")]
     Usage {
@@ -94,9 +100,13 @@ impl Error {
     /// The exit status this error ends the run with.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Plan(_) | Error::Usage { .. } | Error::Venv(_) | Error::ReportInput(_) => {
-                ExitStatus::Usage
-            }
+            Error::Config(_)
+            | Error::Plan(_)
+            | Error::Usage { .. }
+            | Error::Venv(_)
+            | Error::ReportInput(_)
+            | Error::Git(_) => ExitStatus::Usage,
+            Error::Watch(_) => ExitStatus::Internal,
             Error::Report(_) => ExitStatus::Failure,
             Error::Internal(_) => ExitStatus::Internal,
         }
@@ -118,6 +128,8 @@ impl Hint for Error {
             Error::Venv(error) => error,
             Error::Report(error) => error,
             Error::ReportInput(error) => error,
+            Error::Git(error) => error,
+            Error::Watch(error) => error,
             Error::Usage { hint, .. } => return hint.clone(),
             Error::Internal(_) => return None,
         };

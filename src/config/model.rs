@@ -48,6 +48,12 @@ pub struct ForgeTable {
     pub env_dir: Option<String>,
     /// Reports directory, relative to the sessions.toml directory.
     pub reports_dir: Option<String>,
+    /// Cache store directory, relative to the sessions.toml directory; unset: a directory of the
+    /// project's own in forge's cache (`~/.cache/forge/cache/NAME-HASH`), beside its envs.
+    pub cache_dir: Option<String>,
+    /// The most the cache store may hold: bytes, or a number with a unit (`"500MiB"`, `"2GB"`);
+    /// default `"1GiB"`. Least recently used results are evicted first.
+    pub cache_size: Option<String>,
     /// Parallel sessions; 0 means the number of CPUs.
     #[schemars(range(max = 1024))]
     pub jobs: Option<u32>,
@@ -143,6 +149,15 @@ pub struct SessionTable {
     /// `false`: no virtualenv, commands run with the caller's PATH.
     #[serde(default = "default_true")]
     pub venv: bool,
+    /// Globs, relative to the project root, of the files whose content decides the result (paths
+    /// the project's `.gitignore` files ignore are left out). A session that declares `inputs` is
+    /// cached: while its key is unchanged, a later run restores its result instead of running it.
+    #[serde(default)]
+    pub inputs: Option<Vec<String>>,
+    /// Globs, relative to the project root, of the files the commands produce: stored with a
+    /// cached result and restored byte for byte on a cache hit.
+    #[serde(default)]
+    pub outputs: Vec<String>,
 }
 
 fn default_true() -> bool {

@@ -11,7 +11,7 @@ use super::locate::Step;
 use super::model::{CommandSpec, PythonSpec, SessionTable};
 use super::project::{Command, SessionDef, SessionLines};
 use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
-use super::{ConfigError, Template, TemplateError, TemplatePart, matrix, paths};
+use super::{ConfigError, Template, TemplateError, TemplatePart, globs, matrix, paths};
 
 /// The most retries a session may ask for; more is surely a typo.
 const MAX_RETRIES: u32 = 100;
@@ -243,6 +243,26 @@ pub(super) fn check_session(
         }
         Ok(templates)
     };
+    let globs = |key: &str, texts: &[String]| -> Result<Vec<String>, ConfigError> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                globs::check_glob(text)
+                    .map_err(|problem| session.error(key, Some(Step::Index(index)), problem.message, problem.hint))
+            })
+            .collect()
+    };
+    if table.inputs.is_some() && table.commands.is_empty() {
+        return Err(session.error(
+            "inputs",
+            None,
+            "an aggregate session (no commands) has nothing to cache",
+            Some("declare `inputs` on the sessions it requires".into()),
+        ));
+    }
+    let inputs = table.inputs.as_deref().map(|texts| globs("inputs", texts)).transpose()?;
+    let outputs = globs("outputs", &table.outputs)?;
     let junit = report_paths("junit", &table.junit)?;
     let coverage = report_paths("coverage", &table.coverage)?;
     let lines = SessionLines {
@@ -257,6 +277,7 @@ pub(super) fn check_session(
         requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
         groups: (0..table.groups.len()).map(|index| session.line("groups", index)).collect(),
         locked: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name), Step::Key("locked")]),
+        outputs: (0..table.outputs.len()).map(|index| session.line("outputs", index)).collect(),
     };
     Ok(SessionDef {
         description,
@@ -281,6 +302,8 @@ pub(super) fn check_session(
         retries: table.retries,
         retry_delay: table.retry_delay.map_or(DEFAULT_RETRY_DELAY, |spec| spec.0),
         venv: table.venv,
+        inputs,
+        outputs,
         lines,
         name,
     })

@@ -89,5 +89,7 @@ fn status(status: SessionStatus) -> Status {
         SessionStatus::Error => Status::Error,
         SessionStatus::Skipped => Status::Skipped,
         SessionStatus::Interrupted => Status::Interrupted,
+        SessionStatus::Cached => Status::Cached,
+        SessionStatus::Unchanged => Status::Unchanged,
     }
 }

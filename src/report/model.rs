@@ -84,9 +84,10 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
-    /// Whether any attempt ran (declared report files are looked for only then).
+    /// Whether any attempt ran, or a cache hit restored what one wrote (declared report files are
+    /// looked for only then).
     pub fn ran(&self) -> bool {
-        !self.attempts.is_empty()
+        !self.attempts.is_empty() || self.status == Status::Cached
     }
 
     /// The output shown with its final status: the last attempt's tail, or what setup printed.
@@ -129,6 +130,10 @@ pub enum Status {
     Skipped,
     /// Stopped by a signal.
     Interrupted,
+    /// Not run: a stored result was restored from the cache.
+    Cached,
+    /// Not run: `--changed` found its inputs unchanged.
+    Unchanged,
 }
 
 impl Status {
@@ -140,6 +145,8 @@ impl Status {
             Status::Error => "error",
             Status::Skipped => "skipped",
             Status::Interrupted => "interrupted",
+            Status::Cached => "cached",
+            Status::Unchanged => "unchanged",
         }
     }
 }

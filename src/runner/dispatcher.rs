@@ -123,6 +123,23 @@ impl<'a> Dispatcher<'a> {
         self.running == 0 && self.slots.iter().all(|slot| matches!(slot, Slot::Done(_)))
     }
 
+    /// The cache keys of instance `index`'s requirements, `(name, key)` in `requires` order
+    /// (`None` for an uncached one): an input of its own key, read when it starts (all of them
+    /// have finished then).
+    pub fn requirement_keys(&self, index: usize) -> Vec<(String, Option<String>)> {
+        self.plan.instances[index]
+            .requires
+            .iter()
+            .map(|&required| {
+                let key = match &self.slots[required] {
+                    Slot::Done(outcome) => outcome.cache_key.clone(),
+                    _ => None,
+                };
+                (self.plan.instances[required].name.clone(), key)
+            })
+            .collect()
+    }
+
     /// Whether the run's deadline still matters (it has not fired yet).
     pub fn awaits_deadline(&self) -> bool {
         !self.timed_out

@@ -21,13 +21,16 @@ pub enum SessionStatus {
     Skipped,
     /// Stopped by a signal.
     Interrupted,
+    /// Not run: a stored result under the same cache key was restored (outputs, reports, log).
+    Cached,
+    /// Not run: `--changed` found none of its inputs changed (nothing is restored).
+    Unchanged,
 }
 
 impl SessionStatus {
-    /// Whether a session that requires this one may start: it succeeded (and, once sessions are
-    /// cached, was cached or unchanged).
+    /// Whether a session that requires this one may start: it succeeded, was cached or unchanged.
     pub fn satisfies_requirement(self) -> bool {
-        matches!(self, SessionStatus::Success)
+        matches!(self, SessionStatus::Success | SessionStatus::Cached | SessionStatus::Unchanged)
     }
 
     /// Whether this counts towards `--max-fail` and exit status 1.
@@ -43,6 +46,8 @@ impl SessionStatus {
             SessionStatus::Error => "error",
             SessionStatus::Skipped => "skipped",
             SessionStatus::Interrupted => "interrupted",
+            SessionStatus::Cached => "cached",
+            SessionStatus::Unchanged => "unchanged",
         }
     }
 }
@@ -120,6 +125,13 @@ pub struct SessionOutcome {
     /// Coverage files it declared, rendered (absolute).
     #[serde(skip)]
     pub coverage: Vec<PathBuf>,
+    /// Its cache key's digest, for a session with `inputs` (the sessions requiring it hash it
+    /// into theirs).
+    #[serde(skip)]
+    pub cache_key: Option<String>,
+    /// What the cache said: `cached`, or why the session ran (`input src/a.py changed`).
+    #[serde(skip)]
+    pub cache_verdict: Option<String>,
 }
 
 impl SessionOutcome {
@@ -142,6 +154,8 @@ impl SessionOutcome {
             output_tail: Vec::new(),
             junit: Vec::new(),
             coverage: Vec::new(),
+            cache_key: None,
+            cache_verdict: None,
         }
     }
 

@@ -86,12 +86,19 @@ pub struct Settings {
     pub fail_under: Option<f64>,
     /// How the summary tells to re-run a failure.
     pub rerun: Rerun,
+    /// Run cached sessions anyway (`--force`).
+    pub force: bool,
+    /// `[forge] cache-size`, in bytes.
+    pub cache_size: u64,
     /// The CI output, if any (`--ci`).
     pub ci: Ci,
     /// Stream output as it comes (one session at a time); set by [`Settings::fit`].
     pub live: bool,
     /// The commands' stdin; set by [`Settings::fit`].
     pub stdin: StdinMode,
+    /// `--changed`: the files changed since its REF (instances whose inputs are all unchanged
+    /// are not run); `None` without `--changed`.
+    pub changed: Option<std::sync::Arc<crate::changes::ChangedSince>>,
 }
 
 impl Settings {
@@ -125,6 +132,7 @@ impl Settings {
             root: project.root.clone(),
             reports_dir: reports_dir.clone(),
             env_dir: project.run_defaults.env_dir.clone(),
+            cache_dir: project.run_defaults.cache_dir.clone(),
         };
         Self {
             selection: selection(args),
@@ -139,9 +147,12 @@ impl Settings {
             posargs: args.posargs.clone(),
             fail_under: project.coverage.fail_under,
             rerun: rerun(args),
+            force: args.force,
+            cache_size: project.run_defaults.cache_size,
             ci: Ci::resolve(args.ci, |key| std::env::var(key).ok()),
             live: false,
             stdin: StdinMode::Null,
+            changed: None,
         }
     }
 
@@ -181,6 +192,7 @@ pub fn selection(args: &RunArgs) -> Selection {
         keywords: args.keywords.clone(),
         pythons: args.python.clone(),
         no_deps: args.no_deps,
+        only: None,
     }
 }
 

@@ -3,6 +3,8 @@
 mod support;
 
 mod bad_config;
+mod cache;
+mod changed;
 mod ci_output;
 mod cli;
 mod completions;
@@ -14,6 +16,7 @@ mod faults;
 mod hardening;
 mod interpreters;
 mod locked;
+mod last_failed;
 mod matrix;
 mod real_projects;
 mod reports;
@@ -23,4 +26,5 @@ mod settings;
 mod signals;
 mod terminal;
 mod venv;
+mod watch;
 mod working_directory;

@@ -348,4 +348,24 @@ pub const CASES: &[Case] = &[
         "[forge]\ndefault = []\n[sessions.a]\n",
         "no session matches [forge] default",
     ),
+    case(
+        "an inputs glob that leaves the root",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = [\"src/**\", \"../**\"]\n",
+        "sessions.toml:3: [sessions.a] inputs: `../**` leaves the project root (`..`)",
+    ),
+    case(
+        "an invalid inputs glob",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = [\"src/{a,b\"]\n",
+        "sessions.toml:3: [sessions.a] inputs: `src/{a,b` is not a valid glob",
+    ),
+    case(
+        "outputs over the reports directory",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = []\noutputs = [\"dist/*\",\n  \".forge/**\"]\n",
+        "sessions.toml:5: [sessions.a] outputs: `.forge/**` overlaps the reports directory `.forge/reports`",
+    ),
+    case(
+        "inputs on an aggregate",
+        "[sessions.a]\ncommands = [\"true\"]\n[sessions.all]\nrequires = [\"a\"]\ninputs = [\"src/**\"]\n",
+        "sessions.toml:5: [sessions.all] inputs: an aggregate session (no commands) has nothing to cache",
+    ),
 ];

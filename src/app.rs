@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
 
 /// `forge clean`: removes the project's envs (and those an older forge kept in `.forge/envs`).
 fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
-    let (project, _) = load_project(args.file.as_deref())?;
+    let (project, _) = load_project(args.file.as_deref(), None)?;
     let mut env_dirs = vec![project.run_defaults.env_dir.clone()];
     let legacy = project.root.join(".forge/envs");
     if legacy != project.run_defaults.env_dir {
@@ -52,14 +52,17 @@ fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
 }
 
 /// The project of `-f FILE` (relative to the current directory), else of the sessions.toml found
-/// from the current directory upwards; with the current directory.
-fn load_project(file: Option<&std::path::Path>) -> Result<(config::Project, std::path::PathBuf), Error> {
+/// from the current directory upwards, with `[profiles.PROFILE]` applied; with the current directory.
+fn load_project(
+    file: Option<&std::path::Path>,
+    profile: Option<&str>,
+) -> Result<(config::Project, std::path::PathBuf), Error> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let file = match file {
         Some(file) => cwd.join(file),
         None => config::find_sessions_file(&cwd)?,
     };
-    Ok((config::load(&file)?, cwd))
+    Ok((config::load_with_profile(&file, profile)?, cwd))
 }
 
 fn set_color(choice: ColorChoice) {
@@ -72,7 +75,7 @@ fn set_color(choice: ColorChoice) {
 }
 
 fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
-    let (project, cwd) = load_project(args.file.as_deref())?;
+    let (project, cwd) = load_project(args.file.as_deref(), args.profile.as_deref())?;
 
     if args.list {
         let selection = settings::selection(args);
@@ -127,12 +130,16 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
     // still ends forge with 128+N.
     let layout = settings.layout.clone();
     let fail_under = settings.fail_under;
+    let profile = settings.profile.clone();
+    let rerun = report::RerunCommand { prefix: settings.rerun.prefix.clone(), suffix: settings.rerun.suffix.clone() };
     let ((outcome, reports), late_signal) = runtime
         .block_on(runner::finish_honouring_signals(move || {
             let reports = report::write_run(&report::ReportInput {
                 root: &layout.root,
                 reports_dir: &layout.reports_dir,
                 fail_under,
+                profile: profile.as_deref(),
+                rerun: &rerun,
                 run: &outcome,
             });
             (outcome, reports)

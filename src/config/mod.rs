@@ -18,8 +18,8 @@ mod fuzz_tests;
 
 pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
-pub use load::{find_sessions_file, load};
-pub use model::{CommandSpec, PythonSpec, SessionsFile};
+pub use load::{find_sessions_file, load, load_with_profile, parse};
+pub use model::{CommandSpec, ProfileTable, PythonSpec, SessionsFile};
 pub use paths::{check_requirement_files, is_inside};
 pub use project::{
     Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,

@@ -184,6 +184,7 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         python: file.forge.python,
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
+        profile: None,
     })
 }
 

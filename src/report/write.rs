@@ -46,7 +46,7 @@ pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Me
     let junit_path = dir.join(JUNIT_FILE);
     match &reports.junit {
         Some(report) => {
-            let (all, tools) = junit::counts(&report);
+            let (all, tools) = junit::counts(report);
             (merged.junit, merged.tests) = (Some(all), tools);
             merged.failed_tests = super::failures::failed_tests(report);
             match junit::to_bytes(report) {

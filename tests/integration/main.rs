@@ -11,6 +11,7 @@ mod env_dirs;
 mod exit_status;
 mod faults;
 mod hardening;
+mod html_report;
 mod interpreters;
 mod real_projects;
 mod reports;

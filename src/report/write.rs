@@ -84,6 +84,9 @@ pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Me
     let html_path = dir.join(HTML_FILE);
     match &reports.run {
         Some(run) => {
+            // What the page costs a run (history included): `FORGE_LOG=debug` shows it, and
+            // bench/html-report measures it.
+            let started = std::time::Instant::now();
             let (entries, warnings) = if options.record_history {
                 let (entries, warnings, problem) = history::record(dir, history::HistoryEntry::of_run(run, &merged));
                 merged.problems.extend(problem);
@@ -103,6 +106,8 @@ pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Me
                 warnings: &warnings,
             });
             push_err(&mut merged.problems, write_atomically(&html_path, page.as_bytes()));
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::debug!(elapsed_ms, bytes = page.len(), "report.html and history.jsonl written");
             merged.warnings = warnings;
         }
         None => push_err(&mut merged.problems, remove_stale(&html_path)),

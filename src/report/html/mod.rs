@@ -2,8 +2,9 @@
 //! without JavaScript), rendered with an askama template (`templates/report.html`) from the page
 //! model of `page.rs`, which computes and formats everything, so the template only prints.
 
+mod format;
 mod page;
-mod tests;
+mod suites;
 mod timeline;
 mod trends;
 

@@ -7,14 +7,11 @@ use std::time::Duration;
 
 use super::super::history::{self, is_failure};
 use super::super::model::SessionReport;
+use super::format::{duration, relative, shell_word, tail};
 use super::timeline::{self, Span};
 use super::trends::{Trends, trends};
-use super::{PageInput, tests::SessionTests};
+use super::{PageInput, suites::SessionTests};
 
-/// The most output shown per failed session: its last lines up to this many bytes.
-pub const TAIL_BYTES: usize = 8 * 1024;
-/// ... and at most this many lines.
-pub const TAIL_LINES: usize = 60;
 /// The most coverage rows (the lowest covered files); the rest are counted.
 pub const COVERAGE_ROWS: usize = 1000;
 /// The timeline's width in SVG user units, and one lane's height.
@@ -211,7 +208,7 @@ pub fn build(input: &PageInput<'_>) -> Page {
             .collect(),
         timeline: timeline_of(&run.sessions, run.duration),
         instances: run.sessions.iter().map(|session| instance_row(input.reports_dir, session)).collect(),
-        tests: super::tests::per_session(input.junit, &input.merged.failed_tests, &run.sessions),
+        tests: super::suites::per_session(input.junit, &input.merged.failed_tests, &run.sessions),
         tests_total: input.merged.tests.map(|tests| {
             format!(
                 "{} tests: {} passed, {} failed, {} errors, {} skipped",
@@ -244,24 +241,6 @@ fn problem(input: &PageInput<'_>, session: &SessionReport) -> Problem {
         rerun: format!("{} -s {} --no-deps{}", input.rerun.prefix, shell_word(&session.name), input.rerun.suffix),
         log: session.log.as_deref().map(|log| relative(input.reports_dir, log)),
     }
-}
-
-fn shell_word(word: &str) -> String {
-    shlex::try_quote(word).map_or_else(|_| word.to_owned(), |quoted| quoted.into_owned())
-}
-
-/// The last [`TAIL_LINES`] lines of `output`, at most [`TAIL_BYTES`], and whether it was cut.
-pub fn tail(output: &str) -> (String, bool) {
-    let trimmed = output.trim_end();
-    let mut start = trimmed.len().saturating_sub(TAIL_BYTES);
-    while !trimmed.is_char_boundary(start) {
-        start += 1;
-    }
-    let mut tail = &trimmed[start..];
-    if let Some((at, _)) = tail.rmatch_indices('\n').nth(TAIL_LINES - 1) {
-        tail = &tail[at + 1..];
-    }
-    (tail.to_owned(), tail.len() < trimmed.len())
 }
 
 fn timeline_of(sessions: &[SessionReport], run: Duration) -> Option<Timeline> {
@@ -374,30 +353,5 @@ fn coverage_view(input: &PageInput<'_>) -> Option<CoverageView> {
     })
 }
 
-/// `0.42 s`, `12.3 s`, `2 m 05 s`.
-pub fn duration(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
-    if seconds < 10.0 {
-        format!("{seconds:.2} s")
-    } else if seconds < 60.0 {
-        format!("{seconds:.1} s")
-    } else {
-        format!("{} m {:02} s", duration.as_secs() / 60, duration.as_secs() % 60)
-    }
-}
-
-/// `target` relative to directory `from` (`logs/test.log`), with `..` where they part; the path
-/// as given when they share no root.
-pub fn relative(from: &Path, target: &Path) -> String {
-    let (from, target): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
-    let common = from.iter().zip(&target).take_while(|(a, b)| a == b).count();
-    if common == 0 {
-        return target.iter().collect::<std::path::PathBuf>().to_string_lossy().into_owned();
-    }
-    let mut path = std::path::PathBuf::new();
-    for _ in common..from.len() {
-        path.push("..");
-    }
-    path.extend(&target[common..]);
-    path.to_string_lossy().into_owned()
-}
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@ use quick_junit::{Report, TestCaseStatus};
 
 use super::super::FailedTest;
 use super::super::model::SessionReport;
-use super::page::duration;
+use super::format::duration;
 
 /// The slowest testcases shown per session.
 pub const SLOWEST: usize = 10;

@@ -47,8 +47,18 @@ pub fn apply(file: &mut SessionsFile, path: &std::path::Path, name: &str) -> Res
     forge.env_dir = over.env_dir.or(forge.env_dir.take());
     forge.reports_dir = over.reports_dir.or(forge.reports_dir.take());
     forge.jobs = over.jobs.or(forge.jobs);
-    if profile.coverage.fail_under.is_some() {
-        file.coverage.fail_under = profile.coverage.fail_under;
+    if let Some(percent) = profile.coverage.fail_under {
+        // Checked here, as the file's `[coverage]` is checked later under its own name.
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: None,
+                place: format!("[profiles.{}] coverage", crate::config::excerpt(name)),
+                message: format!("fail-under {percent} is not a percentage between 0 and 100"),
+                hint: None,
+            });
+        }
+        file.coverage.fail_under = Some(percent);
     }
     for session in file.sessions.values_mut() {
         for (key, value) in &profile.env {
@@ -136,6 +146,16 @@ forge = { jobs = 8 }
         assert_eq!(error.hint().as_deref(), Some("did you mean `production`?"));
         let error = apply(&mut file(), std::path::Path::new("sessions.toml"), "qa").expect_err("unknown");
         assert_eq!(error.hint().as_deref(), Some("profiles: production, staging"));
+        let mut bad = crate::config::parse(
+            std::path::Path::new("sessions.toml"),
+            "[profiles.x]\ncoverage = { fail-under = 101 }\n",
+        )
+        .expect("parses");
+        let error = apply(&mut bad, std::path::Path::new("sessions.toml"), "x").expect_err("not a percentage");
+        assert_eq!(
+            error.to_string(),
+            "sessions.toml: [profiles.x] coverage: fail-under 101 is not a percentage between 0 and 100"
+        );
         let mut empty = crate::config::parse(std::path::Path::new("sessions.toml"), "").expect("parses");
         let error = apply(&mut empty, std::path::Path::new("sessions.toml"), "qa").expect_err("unknown");
         assert_eq!(error.hint().as_deref(), Some("add a [profiles.NAME] table to sessions.toml"));

@@ -126,24 +126,9 @@ commands = [["sh", "-c", "if test -e marker; then exit 0; fi; touch marker; echo
     assert_eq!(page.count("//section[@id='coverage'] | //section[@id='tests'] | //section[@id='problems']"), 0);
 }
 
-/// 10,000 testcases (152 failing) and 1,000 covered files, written by a session.
-const LARGE: &str = r#"
-import os, sys
-reports = sys.argv[1]
-cases = []
-for index in range(10000):
-    failure = f'<failure message="boom {index}">tests/test_big.py:{index}: AssertionError</failure>' if index % 66 == 0 else ''
-    cases.append(f'<testcase classname="tests.test_big" name="test_{index}" time="0.{index % 997:03d}">{failure}</testcase>')
-with open(os.path.join(reports, 'big.xml'), 'w') as out:
-    out.write('<testsuites><testsuite name="pytest">' + ''.join(cases) + '</testsuite></testsuites>')
-files = []
-for index in range(1000):
-    lines = ''.join(f'<line number="{n}" hits="{int(n <= index % 50)}"/>' for n in range(1, 51))
-    files.append(f'<class name="m{index}" filename="pkg/m{index}.py"><lines>{lines}</lines></class>')
-with open(os.path.join(reports, 'big-cov.xml'), 'w') as out:
-    out.write('<coverage><sources><source>.</source></sources><packages><package name="pkg"><classes>'
-              + ''.join(files) + '</classes></package></packages></coverage>')
-"#;
+/// 10,000 testcases (152 failing) and 1,000 covered files, written by a session: the script
+/// `bench/html-report` times the page with.
+const LARGE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/large/big.py"));
 
 #[test]
 fn a_large_run_stays_under_five_megabytes() {

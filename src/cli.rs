@@ -104,7 +104,7 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// Apply `[profiles.NAME]`: its coverage gate, env, `[forge]` keys and session defaults.
-    #[arg(long, value_name = "NAME", env = "FORGE_PROFILE")]
+    #[arg(long, value_name = "PROFILE", env = "FORGE_PROFILE")]
     pub profile: Option<String>,
     /// Run at most N sessions at once (default: `[forge] jobs`, else the number of CPUs).
     #[arg(short, long, value_name = "N", env = "FORGE_JOBS")]

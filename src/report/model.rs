@@ -164,6 +164,16 @@ pub enum EnvState {
     Built,
 }
 
+impl EnvState {
+    /// The lowercase name, as in run.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvState::Reused => "reused",
+            EnvState::Built => "built",
+        }
+    }
+}
+
 impl RunReport {
     /// run.json's bytes: pretty-printed JSON and a final newline.
     pub fn to_json(&self) -> Vec<u8> {

@@ -308,7 +308,6 @@ fn timeline_of(sessions: &[SessionReport], run: Duration) -> Option<Timeline> {
 }
 
 fn instance_row(reports_dir: &Path, session: &SessionReport) -> InstanceRow {
-    let env = serde_json::to_value(session.env).ok().and_then(|value| value.as_str().map(str::to_owned));
     InstanceRow {
         name: session.name.clone(),
         status: session.status.as_str().to_owned(),
@@ -316,7 +315,7 @@ fn instance_row(reports_dir: &Path, session: &SessionReport) -> InstanceRow {
         duration: duration(session.duration),
         millis: session.duration.as_millis(),
         attempts: session.attempts.len(),
-        env: env.unwrap_or_default(),
+        env: session.env.map(|env| env.as_str().to_owned()).unwrap_or_default(),
         log: session.log.as_deref().map(|log| relative(reports_dir, log)),
         message: session.message.clone().unwrap_or_default(),
     }

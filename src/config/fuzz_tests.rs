@@ -188,7 +188,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     match result {
         Ok(project) => {
             for session in &project.sessions {
-                for (instance, _) in session.instances() {
+                for instance in session.instances().into_iter().map(|instance| instance.name) {
                     prop_assert!(is_valid_name(&instance), "accepted an unsafe instance name {instance:?}");
                 }
                 for command in &session.commands {
@@ -199,6 +199,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                         envdir: "/e",
                         reports: "/r",
                         root: "/p",
+                        matrix: &[],
                         redact_env: false,
                     };
                     let _ = command.words.iter().flat_map(|word| word.render_arguments(&context)).count();
@@ -247,7 +248,7 @@ proptest! {
 
     #[test]
     fn templates_never_panic(text in "\\PC*", posargs in prop::option::of(prop::collection::vec(any::<String>(), 0..3))) {
-        let context = TemplateContext { posargs: posargs.as_deref(), python: "3.12", session: "s", envdir: "/e", reports: "/r", root: "/p", redact_env: false };
+        let context = TemplateContext { posargs: posargs.as_deref(), python: "3.12", session: "s", envdir: "/e", reports: "/r", root: "/p", matrix: &[], redact_env: false };
         match Template::parse(&text) {
             Ok(template) => { let _ = template.render(&context); }
             Err(error) => prop_assert!(!error.message.contains('\n'), "{error:?}"),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{Locator, line_column};
 use super::model::SessionsFile;
-use super::{ConfigError, Project, explain, validate};
+use super::{ConfigError, Project, explain, inherit, validate};
 
 /// The file name forge looks for.
 pub const FILE_NAME: &str = "sessions.toml";
@@ -52,10 +52,13 @@ pub fn load_with_profile(path: &Path, profile: Option<&str>) -> Result<Project, 
         ConfigError::NotUtf8 { path: path.to_path_buf(), line, column }
     })?;
     let mut file = parse(path, &text)?;
-    let profile = profile.map(|name| crate::settings::profile::apply(&mut file, path, name)).transpose()?;
     let absolute =
         std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    let mut project = validate::validate(absolute, file, &Locator::new(&text))?;
+    let locator = Locator::new(&text);
+    inherit::resolve(&absolute, &text, &mut file, &locator)?;
+    // After inheritance: a value a session inherits is the file's, and beats the profile's default.
+    let profile = profile.map(|name| crate::settings::profile::apply(&mut file, path, name)).transpose()?;
+    let mut project = validate::validate(absolute, file, &locator)?;
     project.profile = profile;
     Ok(project)
 }

@@ -3,11 +3,14 @@
 mod duration;
 mod error;
 mod explain;
+mod inherit;
 mod load;
 mod locate;
+mod matrix;
 mod model;
 mod paths;
 mod project;
+mod python_version;
 mod schema;
 mod session;
 mod template;
@@ -19,11 +22,12 @@ mod fuzz_tests;
 pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
 pub use load::{find_sessions_file, load, load_with_profile, parse};
+pub use matrix::substitute as substitute_matrix;
 pub use model::{CommandSpec, ProfileTable, PythonSpec, SessionsFile};
-pub use paths::{check_requirement_files, is_inside};
+pub use paths::{check_requirement_files, check_working_directory, is_inside};
 pub use project::{
-    Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,
-    shell_join,
+    Command, CoverageGate, InstanceSpec, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir,
+    project_env_dir, shell_join,
 };
 pub use schema::json_schema;
 pub use template::{PosargsDefault, Rendered, Template, TemplateContext, TemplateError, TemplatePart};

@@ -15,13 +15,17 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::DurationSpec;
 
-/// The whole file: `[forge]`, `[sessions.NAME]` tables, `[coverage]` and `[profiles.NAME]`.
+/// The whole file: `[forge]`, `[defaults]`, `[sessions.NAME]` tables, `[coverage]` and
+/// `[profiles.NAME]`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SessionsFile {
     /// Global settings.
     #[serde(default)]
     pub forge: ForgeTable,
+    /// Values every session starts from (any session key but `extends`), like tox's `[testenv]`:
+    /// a session's own value wins; `env` and `matrix` are merged key by key, lists are replaced.
+    pub defaults: Option<SessionTable>,
     /// Sessions in file order (the order `forge -l` lists them). A name is 1 to 100 ASCII letters,
     /// digits, `-`, `_`, `:` and `.`, not starting with `.` or `-`.
     #[serde(default)]
@@ -83,6 +87,9 @@ pub struct ForgeTable {
     /// Parallel sessions; 0 means the number of CPUs.
     #[schemars(range(max = 1024))]
     pub jobs: Option<u32>,
+    /// Skip instances whose interpreter is not found instead of failing them (tox's
+    /// `skip_missing_interpreters`); `--skip-missing-interpreters` and its variable win over it.
+    pub skip_missing_interpreters: Option<bool>,
 }
 
 /// `[coverage]`: the gate on merged line coverage.
@@ -100,8 +107,19 @@ pub struct CoverageTable {
 pub struct SessionTable {
     /// One line shown by `forge -l`.
     pub description: Option<String>,
+    /// Another session whose values this one starts from (after `[defaults]`); its own values win.
+    pub extends: Option<String>,
     /// One interpreter, or a list (parametrize: one instance per version).
     pub python: Option<PythonSpec>,
+    /// Further axes besides `python`: one instance per combination of their values, named
+    /// `BASE[-VERSION]-NAMEVALUE…` in declared order; `{matrix.NAME}` is the instance's value.
+    #[serde(default)]
+    #[schemars(extend("additionalProperties" = { "type": "array", "items": { "type": "string", "minLength": 1 }, "minItems": 1, "uniqueItems": true }))]
+    pub matrix: IndexMap<String, Vec<String>>,
+    /// Combinations left out of the matrix: each table names axes (`python` included) and a value
+    /// of each; an instance matching every entry of one table is not made.
+    #[serde(default)]
+    pub matrix_exclude: Vec<IndexMap<String, String>>,
     /// PEP 508 requirements installed with `uv pip install`.
     #[serde(default)]
     pub deps: Vec<String>,
@@ -123,6 +141,13 @@ pub struct SessionTable {
     /// Sessions that must succeed first (base or instance names).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Sessions this one runs after when they are in the plan, whatever their outcome (tox's
+    /// `depends`): ordering only, they are not pulled into the plan (base or instance names).
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// The directory the commands run in, relative to the project root and inside it (tox's
+    /// `changedir`); it must exist. `{root}` stays the project root.
+    pub working_directory: Option<String>,
     /// Tags for `-t`.
     #[serde(default)]
     pub tags: Vec<String>,

@@ -80,7 +80,8 @@ pub(super) fn check_report_path(text: &str, template: &Template) -> Result<(), P
     for part in rest {
         match part {
             TemplatePart::Literal(text) => shape.push_str(text),
-            TemplatePart::Session => shape.push('s'),
+            // Matrix values are checked names too: never `.`-first, never a `/`.
+            TemplatePart::Session | TemplatePart::Matrix(_) => shape.push('s'),
             _ => {}
         }
     }
@@ -182,6 +183,52 @@ pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Resul
         });
     }
     Ok(())
+}
+
+/// Checks `working-directory` as written: relative to the project `root`, no `..` that could
+/// leave it, not empty; returns it absolute. Whether it exists is checked when a plan uses the
+/// session ([`check_working_directory`]).
+pub(super) fn working_directory(root: &Path, text: &str) -> Result<PathBuf, PathProblem> {
+    let hint = "write a directory inside the project, relative to its root, e.g. `working-directory = \"docs\"`";
+    let path = Path::new(text);
+    if text.trim().is_empty() {
+        return Err(problem("the directory is empty", hint));
+    }
+    if path.is_absolute() {
+        return Err(problem(format!("`{}` is an absolute path", escape(text)), hint));
+    }
+    if path.components().any(|component| component == Component::ParentDir) {
+        return Err(problem(format!("`{}`: `..` could leave the project", escape(text)), hint));
+    }
+    Ok(root.join(path).components().collect())
+}
+
+/// Checks that `session`'s `working-directory`, if any, exists, is a directory, and (symlinks
+/// resolved) lies inside the project root: run before anything runs, like
+/// [`check_requirement_files`].
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the line of `working-directory`.
+pub fn check_working_directory(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
+    let Some(directory) = &session.working_directory else {
+        return Ok(());
+    };
+    let shown = directory.strip_prefix(&project.root).unwrap_or(directory).display().to_string();
+    let root = std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
+    let problem = match std::fs::canonicalize(directory) {
+        Ok(real) if !real.starts_with(&root) => format!("`{}` leads outside the project (a symlink)", escape(&shown)),
+        Ok(real) if !real.is_dir() => format!("`{}` is not a directory", escape(&shown)),
+        Ok(_) => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => format!("`{}` does not exist", escape(&shown)),
+        Err(error) => format!("`{}` cannot be read: {error}", escape(&shown)),
+    };
+    Err(ConfigError::Invalid {
+        path: project.file.clone(),
+        line: session.lines.working_directory,
+        place: format!("[sessions.{}] working-directory", table_name(&session.name)),
+        message: problem,
+        hint: Some("the directory is relative to the project root and must exist before forge runs".into()),
+    })
 }
 
 #[cfg(test)]

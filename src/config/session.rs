@@ -11,7 +11,7 @@ use super::locate::Step;
 use super::model::{CommandSpec, PythonSpec, SessionTable};
 use super::project::{Command, SessionDef, SessionLines};
 use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
-use super::{ConfigError, Template, TemplateError, TemplatePart, paths};
+use super::{ConfigError, Template, TemplateError, TemplatePart, matrix, paths};
 use crate::runner::RetryPolicy;
 
 /// The most retries a session may ask for; more is surely a typo.
@@ -75,6 +75,39 @@ impl Session<'_> {
     }
 }
 
+impl matrix::Errors for Session<'_> {
+    fn error(&self, key: &str, within: &[Step<'_>], message: String, hint: Option<String>) -> ConfigError {
+        let mut at = vec![Step::Key("sessions"), Step::Key(self.name), Step::Key(key)];
+        at.extend_from_slice(within);
+        self.checker.error(&at, self.place(key), message, hint)
+    }
+}
+
+impl Session<'_> {
+    /// Each `{matrix.NAME}` in `names` must name one of `axes`.
+    fn known_axes<'t>(
+        &self,
+        key: &str,
+        within: Option<Step<'_>>,
+        names: impl IntoIterator<Item = &'t str>,
+        axes: &[(String, Vec<String>)],
+    ) -> Result<(), ConfigError> {
+        for name in names {
+            if !axes.iter().any(|(axis, _)| axis == name) {
+                let hint = if axes.is_empty() {
+                    "the session has no matrix: add `matrix.NAME = [...]`".to_owned()
+                } else {
+                    let known: Vec<&str> = axes.iter().map(|(axis, _)| axis.as_str()).collect();
+                    format!("the session's matrix axes: {}", known.join(", "))
+                };
+                let message = format!("`{{matrix.{}}}` names no axis of the session", excerpt(name));
+                return Err(self.error(key, within, message, Some(hint)));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Checks one session table.
 ///
 /// # Errors
@@ -97,14 +130,28 @@ pub(super) fn check_session(
     }
     let session = Session { checker, name: &name };
     check_python(&session, table.python.as_ref())?;
-    if let Some(index) = table.requires.iter().position(|required| *required == name) {
-        return Err(session.error(
-            "requires",
-            Some(Step::Index(index)),
-            format!("session `{name}` requires itself"),
-            None,
-        ));
+    for (key, names, verb) in [("requires", &table.requires, "requires"), ("after", &table.after, "runs after")] {
+        if let Some(index) = names.iter().position(|required| *required == name) {
+            let message = format!("session `{name}` {verb} itself");
+            return Err(session.error(key, Some(Step::Index(index)), message, None));
+        }
     }
+    let python_values = match &table.python {
+        Some(PythonSpec::One(version)) => Some(vec![version.as_str()]),
+        Some(PythonSpec::Parametrize(versions)) => Some(versions.iter().map(String::as_str).collect()),
+        None => None,
+    };
+    let (axes, matrix_exclude) = matrix::check(&session, table.matrix, table.matrix_exclude, python_values)?;
+    for (index, dep) in table.deps.iter().enumerate() {
+        session.known_axes("deps", Some(Step::Index(index)), matrix::named_axes(dep), &axes)?;
+    }
+    let working_directory = match &table.working_directory {
+        Some(directory) => Some(
+            paths::working_directory(root, directory)
+                .map_err(|problem| session.error("working-directory", None, problem.message, problem.hint))?,
+        ),
+        None => None,
+    };
     for (key, values) in
         [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
     {
@@ -140,7 +187,7 @@ pub(super) fn check_session(
         let message = format!("{retries} is more than the maximum of {MAX_RETRIES}");
         return Err(session.error("retries", None, message, None));
     }
-    let retry = check_retry_policy(&session, &table)?;
+    let retry = check_retry_policy(&session, table.retry_delay, table.retry_backoff, table.retry_max_delay)?;
     if !table.venv {
         let needs_venv = [
             ("deps", !table.deps.is_empty()),
@@ -166,6 +213,10 @@ pub(super) fn check_session(
         .enumerate()
         .map(|(index, spec)| check_command(&session, index, spec, table.venv))
         .collect::<Result<Vec<_>, _>>()?;
+    for (index, command) in commands.iter().enumerate() {
+        let names = command.words.iter().flat_map(Template::matrix_axes);
+        session.known_axes("commands", Some(Step::Index(index)), names, &axes)?;
+    }
     let mut env = Vec::with_capacity(table.env.len());
     for (variable, value) in &table.env {
         let within = Some(Step::Key(variable.as_str()));
@@ -174,6 +225,7 @@ pub(super) fn check_session(
         if value.uses(&TemplatePart::Posargs(None)) {
             return Err(session.error("env", within, "`{posargs}` is only allowed in commands", None));
         }
+        session.known_axes("env", within, value.matrix_axes(), &axes)?;
         env.push((variable.clone(), value));
     }
     let report_paths = |key: &str, texts: &[String]| -> Result<Vec<Template>, ConfigError> {
@@ -184,6 +236,7 @@ pub(super) fn check_session(
             let path = Template::parse(text).map_err(|error| session.template_error(key, within, error))?;
             paths::check_report_path(text, &path)
                 .map_err(|problem| session.error(key, within, problem.message, problem.hint))?;
+            session.known_axes(key, within, path.matrix_axes(), &axes)?;
             templates.push(path);
         }
         Ok(templates)
@@ -193,11 +246,19 @@ pub(super) fn check_session(
     let lines = SessionLines {
         table: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name)]),
         requires: (0..table.requires.len()).map(|index| session.line("requires", index)).collect(),
+        after: (0..table.after.len()).map(|index| session.line("after", index)).collect(),
+        working_directory: checker.locator.line(&[
+            Step::Key("sessions"),
+            Step::Key(&name),
+            Step::Key("working-directory"),
+        ]),
         requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
     };
     Ok(SessionDef {
         description,
         python: table.python,
+        matrix: axes,
+        matrix_exclude,
         deps: table.deps,
         requirements: table.requirements.iter().map(|file| root.join(file)).collect(),
         install_project: table.install_project,
@@ -205,6 +266,8 @@ pub(super) fn check_session(
         env,
         commands,
         requires: table.requires,
+        after: table.after,
+        working_directory,
         tags: table.tags,
         junit,
         coverage,
@@ -220,9 +283,14 @@ pub(super) fn check_session(
 /// `retry-delay`, `retry-backoff` and `retry-max-delay` (negative and zero delays are rejected
 /// by [`super::DurationSpec`] already): a factor from 1 to [`MAX_RETRY_BACKOFF`], waits of at
 /// most [`MAX_RETRY_WAIT`], and a first wait no longer than the longest.
-fn check_retry_policy(session: &Session<'_>, table: &SessionTable) -> Result<RetryPolicy, ConfigError> {
+fn check_retry_policy(
+    session: &Session<'_>,
+    delay: Option<super::DurationSpec>,
+    backoff: Option<f64>,
+    max_delay: Option<super::DurationSpec>,
+) -> Result<RetryPolicy, ConfigError> {
     let mut policy = RetryPolicy::default();
-    if let Some(factor) = table.retry_backoff {
+    if let Some(factor) = backoff {
         if !(1.0..=MAX_RETRY_BACKOFF).contains(&factor) {
             let message = format!("{factor} is not a back-off factor from 1 to {MAX_RETRY_BACKOFF}");
             let hint = "1 waits `retry-delay` each time, 2 doubles the wait after each failed attempt";
@@ -230,10 +298,9 @@ fn check_retry_policy(session: &Session<'_>, table: &SessionTable) -> Result<Ret
         }
         policy.backoff = factor;
     }
-    for (key, spec, field) in [
-        ("retry-delay", table.retry_delay, &mut policy.delay),
-        ("retry-max-delay", table.retry_max_delay, &mut policy.max_delay),
-    ] {
+    for (key, spec, field) in
+        [("retry-delay", delay, &mut policy.delay), ("retry-max-delay", max_delay, &mut policy.max_delay)]
+    {
         let Some(spec) = spec else { continue };
         if spec.0 > MAX_RETRY_WAIT {
             let message = format!("{} is longer than the maximum of 1h", humantime::format_duration(spec.0));
@@ -241,7 +308,7 @@ fn check_retry_policy(session: &Session<'_>, table: &SessionTable) -> Result<Ret
         }
         *field = spec.0;
     }
-    if let (Some(first), Some(max)) = (table.retry_delay, table.retry_max_delay)
+    if let (Some(first), Some(max)) = (delay, max_delay)
         && first.0 > max.0
     {
         let message = format!(

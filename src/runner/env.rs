@@ -36,7 +36,7 @@ pub fn env_request(definition: &SessionDef, instance: &InstanceContext, context:
         path: instance.env_path.clone(),
         inputs: EnvInputs {
             python_request: instance.python_request.clone(),
-            deps: definition.deps.clone(),
+            deps: instance.deps(definition),
             requirements: definition.requirements.clone(),
             install_project: definition.install_project,
             extras: definition.extras.clone(),

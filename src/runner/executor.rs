@@ -193,7 +193,7 @@ async fn commands(
         let display = command.display(&template);
         log.note(&format!("$ {display}"));
         channel.emit(Event::CommandStarted { index: channel.index, command: display.clone() }).await;
-        let Ok(resolved) = which::which_in(&program.value, path.as_ref(), &context.project.root) else {
+        let Ok(resolved) = which::which_in(&program.value, path.as_ref(), &values.working_directory) else {
             let program = &program.shown;
             let advice = if definition.needs_venv() {
                 "add the package that provides it to the session's `deps`"
@@ -209,7 +209,7 @@ async fn commands(
         let run = CommandRun {
             argv: &argv,
             env: environment,
-            cwd: &context.project.root,
+            cwd: &values.working_directory,
             stdin: context.settings.stdin,
             timeout: definition.timeout,
             grace: context.settings.grace,

@@ -2,7 +2,8 @@
 //! so a profile's values are validated, located and resolved exactly like the file's.
 //!
 //! The precedence rule, the same for every key (as Cargo's profiles and tox's factors): the most
-//! specific value wins. For a session: its own key, then the profile's default, then forge's
+//! specific value wins. For a session: its own key (inherited through `extends` or `[defaults]`
+//! included: the file's values), then the profile's default, then forge's
 //! default. For a `[forge]` key: the command line, then its `FORGE_*` variable, then the profile,
 //! then the file's `[forge]`, then forge's default. The profile's `coverage.fail-under` replaces
 //! `[coverage]`'s (a target's gate is the point of a profile), and its `env` is added to every

@@ -38,7 +38,7 @@ fn chromium_shows_the_page_without_its_script() {
     let profile = tempfile::tempdir().unwrap();
     let chromium = Command::new("chromium")
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"])
-        .arg("--window-size=1200,1500")
+        .arg("--window-size=1200,2400")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", screenshot.display()))
         .arg(format!("file://{}", page.display()))

@@ -42,7 +42,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
 
 /// `forge clean`: removes the project's envs (and those an older forge kept in `.forge/envs`).
 fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
-    let (project, _) = load_project(args.file.as_deref())?;
+    let (project, _) = load_project(args.file.as_deref(), None)?;
     let mut env_dirs = vec![project.run_defaults.env_dir.clone()];
     let legacy = project.root.join(".forge/envs");
     if legacy != project.run_defaults.env_dir {
@@ -57,7 +57,7 @@ fn clean(args: &CleanArgs) -> Result<ExitStatus, Error> {
 /// `forge cache clean`: empties the project's cache store.
 fn cache_clean(args: &crate::cli::CacheArgs) -> Result<ExitStatus, Error> {
     let crate::cli::CacheAction::Clean = args.action;
-    let (project, _) = load_project(args.file.as_deref())?;
+    let (project, _) = load_project(args.file.as_deref(), None)?;
     let store = crate::cache::Store { dir: project.run_defaults.cache_dir.clone(), size_limit: 0 };
     let removed = store.clean();
     reporter::print_cache_clean(&store.dir, removed);
@@ -65,14 +65,17 @@ fn cache_clean(args: &crate::cli::CacheArgs) -> Result<ExitStatus, Error> {
 }
 
 /// The project of `-f FILE` (relative to the current directory), else of the sessions.toml found
-/// from the current directory upwards; with the current directory.
-fn load_project(file: Option<&std::path::Path>) -> Result<(config::Project, std::path::PathBuf), Error> {
+/// from the current directory upwards, with `[profiles.PROFILE]` applied; with the current directory.
+fn load_project(
+    file: Option<&std::path::Path>,
+    profile: Option<&str>,
+) -> Result<(config::Project, std::path::PathBuf), Error> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let file = match file {
         Some(file) => cwd.join(file),
         None => config::find_sessions_file(&cwd)?,
     };
-    Ok((config::load(&file)?, cwd))
+    Ok((config::load_with_profile(&file, profile)?, cwd))
 }
 
 fn set_color(choice: ColorChoice) {
@@ -112,7 +115,7 @@ fn last_failed(reports_dir: &Path) -> Result<Option<BTreeSet<String>>, ()> {
 
 /// `forge -l` (with `--json` or `--names`): the sessions, or those the filters select.
 fn list(args: &RunArgs) -> Result<ExitStatus, Error> {
-    let (project, _) = load_project(args.file.as_deref())?;
+    let (project, _) = load_project(args.file.as_deref(), args.profile.as_deref())?;
     let selection = settings::selection(args);
     let only: Option<HashSet<String>> = if selection.is_filtered() {
         let selection = Selection { no_deps: true, ..selection };
@@ -139,7 +142,7 @@ fn run_sessions(args: &RunArgs) -> Result<ExitStatus, Error> {
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
     let mut pipeline = Pipeline { args, last_failed: None };
     if args.watch {
-        let (project, _) = load_project(args.file.as_deref())?;
+        let (project, _) = load_project(args.file.as_deref(), args.profile.as_deref())?;
         return runtime.block_on(crate::watch::watch(&project.root, &mut pipeline));
     }
     runtime.block_on(pipeline.run_once()).map(|ran| ran.map_or(ExitStatus::Success, |ran| ran.status))
@@ -166,7 +169,7 @@ impl Pipeline<'_> {
     /// One run; `Ok(None)` when nothing was run (a dry run, or `--last-failed` with no failure).
     async fn run_once(&mut self) -> Result<Option<Finished>, Error> {
         let args = self.args;
-        let (project, cwd) = load_project(args.file.as_deref())?;
+        let (project, cwd) = load_project(args.file.as_deref(), args.profile.as_deref())?;
         let mut settings = Settings::new(args, &project, &cwd);
         if args.last_failed {
             if self.last_failed.is_none() {
@@ -219,11 +222,16 @@ impl Pipeline<'_> {
         // written still ends forge with 128+N.
         let layout = settings.layout.clone();
         let fail_under = settings.fail_under;
+        let profile = settings.profile.clone();
+        let rerun =
+            report::RerunCommand { prefix: settings.rerun.prefix.clone(), suffix: settings.rerun.suffix.clone() };
         let ((outcome, reports), late_signal) = runner::finish_honouring_signals(move || {
             let reports = report::write_run(&report::ReportInput {
                 root: &layout.root,
                 reports_dir: &layout.reports_dir,
                 fail_under,
+                profile: profile.as_deref(),
+                rerun: &rerun,
                 run: &outcome,
             });
             (outcome, reports)

@@ -1,6 +1,6 @@
 //! The command line, parsed with clap: flags exactly as the contract names them. A few options
 //! can also come from `FORGE_*` environment variables (`FORGE_JOBS`, `FORGE_TIMEOUT`,
-//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`): the command line wins
+//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`, `FORGE_PROFILE`): the command line wins
 //! over the variable, which wins over `[forge]` in sessions.toml (see `settings`).
 
 use std::path::PathBuf;
@@ -123,6 +123,9 @@ pub struct RunArgs {
     /// Use this sessions.toml (default: ./sessions.toml, then parent directories).
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// Apply `[profiles.NAME]`: its coverage gate, env, `[forge]` keys and session defaults.
+    #[arg(long, value_name = "PROFILE", env = "FORGE_PROFILE")]
+    pub profile: Option<String>,
     /// Run at most N sessions at once (default: `[forge] jobs`, else the number of CPUs).
     #[arg(short, long, value_name = "N", env = "FORGE_JOBS")]
     pub jobs: Option<u32>,

@@ -87,7 +87,9 @@ mod tests {
             session: name.into(),
             python: None,
             status,
+            start_offset: None,
             duration: Duration::ZERO,
+            requires: Vec::new(),
             exit_code: None,
             attempts: Vec::new(),
             env: None,
@@ -109,6 +111,7 @@ mod tests {
             duration: Duration::from_secs(1),
             interrupted_by: None,
             timed_out: false,
+            profile: None,
             merged_from: Vec::new(),
             sessions,
         }

@@ -24,6 +24,8 @@ pub struct Project {
     pub sessions: Vec<SessionDef>,
     /// `[coverage]`.
     pub coverage: CoverageGate,
+    /// The `--profile` folded in, if any.
+    pub profile: Option<crate::settings::Profile>,
 }
 
 /// What `[forge]` says about where and how a run happens.
@@ -156,8 +158,8 @@ pub struct SessionDef {
     pub timeout: Option<Duration>,
     /// Re-runs of a failed session.
     pub retries: u32,
-    /// First back-off between attempts.
-    pub retry_delay: Duration,
+    /// The waits between attempts (`retry-delay`, `retry-backoff`, `retry-max-delay`).
+    pub retry: crate::runner::RetryPolicy,
     /// Whether the session gets a virtualenv.
     pub venv: bool,
     /// `inputs` globs, normalized (`/`-separated, relative to the root); `None`: not cached.

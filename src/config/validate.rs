@@ -213,6 +213,7 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         python,
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
+        profile: None,
     })
 }
 

@@ -35,6 +35,9 @@ pub struct RunReport {
     pub interrupted_by: Option<String>,
     /// Whether the run's `--timeout` expired.
     pub timed_out: bool,
+    /// The `--profile` the run applied (`[profiles.NAME]`), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The input directories, when `forge report` merged several runs into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
@@ -53,9 +56,16 @@ pub struct SessionReport {
     pub python: Option<String>,
     /// Final status.
     pub status: Status,
+    /// When it started, from the run's start; seconds in JSON, absent when it never started
+    /// (and in files of forge versions before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_seconds")]
+    pub start_offset: Option<Duration>,
     /// Wall time, all attempts included; seconds in JSON.
     #[serde(with = "seconds")]
     pub duration: Duration,
+    /// The instances of the run it required (`requires`, resolved to instance names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// Exit code of the last failing command, 0 on success, absent when nothing ran.
     pub exit_code: Option<i32>,
     /// Every attempt, in order (more than one with `retries`).
@@ -161,6 +171,16 @@ pub enum EnvState {
     Built,
 }
 
+impl EnvState {
+    /// The lowercase name, as in run.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvState::Reused => "reused",
+            EnvState::Built => "built",
+        }
+    }
+}
+
 impl RunReport {
     /// run.json's bytes: pretty-printed JSON and a final newline.
     pub fn to_json(&self) -> Vec<u8> {
@@ -230,6 +250,29 @@ mod rfc3339 {
     }
 }
 
+/// `Option<Duration>` as [`seconds`] or `null`.
+mod optional_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(duration: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+        match duration {
+            Some(duration) => super::seconds::serialize(duration, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+        Option::<f64>::deserialize(deserializer)?
+            .map(|seconds| {
+                Duration::try_from_secs_f64(seconds)
+                    .map_err(|_| serde::de::Error::custom(format!("{seconds} is not a duration in seconds")))
+            })
+            .transpose()
+    }
+}
+
 /// `Duration` as seconds, rounded to milliseconds (`4.02`).
 mod seconds {
     use std::time::Duration;
@@ -260,13 +303,16 @@ mod tests {
             duration: Duration::from_millis(4020),
             interrupted_by: None,
             timed_out: false,
+            profile: None,
             merged_from: Vec::new(),
             sessions: vec![SessionReport {
                 name: "test-3.12".into(),
                 session: "test".into(),
                 python: Some("3.12.3".into()),
                 status: Status::Failed,
+                start_offset: Some(Duration::from_millis(20)),
                 duration: Duration::from_millis(4000),
+                requires: vec!["lint".into()],
                 exit_code: Some(1),
                 attempts: vec![AttemptReport {
                     number: 1,
@@ -303,7 +349,7 @@ mod tests {
                 "timed_out": false,
                 "sessions": [{
                     "name": "test-3.12", "session": "test", "python": "3.12.3", "status": "failed",
-                    "duration": 4.0, "exit_code": 1,
+                    "start_offset": 0.02, "duration": 4.0, "requires": ["lint"], "exit_code": 1,
                     "attempts": [{"number": 1, "status": "failed", "duration": 3.999, "exit_code": 1,
                                   "message": "`pytest` exited with status 1"}],
                     "env": "built", "log": "/p/.forge/reports/logs/test-3.12.log",

@@ -115,4 +115,7 @@ pub fn print_reports(reports: &Merged) {
     for problem in &reports.problems {
         super::diagnostic::print_diagnostic(&problem.to_string(), &[], problem.hint().as_deref());
     }
+    for warning in &reports.warnings {
+        super::diagnostic::print_warning(warning);
+    }
 }

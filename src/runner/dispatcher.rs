@@ -44,7 +44,8 @@ pub enum Response {
 #[derive(Debug)]
 enum Slot {
     Pending,
-    Running,
+    /// Started this long after the run.
+    Running(std::time::Duration),
     Done(Box<SessionOutcome>),
 }
 
@@ -107,7 +108,7 @@ impl<'a> Dispatcher<'a> {
                     if let Some(cause) = self.stop {
                         self.skip(index, cause.not_started());
                     } else if self.running < self.jobs {
-                        self.slots[index] = Slot::Running;
+                        self.slots[index] = Slot::Running(self.started.elapsed());
                         self.running += 1;
                         start.push(index);
                     }
@@ -154,7 +155,7 @@ impl<'a> Dispatcher<'a> {
             }
             Input::Finished(index, outcome) => self.finished(index, *outcome),
             Input::TaskFailed(index, message) => {
-                if !matches!(self.slots[index], Slot::Running) {
+                if !matches!(self.slots[index], Slot::Running(_)) {
                     return Response::Continue;
                 }
                 self.internal_error = true;
@@ -213,10 +214,11 @@ impl<'a> Dispatcher<'a> {
         }
     }
 
-    fn finished(&mut self, index: usize, outcome: SessionOutcome) -> Response {
-        if !matches!(self.slots[index], Slot::Running) {
+    fn finished(&mut self, index: usize, mut outcome: SessionOutcome) -> Response {
+        let Slot::Running(start) = self.slots[index] else {
             return Response::Continue;
-        }
+        };
+        outcome.start = Some(start);
         self.running -= 1;
         let failed = outcome.status.is_failure();
         self.settle(index, outcome);
@@ -274,7 +276,9 @@ impl<'a> Dispatcher<'a> {
     }
 
     /// Records `outcome` as instance `index`'s, after the reporter has seen it.
-    fn settle(&mut self, index: usize, outcome: SessionOutcome) {
+    fn settle(&mut self, index: usize, mut outcome: SessionOutcome) {
+        let plan = self.plan;
+        outcome.requires = plan.instances[index].requires.iter().map(|&at| plan.instances[at].name.clone()).collect();
         // The event owns the outcome while the reporter reads it, then hands it back: no copy of
         // the output tails.
         let event = Event::SessionFinished { index, outcome: Box::new(outcome) };

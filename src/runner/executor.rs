@@ -19,7 +19,6 @@ use super::instance::InstanceContext;
 use super::log::SessionLog;
 use super::outcome::{Attempt, SessionOutcome, SessionStatus};
 use super::process::{CommandEnd, CommandRun, describe, run_command};
-use super::retry::backoff;
 use super::stop::StopRequest;
 use super::{Event, RunContext};
 
@@ -265,7 +264,7 @@ async fn attempts(
         if !end.status.is_failure() || number > definition.retries {
             return end;
         }
-        let delay = backoff(definition.retry_delay, number);
+        let delay = definition.retry.delay(number);
         let index = channel.index;
         channel
             .emit(Event::Retrying { index, attempt: number, status: end.status, delay_seconds: delay.as_secs_f64() })

@@ -15,6 +15,7 @@ mod log;
 mod outcome;
 mod process;
 mod retry;
+pub use retry::RetryPolicy;
 mod run;
 mod signals;
 mod stop;

@@ -95,6 +95,13 @@ pub struct SessionOutcome {
     /// Wall time in seconds, all attempts included.
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
+    /// When its executor started, from the run's start (monotonic); `None` when it never
+    /// started. Set by the dispatcher.
+    #[serde(skip)]
+    pub start: Option<Duration>,
+    /// The plan instances it required, by name. Set by the dispatcher.
+    #[serde(skip)]
+    pub requires: Vec<String>,
     /// Exit code of the last failing command, 0 on success, absent when nothing ran.
     pub exit_code: Option<i32>,
     /// Every attempt.
@@ -143,6 +150,8 @@ impl SessionOutcome {
             python: None,
             status,
             duration: Duration::ZERO,
+            start: None,
+            requires: Vec::new(),
             exit_code: None,
             attempts: Vec::new(),
             env: None,

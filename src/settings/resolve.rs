@@ -90,6 +90,8 @@ pub struct Settings {
     pub force: bool,
     /// `[forge] cache-size`, in bytes.
     pub cache_size: u64,
+    /// The `--profile` applied (`[profiles.NAME]`), if any.
+    pub profile: Option<String>,
     /// The CI output, if any (`--ci`).
     pub ci: Ci,
     /// Stream output as it comes (one session at a time); set by [`Settings::fit`].
@@ -149,6 +151,7 @@ impl Settings {
             rerun: rerun(args),
             force: args.force,
             cache_size: project.run_defaults.cache_size,
+            profile: project.profile.as_ref().map(|profile| profile.name.clone()),
             ci: Ci::resolve(args.ci, |key| std::env::var(key).ok()),
             live: false,
             stdin: StdinMode::Null,
@@ -196,12 +199,15 @@ pub fn selection(args: &RunArgs) -> Selection {
     }
 }
 
-/// The re-run command's parts: `-f FILE` as given, the same `-- posargs`.
+/// The re-run command's parts: `-f FILE` and `--profile NAME` as given, the same `-- posargs`.
 fn rerun(args: &RunArgs) -> Rerun {
-    let prefix = match &args.file {
+    let mut prefix = match &args.file {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
         None => "forge".to_owned(),
     };
+    if let Some(profile) = &args.profile {
+        prefix.push_str(&format!(" --profile {}", shlex::try_quote(profile).unwrap_or_default()));
+    }
     let suffix = match &args.posargs {
         Some(posargs) => format!(" -- {}", crate::config::shell_join(posargs)),
         None => String::new(),

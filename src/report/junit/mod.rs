@@ -17,6 +17,9 @@ use quick_junit::{Report, TestSuite};
 use super::model::RunReport;
 use super::{ReportError, TestCounts};
 
+/// The `<property>` of forge's suite that names the `--profile` applied.
+pub const PROFILE_PROPERTY: &str = "forge.profile";
+
 /// The name of forge's own suite (and of the `<testsuites>` root).
 pub const FORGE_SUITE: &str = "forge";
 
@@ -48,6 +51,9 @@ pub fn run_report(run: &RunReport) -> (Report, Vec<ReportError>) {
         forge.add_test_case(session_case(session, &notes));
     }
     forge.set_time(run.duration);
+    if let Some(profile) = &run.profile {
+        forge.add_property(quick_junit::Property::new(PROFILE_PROPERTY, profile.as_str()));
+    }
     (assemble(forge, merged), problems)
 }
 

@@ -64,6 +64,25 @@ CASES = [
         "forge ≤ bare + 4 × 15 ms (issue 9: no target; case 2's per instance)",
         lambda forge, bare: forge <= bare + 60.0,
     ),
+    (
+        "locked-cold",
+        "8. Cold locked env: the project and its `dev` group from uv.lock",
+        "Each run starts with the env deleted. bare: `UV_PROJECT_ENVIRONMENT=ENV uv sync --locked "
+        "--no-default-groups --group dev` then `python -c pass`; `forge -s locked` "
+        "(`locked = true`, `groups = [\"dev\"]`, `install-project = true`); `nox -s locked` "
+        "(`session.run_install(\"uv\", \"sync\", \"--locked\", ...)` into the session's env); "
+        "`tox -e locked` (tox-uv's `uv-venv-lock-runner`, `dependency_groups = dev`).",
+        "forge ≤ 1.05 × bare (issue 9)",
+        lambda forge, bare: forge <= 1.05 * bare,
+    ),
+    (
+        "locked-warm",
+        "9. Warm locked session running `python -c pass`",
+        "An up-to-date locked env: forge hashes uv.lock and never re-syncs. bare: the env's "
+        "`python -c pass`; `forge -s locked`; `nox -R -s locked`; `tox -e locked`.",
+        "forge ≤ bare + 5 ms (issue 9)",
+        lambda forge, bare: forge <= bare + 5.0,
+    ),
 ]
 
 
@@ -146,7 +165,7 @@ def main():
             else "not measured — no `just` package in this machine's Debian release (bookworm)"
         ),
         "",
-        "## Targets (issue 2)",
+        "## Targets (issues 2 and 9)",
         "",
         "| case | target | forge median | bare median | met? |",
         "|---|---|---:|---:|---|",

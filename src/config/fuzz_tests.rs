@@ -22,6 +22,8 @@ const SESSION_KEYS: &[&str] = &[
     "requirements",
     "install-project",
     "extras",
+    "groups",
+    "locked",
     "env",
     "commands",
     "requires",
@@ -112,7 +114,12 @@ fn value_for(section: &str, key: &str) -> BoxedStrategy<String> {
                 format!("{{ {} }}", pairs.join(", "))
             })
             .boxed(),
-        (_, "install-project" | "venv") => any::<bool>().prop_map(|flag| flag.to_string()).boxed(),
+        (_, "venv" | "locked") => any::<bool>().prop_map(|flag| flag.to_string()).boxed(),
+        (_, "install-project") => {
+            prop::sample::select(&["true", "false", "\"editable\"", "\"wheel\"", "\"sdist\"", "\"egg\""][..])
+                .prop_map(str::to_owned)
+                .boxed()
+        }
         (_, "retries" | "jobs") => {
             prop::sample::select(&["0", "1", "2", "100", "101", "1024", "1025", "-1", "99999999999"][..])
                 .prop_map(str::to_owned)

@@ -96,12 +96,23 @@ pub struct SessionTable {
     /// Requirement files (`-r`), relative to the project root; their content is fingerprinted.
     #[serde(default)]
     pub requirements: Vec<String>,
-    /// Install the project itself, editable.
+    /// Install the project itself: `true` or `"editable"` (an editable install), `"wheel"` or
+    /// `"sdist"` (built with `uv build` and installed from that artifact, as tox does);
+    /// `false` or absent: not installed.
     #[serde(default)]
-    pub install_project: bool,
-    /// Optional extras of the project to install (implies nothing unless `install-project`).
+    pub install_project: InstallProjectSpec,
+    /// Optional extras of the project to install (implies nothing unless `install-project`, or
+    /// `locked`).
     #[serde(default)]
     pub extras: Vec<String>,
+    /// PEP 735 dependency groups of the project's pyproject.toml (`[dependency-groups]`,
+    /// `include-group` honoured) installed into the env.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Install exactly what the project's uv.lock pins (the project's dependencies, `groups`
+    /// and `extras`), as `uv sync --locked` does; a lock out of date is an error.
+    #[serde(default)]
+    pub locked: bool,
     /// Extra environment for the commands.
     #[serde(default)]
     pub env: IndexMap<String, String>,
@@ -168,6 +179,82 @@ impl<'de> Deserialize<'de> for PythonSpec {
         Ok(match deserializer.deserialize_any(StringOrListVisitor(expecting))? {
             StringOrList::One(version) => PythonSpec::One(version),
             StringOrList::List(versions) => PythonSpec::Parametrize(versions),
+        })
+    }
+}
+
+/// `install-project = true | false | "editable" | "wheel" | "sdist"` as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InstallProjectSpec {
+    /// `false`, or the key absent: the project is not installed.
+    #[default]
+    No,
+    /// `true` or `"editable"`.
+    Editable,
+    /// `"wheel"`: a wheel built from the source tree.
+    Wheel,
+    /// `"sdist"`: an sdist built from the source tree, then installed (built again into a wheel).
+    Sdist,
+}
+
+impl InstallProjectSpec {
+    /// Whether the project is installed at all.
+    pub fn installs(self) -> bool {
+        self != Self::No
+    }
+
+    /// The mode as sessions.toml spells it (`""` when not installed).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::No => "",
+            Self::Editable => "editable",
+            Self::Wheel => "wheel",
+            Self::Sdist => "sdist",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for InstallProjectSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(InstallProjectVisitor)
+    }
+}
+
+struct InstallProjectVisitor;
+
+impl Visitor<'_> for InstallProjectVisitor {
+    type Value = InstallProjectSpec;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("true, false, \"editable\", \"wheel\" or \"sdist\"")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(if value { InstallProjectSpec::Editable } else { InstallProjectSpec::No })
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        match text {
+            "editable" => Ok(InstallProjectSpec::Editable),
+            "wheel" => Ok(InstallProjectSpec::Wheel),
+            "sdist" => Ok(InstallProjectSpec::Sdist),
+            other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+        }
+    }
+}
+
+impl JsonSchema for InstallProjectSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "InstallProjectSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Install the project: `true` or \"editable\" (editable), \"wheel\" or \"sdist\" (built with `uv build`, then installed); `false`: not installed.",
+            "anyOf": [
+                { "type": "boolean" },
+                { "type": "string", "enum": ["editable", "wheel", "sdist"] }
+            ]
         })
     }
 }

@@ -185,6 +185,50 @@ pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Resul
     Ok(())
 }
 
+/// Checks that a session with `groups` or `locked` can be built: the project has a
+/// pyproject.toml, every group exists and resolves (no `include-group` cycle), and a `locked`
+/// session's uv.lock exists. Called for the planned sessions only, like
+/// [`check_requirement_files`].
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the `groups` entry or the `locked` key (exit 2, nothing run).
+pub fn check_project_inputs(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
+    if !session.needs_venv() || (session.groups.is_empty() && !session.locked) {
+        return Ok(());
+    }
+    let error = |key: &str, line: Option<usize>, message: String, hint: Option<String>| ConfigError::Invalid {
+        path: project.file.clone(),
+        line: line.or(session.lines.table),
+        place: format!("[sessions.{}] {key}", table_name(&session.name)),
+        message,
+        hint,
+    };
+    let (key, line) = match session.lines.groups.first() {
+        Some(line) if !session.locked || session.lines.locked.is_none() => ("groups", *line),
+        _ => ("locked", session.lines.locked),
+    };
+    let groups = super::DependencyGroups::read(&project.root).map_err(|problem| {
+        let hint = crate::error::Hint::hint(&problem);
+        error(key, line, problem.to_string(), hint)
+    })?;
+    for (index, name) in session.groups.iter().enumerate() {
+        if let Err(problem) = groups.resolve(name) {
+            let hint = crate::error::Hint::hint(&problem);
+            let line = session.lines.groups.get(index).copied().flatten();
+            return Err(error("groups", line, problem.to_string(), hint));
+        }
+    }
+    if session.locked && !project.root.join("uv.lock").is_file() {
+        return Err(error(
+            "locked",
+            session.lines.locked,
+            format!("`locked = true`, but {} does not exist", project.root.join("uv.lock").display()),
+            Some("create the lock file with `uv lock` (and commit it)".into()),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks `working-directory` as written: relative to the project `root`, no `..` that could
 /// leave it, not empty; returns it absolute. Whether it exists is checked when a plan uses the
 /// session ([`check_working_directory`]).

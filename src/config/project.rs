@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{PythonSpec, Rendered, Template, TemplateContext};
+use super::{InstallProjectSpec, PythonSpec, Rendered, Template, TemplateContext};
 
 /// A loaded, validated sessions.toml.
 #[derive(Debug, Clone)]
@@ -127,10 +127,14 @@ pub struct SessionDef {
     pub deps: Vec<String>,
     /// Requirement files, absolute.
     pub requirements: Vec<PathBuf>,
-    /// Install the project, editable.
-    pub install_project: bool,
+    /// Whether and how the project itself is installed.
+    pub install_project: InstallProjectSpec,
     /// Extras of the project.
     pub extras: Vec<String>,
+    /// PEP 735 dependency groups of the project's pyproject.toml, as written.
+    pub groups: Vec<String>,
+    /// Install what the project's uv.lock pins (`uv sync --locked`).
+    pub locked: bool,
     /// Extra environment (values are templates).
     pub env: Vec<(String, Template)>,
     /// Commands in order.
@@ -180,6 +184,10 @@ pub struct SessionLines {
     pub requirements: Vec<Option<usize>>,
     /// Each `outputs` entry, in order.
     pub outputs: Vec<Option<usize>>,
+    /// Each `groups` entry, in order.
+    pub groups: Vec<Option<usize>>,
+    /// The `locked` key.
+    pub locked: Option<usize>,
 }
 
 /// One instance of a session: a combination of its axes' values.

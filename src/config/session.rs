@@ -148,9 +148,13 @@ pub(super) fn check_session(
         ),
         None => None,
     };
-    for (key, values) in
-        [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
-    {
+    for (key, values) in [
+        ("deps", &table.deps),
+        ("extras", &table.extras),
+        ("groups", &table.groups),
+        ("tags", &table.tags),
+        ("requirements", &table.requirements),
+    ] {
         if let Some(index) = values.iter().position(|value| value.trim().is_empty()) {
             return Err(session.error(key, Some(Step::Index(index)), "contains an empty string", None));
         }
@@ -187,18 +191,22 @@ pub(super) fn check_session(
             ("deps", !table.deps.is_empty()),
             ("requirements", !table.requirements.is_empty()),
             ("extras", !table.extras.is_empty()),
-            ("install-project", table.install_project),
+            ("install-project", table.install_project.installs()),
+            ("groups", !table.groups.is_empty()),
+            ("locked", table.locked),
         ];
         if let Some((key, _)) = needs_venv.iter().find(|(_, used)| *used) {
             return Err(session.error(key, None, "needs a virtualenv, but the session has `venv = false`", None));
         }
     }
-    if !table.extras.is_empty() && !table.install_project {
+    // A locked env installs the extras' dependencies from the lock even without the project
+    // (`uv sync --extra X --no-install-project`).
+    if !table.extras.is_empty() && !table.install_project.installs() && !table.locked {
         return Err(session.error(
             "extras",
             None,
             "extras of the project are only installed with the project",
-            Some("add `install-project = true` to the session".into()),
+            Some("add `install-project = true` (or `locked = true`) to the session".into()),
         ));
     }
     let commands = table
@@ -268,6 +276,8 @@ pub(super) fn check_session(
         ]),
         requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
         outputs: (0..table.outputs.len()).map(|index| session.line("outputs", index)).collect(),
+        groups: (0..table.groups.len()).map(|index| session.line("groups", index)).collect(),
+        locked: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name), Step::Key("locked")]),
     };
     Ok(SessionDef {
         description,
@@ -278,6 +288,8 @@ pub(super) fn check_session(
         requirements: table.requirements.iter().map(|file| root.join(file)).collect(),
         install_project: table.install_project,
         extras: table.extras,
+        groups: table.groups,
+        locked: table.locked,
         env,
         commands,
         requires: table.requires,

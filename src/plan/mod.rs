@@ -50,6 +50,7 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
     for instance in &plan.instances {
         let session = &project.sessions[instance.session];
         config::check_requirement_files(project, session)
+            .and_then(|()| config::check_project_inputs(project, session))
             .and_then(|()| config::check_working_directory(project, session))
             .map_err(|error| PlanError::Config(Box::new(error)))?;
     }

@@ -48,10 +48,20 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings, verdicts:
                     .collect();
                 details.push(format!("requirements: {}", files.join(", ")));
             }
-            if session.install_project {
+            if session.locked {
+                details.push("locked: uv.lock".to_owned());
+            }
+            if !session.groups.is_empty() {
+                details.push(format!("groups: {}", session.groups.join(", ")));
+            }
+            if session.install_project.installs() {
                 let extras =
                     if session.extras.is_empty() { String::new() } else { format!("[{}]", session.extras.join(",")) };
-                details.push(format!("installs the project{extras}"));
+                let mode = match session.install_project {
+                    crate::config::InstallProjectSpec::Editable => String::new(),
+                    mode => format!(" ({})", mode.as_str()),
+                };
+                details.push(format!("installs the project{extras}{mode}"));
             }
             if !session.env.is_empty() {
                 let names: Vec<&str> = session.env.iter().map(|(name, _)| name.as_str()).collect();

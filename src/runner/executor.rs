@@ -134,6 +134,12 @@ async fn run(
                         AttemptEnd { status: SessionStatus::Skipped, exit_code: None, message: Some(message) }
                     }
                     VenvError::Interrupted => stopped_while(channel, "preparing the virtualenv"),
+                    VenvError::StaleLock { .. } | VenvError::Groups(_) => {
+                        // What to do is part of the outcome: the summary shows the message only.
+                        let hint = crate::error::Hint::hint(&error).unwrap_or_default();
+                        log.note(&format!("hint: {hint}"));
+                        AttemptEnd::error(format!("{error}; hint: {hint}"))
+                    }
                     _ => AttemptEnd::error(error.to_string()),
                 });
             }

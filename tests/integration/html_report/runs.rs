@@ -157,3 +157,40 @@ coverage = ["{reports}/big-cov.xml"]
     let first = page.text("//table[@id='coverage-table']/tbody/tr[1]/td[3]");
     assert_eq!(first, "0.0%", "lowest first");
 }
+
+#[test]
+fn a_cached_run_marks_the_hit_and_keeps_its_restored_tests() {
+    let sessions = r#"
+[sessions.unit]
+venv = false
+inputs = ["src/*.txt"]
+junit = ["{reports}/unit.xml"]
+commands = [["sh", "-c", "printf '<testsuite name=\"s\" tests=\"2\" failures=\"0\"><testcase classname=\"t\" name=\"a\"/><testcase classname=\"t\" name=\"b\"/></testsuite>' > .forge/reports/unit.xml"]]
+
+[sessions.always]
+venv = false
+commands = [["true"]]
+"#;
+    let mut test = Test::new().sessions(sessions).file("src/input.txt", "one\n");
+    test.run().assert_code(0);
+    let first = Page::of(test.root());
+    assert_eq!(first.text("//tr[@data-name='unit']/td[2]"), "success");
+    assert_eq!(first.count("//rect[contains(concat(' ', @class, ' '), ' cached ')]"), 0);
+
+    let run = test.rerun(&[]);
+    run.assert_code(0);
+    assert_eq!(run.status_of("unit"), "cached");
+    let page = Page::of(&run.root);
+    assert_eq!(page.text("//header//*[contains(@class, 'verdict')]"), "passed");
+    assert_eq!(page.text("//tr[@data-name='unit']/td[2]"), "cached");
+    assert_eq!(page.text("//tr[@data-name='always']/td[2]"), "success");
+    // The hit's bar is marked, the session that ran is not.
+    assert_eq!(page.text("//*[@class='span'][@data-status='cached']/@data-name"), "unit");
+    assert_eq!(page.count("//g[@data-name='unit']/rect[contains(concat(' ', @class, ' '), ' cached ')]"), 1);
+    assert_eq!(page.count("//g[@data-name='always']/rect[contains(concat(' ', @class, ' '), ' cached ')]"), 0);
+    // The restored JUnit file still counts: the tests section is a full run's.
+    assert_eq!(
+        page.text("//article[@data-name='unit']/p[@class='totals']"),
+        "2 tests: 2 passed, 0 failed, 0 errors, 0 skipped"
+    );
+}

@@ -1,5 +1,5 @@
 //! The page of real runs: passing with coverage, failing (a failed test, a command not found, a
-//! skipped dependant), interrupted, retried without coverage, a large run, and `forge report`.
+//! skipped dependant), interrupted, retried without coverage, cached, a large run, and `forge report`.
 
 use std::process::Stdio;
 

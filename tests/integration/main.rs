@@ -16,6 +16,7 @@ mod real_projects;
 mod reports;
 mod schema;
 mod settings;
+mod ship;
 mod signals;
 mod terminal;
 mod venv;

@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     let color = match &cli.command {
         Some(CliCommand::Report(args)) => args.color,
         Some(CliCommand::Clean(args)) => args.color,
-        Some(CliCommand::Schema | CliCommand::Completions(_)) => ColorChoice::Never,
+        Some(CliCommand::Schema | CliCommand::Completions(_) | CliCommand::Init) => ColorChoice::Never,
         None => cli.run.color,
     };
     set_color(color);
@@ -33,6 +33,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Some(CliCommand::Clean(args)) => clean(&args),
         Some(CliCommand::Schema) => crate::commands::schema::run(),
         Some(CliCommand::Completions(args)) => crate::commands::completions::run(&args),
+        Some(CliCommand::Init) => {
+            crate::commands::init::run(&std::env::current_dir().context("cannot read the current directory")?)
+        }
         None => run_sessions(&cli.run),
     }
 }

@@ -1,6 +1,7 @@
 //! Exit statuses and the top-level error: the one place where errors become exit codes.
 
 use crate::config::ConfigError;
+use crate::init::InitError;
 use crate::plan::PlanError;
 use crate::report::{InputError, Merged, ReportError};
 use crate::runner::{RunOutcome, SessionStatus};
@@ -77,6 +78,9 @@ pub enum Error {
     /// A `forge report` input is not a report directory, or is given twice.
     #[error(transparent)]
     ReportInput(#[from] InputError),
+    /// `forge init` cannot write its file.
+    #[error(transparent)]
+    Init(#[from] InitError),
     /// A usage error found after argument parsing.
     #[error("{message}")]
     Usage {
@@ -98,6 +102,8 @@ impl Error {
                 ExitStatus::Usage
             }
             Error::Report(_) => ExitStatus::Failure,
+            Error::Init(InitError::Write { .. }) => ExitStatus::Internal,
+            Error::Init(_) => ExitStatus::Usage,
             Error::Internal(_) => ExitStatus::Internal,
         }
     }
@@ -118,6 +124,7 @@ impl Hint for Error {
             Error::Venv(error) => error,
             Error::Report(error) => error,
             Error::ReportInput(error) => error,
+            Error::Init(error) => error,
             Error::Usage { hint, .. } => return hint.clone(),
             Error::Internal(_) => return None,
         };

@@ -53,18 +53,18 @@ pub fn render(findings: &Findings) -> String {
         tox_session(&mut out, env, source, installable, findings.pyproject.as_ref());
         taken.push(env.name.clone());
     }
-    if let Some(ruff) = &findings.ruff {
-        if let Some(session) = free(&mut out, &mut taken, "lint", "ruff") {
-            let _ = writeln!(
-                out,
-                "\n# ruff is configured ({ruff}): lint with it; pre-commit passes the staged files as posargs."
-            );
-            let _ = writeln!(
-                out,
-                "[sessions.{session}]\ndescription = \"Lint with ruff\"\ntags = [\"lint\"]\ndeps = [\"ruff\"]"
-            );
-            let _ = writeln!(out, "commands = [\"ruff check {{posargs:.}}\"]");
-        }
+    if let Some(ruff) = &findings.ruff
+        && let Some(session) = free(&mut out, &mut taken, "lint", "ruff")
+    {
+        let _ = writeln!(
+            out,
+            "\n# ruff is configured ({ruff}): lint with it; pre-commit passes the staged files as posargs."
+        );
+        let _ = writeln!(
+            out,
+            "[sessions.{session}]\ndescription = \"Lint with ruff\"\ntags = [\"lint\"]\ndeps = [\"ruff\"]"
+        );
+        let _ = writeln!(out, "commands = [\"ruff check {{posargs:.}}\"]");
     }
     for (tool, configured, command) in [
         ("mypy", &findings.mypy, format!("mypy {{posargs:{}}}", findings.source_dir)),
@@ -86,10 +86,10 @@ pub fn render(findings: &Findings) -> String {
         let _ = writeln!(out, "commands = [{}]", quote(&command));
     }
     let nothing_else = taken.is_empty();
-    if findings.tests_dir.is_some() || nothing_else {
-        if let Some(session) = free(&mut out, &mut taken, "test", "pytest") {
-            test_session(&mut out, findings, &session, installable, &interpreters);
-        }
+    if (findings.tests_dir.is_some() || nothing_else)
+        && let Some(session) = free(&mut out, &mut taken, "test", "pytest")
+    {
+        test_session(&mut out, findings, &session, installable, &interpreters);
     }
     out
 }

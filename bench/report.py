@@ -51,6 +51,14 @@ CASES = [
         "forge ≤ 1.1 s",
         lambda forge, bare: forge <= 1100.0,
     ),
+    (
+        "lint",
+        "6. Pre-commit-style lint of two files on a warm env",
+        "What a pre-commit hook runs: bare: the env's `ruff check FILES`; "
+        "`forge -q -s lint -- FILES`; `nox -R -s lint -- FILES`; `tox -e lint -- FILES`.",
+        "forge ≤ bare + 5 ms",
+        lambda forge, bare: forge <= bare + 5.0,
+    ),
 ]
 
 

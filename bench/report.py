@@ -52,8 +52,40 @@ CASES = [
         lambda forge, bare: forge <= 1100.0,
     ),
     (
+        "matrix",
+        "7. A warm 2×2 matrix (two env-var axes), one instance at a time",
+        "Four up-to-date envs (python 3.11) each running `python -c pass` with `MODE` and `SIZE` "
+        "set from the axes. bare: the four envs' `python -c pass` in sequence (inside one "
+        "`bash -c`); `forge -j 1 -s matrix` (`matrix.mode`, `matrix.size`, `{matrix.NAME}` in "
+        "`env`); `nox -R -s matrix` (two `@nox.parametrize`); `tox -e` the four factor envs "
+        "(`[testenv:matrix-mode{a,b}-size{s,l}]`). One interpreter: behind this machine's pyenv "
+        "shims uv finds no 3.12 for nox and tox (it tries to download one); forge's python axis "
+        "is exercised by the test suite instead.",
+        "forge ≤ bare + 4 × 15 ms (issue 9: no target; case 2's per instance)",
+        lambda forge, bare: forge <= bare + 60.0,
+    ),
+    (
+        "locked-cold",
+        "8. Cold locked env: the project and its `dev` group from uv.lock",
+        "Each run starts with the env deleted. bare: `UV_PROJECT_ENVIRONMENT=ENV uv sync --locked "
+        "--no-default-groups --group dev` then `python -c pass`; `forge -s locked` "
+        "(`locked = true`, `groups = [\"dev\"]`, `install-project = true`); `nox -s locked` "
+        "(`session.run_install(\"uv\", \"sync\", \"--locked\", ...)` into the session's env); "
+        "`tox -e locked` (tox-uv's `uv-venv-lock-runner`, `dependency_groups = dev`).",
+        "forge ≤ 1.05 × bare (issue 9)",
+        lambda forge, bare: forge <= 1.05 * bare,
+    ),
+    (
+        "locked-warm",
+        "9. Warm locked session running `python -c pass`",
+        "An up-to-date locked env: forge hashes uv.lock and never re-syncs. bare: the env's "
+        "`python -c pass`; `forge -s locked`; `nox -R -s locked`; `tox -e locked`.",
+        "forge ≤ bare + 5 ms (issue 9)",
+        lambda forge, bare: forge <= bare + 5.0,
+    ),
+    (
         "lint",
-        "6. Pre-commit-style lint of two files on a warm env",
+        "10. Pre-commit-style lint of two files on a warm env",
         "What a pre-commit hook runs: bare: the env's `ruff check FILES`; "
         "`forge -q -s lint -- FILES`; `nox -R -s lint -- FILES`; `tox -e lint -- FILES`.",
         "forge ≤ bare + 5 ms",
@@ -141,7 +173,7 @@ def main():
             else "not measured — no `just` package in this machine's Debian release (bookworm)"
         ),
         "",
-        "## Targets (issue 2)",
+        "## Targets (issues 2 and 9)",
         "",
         "| case | target | forge median | bare median | met? |",
         "|---|---|---:|---:|---|",

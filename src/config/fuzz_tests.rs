@@ -22,6 +22,8 @@ const SESSION_KEYS: &[&str] = &[
     "requirements",
     "install-project",
     "extras",
+    "groups",
+    "locked",
     "env",
     "commands",
     "requires",
@@ -112,7 +114,12 @@ fn value_for(section: &str, key: &str) -> BoxedStrategy<String> {
                 format!("{{ {} }}", pairs.join(", "))
             })
             .boxed(),
-        (_, "install-project" | "venv") => any::<bool>().prop_map(|flag| flag.to_string()).boxed(),
+        (_, "venv" | "locked") => any::<bool>().prop_map(|flag| flag.to_string()).boxed(),
+        (_, "install-project") => {
+            prop::sample::select(&["true", "false", "\"editable\"", "\"wheel\"", "\"sdist\"", "\"egg\""][..])
+                .prop_map(str::to_owned)
+                .boxed()
+        }
         (_, "retries" | "jobs") => {
             prop::sample::select(&["0", "1", "2", "100", "101", "1024", "1025", "-1", "99999999999"][..])
                 .prop_map(str::to_owned)
@@ -188,7 +195,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     match result {
         Ok(project) => {
             for session in &project.sessions {
-                for (instance, _) in session.instances() {
+                for instance in session.instances().into_iter().map(|instance| instance.name) {
                     prop_assert!(is_valid_name(&instance), "accepted an unsafe instance name {instance:?}");
                 }
                 for command in &session.commands {
@@ -199,6 +206,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                         envdir: "/e",
                         reports: "/r",
                         root: "/p",
+                        matrix: &[],
                         redact_env: false,
                     };
                     let _ = command.words.iter().flat_map(|word| word.render_arguments(&context)).count();
@@ -247,7 +255,7 @@ proptest! {
 
     #[test]
     fn templates_never_panic(text in "\\PC*", posargs in prop::option::of(prop::collection::vec(any::<String>(), 0..3))) {
-        let context = TemplateContext { posargs: posargs.as_deref(), python: "3.12", session: "s", envdir: "/e", reports: "/r", root: "/p", redact_env: false };
+        let context = TemplateContext { posargs: posargs.as_deref(), python: "3.12", session: "s", envdir: "/e", reports: "/r", root: "/p", matrix: &[], redact_env: false };
         match Template::parse(&text) {
             Ok(template) => { let _ = template.render(&context); }
             Err(error) => prop_assert!(!error.message.contains('\n'), "{error:?}"),

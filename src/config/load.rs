@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{Locator, line_column};
 use super::model::SessionsFile;
-use super::{ConfigError, Project, explain, validate};
+use super::{ConfigError, Project, explain, inherit, validate};
 
 /// The file name forge looks for.
 pub const FILE_NAME: &str = "sessions.toml";
@@ -42,10 +42,12 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
         let column = valid.len() - valid.iter().rposition(|&byte| byte == b'\n').map_or(0, |at| at + 1) + 1;
         ConfigError::NotUtf8 { path: path.to_path_buf(), line, column }
     })?;
-    let file = parse(path, &text)?;
+    let mut file = parse(path, &text)?;
     let absolute =
         std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    validate::validate(absolute, file, &Locator::new(&text))
+    let locator = Locator::new(&text);
+    inherit::resolve(&absolute, &text, &mut file, &locator)?;
+    validate::validate(absolute, file, &locator)
 }
 
 /// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a FIFO is an error,

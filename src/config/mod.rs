@@ -3,11 +3,15 @@
 mod duration;
 mod error;
 mod explain;
+mod groups;
+mod inherit;
 mod load;
 mod locate;
+mod matrix;
 mod model;
 mod paths;
 mod project;
+mod python_version;
 mod schema;
 mod session;
 mod template;
@@ -18,12 +22,14 @@ mod fuzz_tests;
 
 pub use duration::DurationSpec;
 pub use error::{ConfigError, escape, excerpt};
+pub use groups::{DependencyGroups, GroupError, normalize_group_name};
 pub use load::{find_sessions_file, load};
-pub use model::{CommandSpec, PythonSpec, SessionsFile};
-pub use paths::{check_requirement_files, is_inside};
+pub use matrix::substitute as substitute_matrix;
+pub use model::{CommandSpec, InstallProjectSpec, PythonSpec, SessionsFile};
+pub use paths::{check_project_inputs, check_requirement_files, check_working_directory, is_inside};
 pub use project::{
-    Command, CoverageGate, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir, project_env_dir,
-    shell_join,
+    Command, CoverageGate, InstanceSpec, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir,
+    project_env_dir, shell_join,
 };
 pub use schema::json_schema;
 pub use template::{PosargsDefault, Rendered, Template, TemplateContext, TemplateError, TemplatePart};

@@ -15,13 +15,16 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::DurationSpec;
 
-/// The whole file: `[forge]`, `[sessions.NAME]` tables and `[coverage]`.
+/// The whole file: `[forge]`, `[defaults]`, `[sessions.NAME]` tables and `[coverage]`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SessionsFile {
     /// Global settings.
     #[serde(default)]
     pub forge: ForgeTable,
+    /// Values every session starts from (any session key but `extends`), like tox's `[testenv]`:
+    /// a session's own value wins; `env` and `matrix` are merged key by key, lists are replaced.
+    pub defaults: Option<SessionTable>,
     /// Sessions in file order (the order `forge -l` lists them). A name is 1 to 100 ASCII letters,
     /// digits, `-`, `_`, `:` and `.`, not starting with `.` or `-`.
     #[serde(default)]
@@ -48,6 +51,9 @@ pub struct ForgeTable {
     /// Parallel sessions; 0 means the number of CPUs.
     #[schemars(range(max = 1024))]
     pub jobs: Option<u32>,
+    /// Skip instances whose interpreter is not found instead of failing them (tox's
+    /// `skip_missing_interpreters`); `--skip-missing-interpreters` and its variable win over it.
+    pub skip_missing_interpreters: Option<bool>,
 }
 
 /// `[coverage]`: the gate on merged line coverage.
@@ -65,20 +71,42 @@ pub struct CoverageTable {
 pub struct SessionTable {
     /// One line shown by `forge -l`.
     pub description: Option<String>,
+    /// Another session whose values this one starts from (after `[defaults]`); its own values win.
+    pub extends: Option<String>,
     /// One interpreter, or a list (parametrize: one instance per version).
     pub python: Option<PythonSpec>,
+    /// Further axes besides `python`: one instance per combination of their values, named
+    /// `BASE[-VERSION]-NAMEVALUE…` in declared order; `{matrix.NAME}` is the instance's value.
+    #[serde(default)]
+    #[schemars(extend("additionalProperties" = { "type": "array", "items": { "type": "string", "minLength": 1 }, "minItems": 1, "uniqueItems": true }))]
+    pub matrix: IndexMap<String, Vec<String>>,
+    /// Combinations left out of the matrix: each table names axes (`python` included) and a value
+    /// of each; an instance matching every entry of one table is not made.
+    #[serde(default)]
+    pub matrix_exclude: Vec<IndexMap<String, String>>,
     /// PEP 508 requirements installed with `uv pip install`.
     #[serde(default)]
     pub deps: Vec<String>,
     /// Requirement files (`-r`), relative to the project root; their content is fingerprinted.
     #[serde(default)]
     pub requirements: Vec<String>,
-    /// Install the project itself, editable.
+    /// Install the project itself: `true` or `"editable"` (an editable install), `"wheel"` or
+    /// `"sdist"` (built with `uv build` and installed from that artifact, as tox does);
+    /// `false` or absent: not installed.
     #[serde(default)]
-    pub install_project: bool,
-    /// Optional extras of the project to install (implies nothing unless `install-project`).
+    pub install_project: InstallProjectSpec,
+    /// Optional extras of the project to install (implies nothing unless `install-project`, or
+    /// `locked`).
     #[serde(default)]
     pub extras: Vec<String>,
+    /// PEP 735 dependency groups of the project's pyproject.toml (`[dependency-groups]`,
+    /// `include-group` honoured) installed into the env.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Install exactly what the project's uv.lock pins (the project's dependencies, `groups`
+    /// and `extras`), as `uv sync --locked` does; a lock out of date is an error.
+    #[serde(default)]
+    pub locked: bool,
     /// Extra environment for the commands.
     #[serde(default)]
     pub env: IndexMap<String, String>,
@@ -88,6 +116,13 @@ pub struct SessionTable {
     /// Sessions that must succeed first (base or instance names).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Sessions this one runs after when they are in the plan, whatever their outcome (tox's
+    /// `depends`): ordering only, they are not pulled into the plan (base or instance names).
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// The directory the commands run in, relative to the project root and inside it (tox's
+    /// `changedir`); it must exist. `{root}` stays the project root.
+    pub working_directory: Option<String>,
     /// Tags for `-t`.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -129,6 +164,82 @@ impl<'de> Deserialize<'de> for PythonSpec {
         Ok(match deserializer.deserialize_any(StringOrListVisitor(expecting))? {
             StringOrList::One(version) => PythonSpec::One(version),
             StringOrList::List(versions) => PythonSpec::Parametrize(versions),
+        })
+    }
+}
+
+/// `install-project = true | false | "editable" | "wheel" | "sdist"` as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InstallProjectSpec {
+    /// `false`, or the key absent: the project is not installed.
+    #[default]
+    No,
+    /// `true` or `"editable"`.
+    Editable,
+    /// `"wheel"`: a wheel built from the source tree.
+    Wheel,
+    /// `"sdist"`: an sdist built from the source tree, then installed (built again into a wheel).
+    Sdist,
+}
+
+impl InstallProjectSpec {
+    /// Whether the project is installed at all.
+    pub fn installs(self) -> bool {
+        self != Self::No
+    }
+
+    /// The mode as sessions.toml spells it (`""` when not installed).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::No => "",
+            Self::Editable => "editable",
+            Self::Wheel => "wheel",
+            Self::Sdist => "sdist",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for InstallProjectSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(InstallProjectVisitor)
+    }
+}
+
+struct InstallProjectVisitor;
+
+impl Visitor<'_> for InstallProjectVisitor {
+    type Value = InstallProjectSpec;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("true, false, \"editable\", \"wheel\" or \"sdist\"")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(if value { InstallProjectSpec::Editable } else { InstallProjectSpec::No })
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        match text {
+            "editable" => Ok(InstallProjectSpec::Editable),
+            "wheel" => Ok(InstallProjectSpec::Wheel),
+            "sdist" => Ok(InstallProjectSpec::Sdist),
+            other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+        }
+    }
+}
+
+impl JsonSchema for InstallProjectSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "InstallProjectSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Install the project: `true` or \"editable\" (editable), \"wheel\" or \"sdist\" (built with `uv build`, then installed); `false`: not installed.",
+            "anyOf": [
+                { "type": "boolean" },
+                { "type": "string", "enum": ["editable", "wheel", "sdist"] }
+            ]
         })
     }
 }

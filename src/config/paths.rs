@@ -80,7 +80,8 @@ pub(super) fn check_report_path(text: &str, template: &Template) -> Result<(), P
     for part in rest {
         match part {
             TemplatePart::Literal(text) => shape.push_str(text),
-            TemplatePart::Session => shape.push('s'),
+            // Matrix values are checked names too: never `.`-first, never a `/`.
+            TemplatePart::Session | TemplatePart::Matrix(_) => shape.push('s'),
             _ => {}
         }
     }
@@ -182,6 +183,96 @@ pub fn check_requirement_files(project: &Project, session: &SessionDef) -> Resul
         });
     }
     Ok(())
+}
+
+/// Checks that a session with `groups` or `locked` can be built: the project has a
+/// pyproject.toml, every group exists and resolves (no `include-group` cycle), and a `locked`
+/// session's uv.lock exists. Called for the planned sessions only, like
+/// [`check_requirement_files`].
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the `groups` entry or the `locked` key (exit 2, nothing run).
+pub fn check_project_inputs(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
+    if !session.needs_venv() || (session.groups.is_empty() && !session.locked) {
+        return Ok(());
+    }
+    let error = |key: &str, line: Option<usize>, message: String, hint: Option<String>| ConfigError::Invalid {
+        path: project.file.clone(),
+        line: line.or(session.lines.table),
+        place: format!("[sessions.{}] {key}", table_name(&session.name)),
+        message,
+        hint,
+    };
+    let (key, line) = match session.lines.groups.first() {
+        Some(line) if !session.locked || session.lines.locked.is_none() => ("groups", *line),
+        _ => ("locked", session.lines.locked),
+    };
+    let groups = super::DependencyGroups::read(&project.root).map_err(|problem| {
+        let hint = crate::error::Hint::hint(&problem);
+        error(key, line, problem.to_string(), hint)
+    })?;
+    for (index, name) in session.groups.iter().enumerate() {
+        if let Err(problem) = groups.resolve(name) {
+            let hint = crate::error::Hint::hint(&problem);
+            let line = session.lines.groups.get(index).copied().flatten();
+            return Err(error("groups", line, problem.to_string(), hint));
+        }
+    }
+    if session.locked && !project.root.join("uv.lock").is_file() {
+        return Err(error(
+            "locked",
+            session.lines.locked,
+            format!("`locked = true`, but {} does not exist", project.root.join("uv.lock").display()),
+            Some("create the lock file with `uv lock` (and commit it)".into()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `working-directory` as written: relative to the project `root`, no `..` that could
+/// leave it, not empty; returns it absolute. Whether it exists is checked when a plan uses the
+/// session ([`check_working_directory`]).
+pub(super) fn working_directory(root: &Path, text: &str) -> Result<PathBuf, PathProblem> {
+    let hint = "write a directory inside the project, relative to its root, e.g. `working-directory = \"docs\"`";
+    let path = Path::new(text);
+    if text.trim().is_empty() {
+        return Err(problem("the directory is empty", hint));
+    }
+    if path.is_absolute() {
+        return Err(problem(format!("`{}` is an absolute path", escape(text)), hint));
+    }
+    if path.components().any(|component| component == Component::ParentDir) {
+        return Err(problem(format!("`{}`: `..` could leave the project", escape(text)), hint));
+    }
+    Ok(root.join(path).components().collect())
+}
+
+/// Checks that `session`'s `working-directory`, if any, exists, is a directory, and (symlinks
+/// resolved) lies inside the project root: run before anything runs, like
+/// [`check_requirement_files`].
+///
+/// # Errors
+/// [`ConfigError::Invalid`] at the line of `working-directory`.
+pub fn check_working_directory(project: &Project, session: &SessionDef) -> Result<(), ConfigError> {
+    let Some(directory) = &session.working_directory else {
+        return Ok(());
+    };
+    let shown = directory.strip_prefix(&project.root).unwrap_or(directory).display().to_string();
+    let root = std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
+    let problem = match std::fs::canonicalize(directory) {
+        Ok(real) if !real.starts_with(&root) => format!("`{}` leads outside the project (a symlink)", escape(&shown)),
+        Ok(real) if !real.is_dir() => format!("`{}` is not a directory", escape(&shown)),
+        Ok(_) => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => format!("`{}` does not exist", escape(&shown)),
+        Err(error) => format!("`{}` cannot be read: {error}", escape(&shown)),
+    };
+    Err(ConfigError::Invalid {
+        path: project.file.clone(),
+        line: session.lines.working_directory,
+        place: format!("[sessions.{}] working-directory", table_name(&session.name)),
+        message: problem,
+        hint: Some("the directory is relative to the project root and must exist before forge runs".into()),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{PythonSpec, Rendered, Template, TemplateContext};
+use super::{InstallProjectSpec, PythonSpec, Rendered, Template, TemplateContext};
 
 /// A loaded, validated sessions.toml.
 #[derive(Debug, Clone)]
@@ -14,7 +14,8 @@ pub struct Project {
     pub root: PathBuf,
     /// `[forge] default` (base or instance names), `None` when unset.
     pub default: Option<Vec<String>>,
-    /// `[forge] python`: the interpreter request for sessions that name none.
+    /// The interpreter request for sessions that name none: `[forge] python`, else the first
+    /// version in the project's `.python-version` (as uv reads it); `None`: the `python3` on PATH.
     pub python: Option<String>,
     /// `[forge]`'s run settings: the file layer below the command line and the environment, read
     /// only when `settings` resolves them (and by `forge clean`, which runs nothing).
@@ -35,6 +36,8 @@ pub struct RunDefaults {
     pub reports_dir: PathBuf,
     /// `[forge] jobs`; `None` or 0 means the number of CPUs.
     pub jobs: Option<u32>,
+    /// `[forge] skip-missing-interpreters`, `None` when unset.
+    pub skip_missing_interpreters: Option<bool>,
 }
 
 /// The env directory when `[forge] env-dir` is unset: `CACHE/envs/NAME-HASH`, outside the
@@ -95,22 +98,35 @@ pub struct SessionDef {
     pub name: String,
     /// One line for `forge -l`.
     pub description: Option<String>,
-    /// Interpreter request(s); `None` uses `[forge] python` or the `python3` on PATH.
+    /// Interpreter request(s); `None` uses [`Project::python`] or the `python3` on PATH.
     pub python: Option<PythonSpec>,
+    /// Matrix axes besides `python`, `(name, values)` in declared order.
+    pub matrix: Vec<(String, Vec<String>)>,
+    /// `matrix-exclude`: combinations left out, each `(axis, value)` pairs (`python` included).
+    pub matrix_exclude: Vec<Vec<(String, String)>>,
     /// PEP 508 requirements.
     pub deps: Vec<String>,
     /// Requirement files, absolute.
     pub requirements: Vec<PathBuf>,
-    /// Install the project, editable.
-    pub install_project: bool,
+    /// Whether and how the project itself is installed.
+    pub install_project: InstallProjectSpec,
     /// Extras of the project.
     pub extras: Vec<String>,
+    /// PEP 735 dependency groups of the project's pyproject.toml, as written.
+    pub groups: Vec<String>,
+    /// Install what the project's uv.lock pins (`uv sync --locked`).
+    pub locked: bool,
     /// Extra environment (values are templates).
     pub env: Vec<(String, Template)>,
     /// Commands in order.
     pub commands: Vec<Command>,
     /// Required sessions (base or instance names).
     pub requires: Vec<String>,
+    /// Sessions this one runs after when they are planned, whatever their outcome (base or
+    /// instance names).
+    pub after: Vec<String>,
+    /// The commands' working directory, absolute (inside the root); `None`: the root.
+    pub working_directory: Option<PathBuf>,
     /// Tags.
     pub tags: Vec<String>,
     /// JUnit files the commands write (templates).
@@ -137,21 +153,115 @@ pub struct SessionLines {
     pub table: Option<usize>,
     /// Each `requires` entry, in order.
     pub requires: Vec<Option<usize>>,
+    /// Each `after` entry, in order.
+    pub after: Vec<Option<usize>>,
+    /// `working-directory`.
+    pub working_directory: Option<usize>,
     /// Each `requirements` entry, in order.
     pub requirements: Vec<Option<usize>>,
+    /// Each `groups` entry, in order.
+    pub groups: Vec<Option<usize>>,
+    /// The `locked` key.
+    pub locked: Option<usize>,
+}
+
+/// One instance of a session: a combination of its axes' values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// `BASE`, then `-VERSION` for a python list, then `-NAMEVALUE` per matrix axis in declared
+    /// order (`test-3.12-django4.2`).
+    pub name: String,
+    /// The session's interpreter request for this instance (before `[forge] python`).
+    pub python: Option<String>,
+    /// `(axis, value)` per matrix axis, in declared order (python not included).
+    pub matrix: Vec<(String, String)>,
+}
+
+/// The axis name `matrix-exclude` uses for the session's `python` list.
+pub const PYTHON_AXIS: &str = "python";
+
+/// One axis of a session's instance product.
+struct Axis<'a> {
+    name: &'a str,
+    values: Vec<&'a str>,
+    suffix: Suffix,
+}
+
+/// What a value of an axis adds to the instance name.
+enum Suffix {
+    /// Nothing: a single `python` version.
+    None,
+    /// `-VERSION`: a `python` list.
+    Value,
+    /// `-NAMEVALUE`: a matrix axis.
+    NameValue,
 }
 
 impl SessionDef {
-    /// `(instance name, interpreter request)` per instance: `test-3.11`… for a parametrized
-    /// session, the base name alone otherwise.
-    pub fn instances(&self) -> Vec<(String, Option<String>)> {
+    /// Every instance, in order: the product of the axes — `python` first (a single version is
+    /// an axis of one value, not shown in the name), then each matrix axis — minus the
+    /// combinations `matrix-exclude` names. A session with no axis has one instance, its base.
+    pub fn instances(&self) -> Vec<InstanceSpec> {
+        let mut axes: Vec<Axis<'_>> = Vec::new();
         match &self.python {
-            Some(PythonSpec::Parametrize(versions)) => {
-                versions.iter().map(|version| (format!("{}-{version}", self.name), Some(version.clone()))).collect()
+            Some(PythonSpec::Parametrize(versions)) => axes.push(Axis {
+                name: PYTHON_AXIS,
+                values: versions.iter().map(String::as_str).collect(),
+                suffix: Suffix::Value,
+            }),
+            Some(PythonSpec::One(version)) => {
+                axes.push(Axis { name: PYTHON_AXIS, values: vec![version.as_str()], suffix: Suffix::None });
             }
-            Some(PythonSpec::One(version)) => vec![(self.name.clone(), Some(version.clone()))],
-            None => vec![(self.name.clone(), None)],
+            None => {}
         }
+        for (name, values) in &self.matrix {
+            axes.push(Axis { name, values: values.iter().map(String::as_str).collect(), suffix: Suffix::NameValue });
+        }
+        // The product, as (axis position, value) per axis.
+        let mut combinations: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
+        for (position, axis) in axes.iter().enumerate() {
+            combinations = combinations
+                .into_iter()
+                .flat_map(|combination| {
+                    axis.values.iter().map(move |value| {
+                        let mut next = combination.clone();
+                        next.push((position, *value));
+                        next
+                    })
+                })
+                .collect();
+        }
+        let excluded = |combination: &[(usize, &str)]| {
+            self.matrix_exclude.iter().any(|exclude| {
+                exclude.iter().all(|(axis, value)| {
+                    combination.iter().any(|&(position, chosen)| axes[position].name == axis && chosen == value)
+                })
+            })
+        };
+        combinations
+            .into_iter()
+            .filter(|combination| !excluded(combination))
+            .map(|combination| {
+                let mut name = self.name.clone();
+                let mut python = None;
+                let mut matrix = Vec::new();
+                for (position, value) in combination {
+                    let axis = &axes[position];
+                    match axis.suffix {
+                        Suffix::None => {}
+                        Suffix::Value => name.push_str(&format!("-{value}")),
+                        Suffix::NameValue => name.push_str(&format!("-{}{value}", axis.name)),
+                    }
+                    // The python axis, when there is one, is the first.
+                    if position == 0 && self.python.is_some() {
+                        python = Some(value.to_owned());
+                    } else {
+                        matrix.push((axis.name.to_owned(), value.to_owned()));
+                    }
+                }
+                InstanceSpec { name, python, matrix }
+            })
+            .collect()
     }
 
     /// Whether the session gets a virtualenv: `venv = true` and something to run in it (an
@@ -160,9 +270,10 @@ impl SessionDef {
         self.venv && !self.commands.is_empty()
     }
 
-    /// Whether `python` is a list, i.e. the session has one instance per version.
+    /// Whether the session has an axis shown in its instance names (a `python` list or a
+    /// matrix), i.e. its base name names a group of instances rather than one.
     pub fn is_parametrized(&self) -> bool {
-        matches!(self.python, Some(PythonSpec::Parametrize(_)))
+        matches!(self.python, Some(PythonSpec::Parametrize(_))) || !self.matrix.is_empty()
     }
 }
 

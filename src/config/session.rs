@@ -11,7 +11,7 @@ use super::locate::Step;
 use super::model::{CommandSpec, PythonSpec, SessionTable};
 use super::project::{Command, SessionDef, SessionLines};
 use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
-use super::{ConfigError, Template, TemplateError, TemplatePart, paths};
+use super::{ConfigError, Template, TemplateError, TemplatePart, matrix, paths};
 
 /// The most retries a session may ask for; more is surely a typo.
 const MAX_RETRIES: u32 = 100;
@@ -71,6 +71,39 @@ impl Session<'_> {
     }
 }
 
+impl matrix::Errors for Session<'_> {
+    fn error(&self, key: &str, within: &[Step<'_>], message: String, hint: Option<String>) -> ConfigError {
+        let mut at = vec![Step::Key("sessions"), Step::Key(self.name), Step::Key(key)];
+        at.extend_from_slice(within);
+        self.checker.error(&at, self.place(key), message, hint)
+    }
+}
+
+impl Session<'_> {
+    /// Each `{matrix.NAME}` in `names` must name one of `axes`.
+    fn known_axes<'t>(
+        &self,
+        key: &str,
+        within: Option<Step<'_>>,
+        names: impl IntoIterator<Item = &'t str>,
+        axes: &[(String, Vec<String>)],
+    ) -> Result<(), ConfigError> {
+        for name in names {
+            if !axes.iter().any(|(axis, _)| axis == name) {
+                let hint = if axes.is_empty() {
+                    "the session has no matrix: add `matrix.NAME = [...]`".to_owned()
+                } else {
+                    let known: Vec<&str> = axes.iter().map(|(axis, _)| axis.as_str()).collect();
+                    format!("the session's matrix axes: {}", known.join(", "))
+                };
+                let message = format!("`{{matrix.{}}}` names no axis of the session", excerpt(name));
+                return Err(self.error(key, within, message, Some(hint)));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Checks one session table.
 ///
 /// # Errors
@@ -93,17 +126,35 @@ pub(super) fn check_session(
     }
     let session = Session { checker, name: &name };
     check_python(&session, table.python.as_ref())?;
-    if let Some(index) = table.requires.iter().position(|required| *required == name) {
-        return Err(session.error(
-            "requires",
-            Some(Step::Index(index)),
-            format!("session `{name}` requires itself"),
-            None,
-        ));
+    for (key, names, verb) in [("requires", &table.requires, "requires"), ("after", &table.after, "runs after")] {
+        if let Some(index) = names.iter().position(|required| *required == name) {
+            let message = format!("session `{name}` {verb} itself");
+            return Err(session.error(key, Some(Step::Index(index)), message, None));
+        }
     }
-    for (key, values) in
-        [("deps", &table.deps), ("extras", &table.extras), ("tags", &table.tags), ("requirements", &table.requirements)]
-    {
+    let python_values = match &table.python {
+        Some(PythonSpec::One(version)) => Some(vec![version.as_str()]),
+        Some(PythonSpec::Parametrize(versions)) => Some(versions.iter().map(String::as_str).collect()),
+        None => None,
+    };
+    let (axes, matrix_exclude) = matrix::check(&session, table.matrix, table.matrix_exclude, python_values)?;
+    for (index, dep) in table.deps.iter().enumerate() {
+        session.known_axes("deps", Some(Step::Index(index)), matrix::named_axes(dep), &axes)?;
+    }
+    let working_directory = match &table.working_directory {
+        Some(directory) => Some(
+            paths::working_directory(root, directory)
+                .map_err(|problem| session.error("working-directory", None, problem.message, problem.hint))?,
+        ),
+        None => None,
+    };
+    for (key, values) in [
+        ("deps", &table.deps),
+        ("extras", &table.extras),
+        ("groups", &table.groups),
+        ("tags", &table.tags),
+        ("requirements", &table.requirements),
+    ] {
         if let Some(index) = values.iter().position(|value| value.trim().is_empty()) {
             return Err(session.error(key, Some(Step::Index(index)), "contains an empty string", None));
         }
@@ -140,18 +191,22 @@ pub(super) fn check_session(
             ("deps", !table.deps.is_empty()),
             ("requirements", !table.requirements.is_empty()),
             ("extras", !table.extras.is_empty()),
-            ("install-project", table.install_project),
+            ("install-project", table.install_project.installs()),
+            ("groups", !table.groups.is_empty()),
+            ("locked", table.locked),
         ];
         if let Some((key, _)) = needs_venv.iter().find(|(_, used)| *used) {
             return Err(session.error(key, None, "needs a virtualenv, but the session has `venv = false`", None));
         }
     }
-    if !table.extras.is_empty() && !table.install_project {
+    // A locked env installs the extras' dependencies from the lock even without the project
+    // (`uv sync --extra X --no-install-project`).
+    if !table.extras.is_empty() && !table.install_project.installs() && !table.locked {
         return Err(session.error(
             "extras",
             None,
             "extras of the project are only installed with the project",
-            Some("add `install-project = true` to the session".into()),
+            Some("add `install-project = true` (or `locked = true`) to the session".into()),
         ));
     }
     let commands = table
@@ -160,6 +215,10 @@ pub(super) fn check_session(
         .enumerate()
         .map(|(index, spec)| check_command(&session, index, spec, table.venv))
         .collect::<Result<Vec<_>, _>>()?;
+    for (index, command) in commands.iter().enumerate() {
+        let names = command.words.iter().flat_map(Template::matrix_axes);
+        session.known_axes("commands", Some(Step::Index(index)), names, &axes)?;
+    }
     let mut env = Vec::with_capacity(table.env.len());
     for (variable, value) in &table.env {
         let within = Some(Step::Key(variable.as_str()));
@@ -168,6 +227,7 @@ pub(super) fn check_session(
         if value.uses(&TemplatePart::Posargs(None)) {
             return Err(session.error("env", within, "`{posargs}` is only allowed in commands", None));
         }
+        session.known_axes("env", within, value.matrix_axes(), &axes)?;
         env.push((variable.clone(), value));
     }
     let report_paths = |key: &str, texts: &[String]| -> Result<Vec<Template>, ConfigError> {
@@ -178,6 +238,7 @@ pub(super) fn check_session(
             let path = Template::parse(text).map_err(|error| session.template_error(key, within, error))?;
             paths::check_report_path(text, &path)
                 .map_err(|problem| session.error(key, within, problem.message, problem.hint))?;
+            session.known_axes(key, within, path.matrix_axes(), &axes)?;
             templates.push(path);
         }
         Ok(templates)
@@ -187,18 +248,32 @@ pub(super) fn check_session(
     let lines = SessionLines {
         table: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name)]),
         requires: (0..table.requires.len()).map(|index| session.line("requires", index)).collect(),
+        after: (0..table.after.len()).map(|index| session.line("after", index)).collect(),
+        working_directory: checker.locator.line(&[
+            Step::Key("sessions"),
+            Step::Key(&name),
+            Step::Key("working-directory"),
+        ]),
         requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
+        groups: (0..table.groups.len()).map(|index| session.line("groups", index)).collect(),
+        locked: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name), Step::Key("locked")]),
     };
     Ok(SessionDef {
         description,
         python: table.python,
+        matrix: axes,
+        matrix_exclude,
         deps: table.deps,
         requirements: table.requirements.iter().map(|file| root.join(file)).collect(),
         install_project: table.install_project,
         extras: table.extras,
+        groups: table.groups,
+        locked: table.locked,
         env,
         commands,
         requires: table.requires,
+        after: table.after,
+        working_directory,
         tags: table.tags,
         junit,
         coverage,

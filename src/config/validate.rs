@@ -114,14 +114,16 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
     let all_names = || base_names.iter().copied().chain(instance_names.iter().map(String::as_str));
 
     for session in &sessions {
-        for (index, required) in session.requires.iter().enumerate() {
-            if !known(required) {
-                return Err(checker.error(
-                    &[Step::Key("sessions"), Step::Key(&session.name), Step::Key("requires"), Step::Index(index)],
-                    format!("[sessions.{}] requires", table_name(&session.name)),
-                    format!("unknown session `{}`", excerpt(required)),
-                    suggest(required, all_names()).map(|near| format!("did you mean `{near}`?")),
-                ));
+        for (key, names) in [("requires", &session.requires), ("after", &session.after)] {
+            for (index, required) in names.iter().enumerate() {
+                if !known(required) {
+                    return Err(checker.error(
+                        &[Step::Key("sessions"), Step::Key(&session.name), Step::Key(key), Step::Index(index)],
+                        format!("[sessions.{}] {key}", table_name(&session.name)),
+                        format!("unknown session `{}`", excerpt(required)),
+                        suggest(required, all_names()).map(|near| format!("did you mean `{near}`?")),
+                    ));
+                }
             }
         }
     }
@@ -140,6 +142,14 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
     if let Some(python) = &file.forge.python {
         check_version(&checker, &forge_key("python"), "[forge] python", python)?;
     }
+    // Read only when a session would use it: a stray file cannot break a project whose sessions
+    // all name their interpreter.
+    let uses_default = sessions.iter().any(|session| session.python.is_none() && session.needs_venv());
+    let python = match file.forge.python {
+        Some(python) => Some(python),
+        None if uses_default => super::python_version::read(&root)?,
+        None => None,
+    };
     if let Some(jobs) = file.forge.jobs
         && jobs > MAX_JOBS
     {
@@ -175,13 +185,14 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
         jobs: file.forge.jobs,
+        skip_missing_interpreters: file.forge.skip_missing_interpreters,
     };
     Ok(Project {
         run_defaults,
         file: path,
         root,
         default: file.forge.default,
-        python: file.forge.python,
+        python,
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
     })
@@ -201,11 +212,20 @@ fn check_instance_names(checker: &Checker<'_>, sessions: &[SessionDef]) -> Resul
         let at = [Step::Key("sessions"), Step::Key(&session.name)];
         let place = format!("[sessions.{}]", table_name(&session.name));
         let error = |message: String, hint: &str| checker.error(&at, place.clone(), message, Some(hint.to_owned()));
-        for (instance, _) in session.instances() {
+        let instances = session.instances();
+        if instances.is_empty() {
+            return Err(checker.error(
+                &[Step::Key("sessions"), Step::Key(&session.name), Step::Key("matrix-exclude")],
+                format!("[sessions.{}] matrix-exclude", table_name(&session.name)),
+                "excludes every combination: the session has no instance left",
+                Some("remove an exclude entry, or the session".into()),
+            ));
+        }
+        for instance in instances.into_iter().map(|instance| instance.name) {
             if !is_valid_name(&instance) {
                 return Err(error(
                     format!("instance name `{instance}` is longer than {MAX_NAME_LENGTH} characters"),
-                    "shorten the session name or the python version",
+                    "shorten the session name, the python version or the matrix values",
                 ));
             }
             if !instance_names.insert(instance.clone()) {
@@ -279,7 +299,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(project.sessions.len(), 3);
-        assert_eq!(project.sessions[2].instances()[1].0, "test-3.12");
+        assert_eq!(project.sessions[2].instances()[1].name, "test-3.12");
         assert_eq!(
             project.run_defaults.env_dir,
             super::super::project::default_env_dir(std::path::Path::new("/project"))

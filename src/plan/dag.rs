@@ -1,5 +1,6 @@
-//! The `requires` DAG over session instances: building it, rejecting cycles, and ordering a
-//! selection topologically (stable: file order among instances that are ready together).
+//! The DAG over session instances: `requires` edges (which gate and pull into the plan) and
+//! `after` edges (which only order); building it, rejecting cycles through either, and ordering
+//! a selection topologically (stable: file order among instances that are ready together).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -13,8 +14,19 @@ pub(crate) struct Node {
     pub name: String,
     pub base: String,
     pub python: Option<String>,
+    pub matrix: Vec<(String, String)>,
     pub session: usize,
+    /// Whether the session has no commands (it only groups what it requires).
+    pub aggregate: bool,
     pub requires: Vec<usize>,
+    pub after: Vec<usize>,
+}
+
+impl Node {
+    /// Every instance this one runs after: its requirements, then its `after` entries.
+    fn ordered_after(&self) -> impl Iterator<Item = &usize> {
+        self.requires.iter().chain(&self.after)
+    }
 }
 
 /// Every instance of the project and the requirement edges between them.
@@ -31,13 +43,20 @@ pub struct Instance {
     pub name: String,
     /// The `[sessions.NAME]` key.
     pub base: String,
-    /// Interpreter request: the session's, else `[forge] python` for sessions with a venv;
+    /// Interpreter request: the session's, else [`Project::python`] for sessions with a venv;
     /// `None` means the `python3` on PATH.
     pub python: Option<String>,
+    /// The instance's matrix values, `(axis, value)` in declared order (`{matrix.NAME}`).
+    pub matrix: Vec<(String, String)>,
     /// Index into [`Project::sessions`].
     pub session: usize,
     /// Indices (into [`Plan::instances`]) of the instances this one requires.
     pub requires: Vec<usize>,
+    /// Indices (into [`Plan::instances`]) of the planned instances this one runs after whatever
+    /// their outcome (`after`), requirements left out.
+    pub after: Vec<usize>,
+    /// Whether `-- ARGS` reach this instance (see [`super::posargs`]).
+    pub posargs: bool,
     /// 0 for instances with no requirement in the plan, else 1 + the deepest requirement's level.
     pub level: usize,
 }
@@ -67,29 +86,42 @@ impl Graph {
         let mut by_name = HashMap::new();
         let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
         for (session_index, session) in project.sessions.iter().enumerate() {
-            for (name, python) in session.instances() {
-                // `[forge] python` is the interpreter of every session with a venv that names none.
-                let python = python.or_else(|| project.python.clone().filter(|_| session.needs_venv()));
-                by_name.insert(name.clone(), nodes.len());
+            for instance in session.instances() {
+                // `[forge] python` (or `.python-version`) is the interpreter of every session
+                // with a venv that names none.
+                let python = instance.python.or_else(|| project.python.clone().filter(|_| session.needs_venv()));
+                by_name.insert(instance.name.clone(), nodes.len());
                 by_base.entry(session.name.clone()).or_default().push(nodes.len());
                 nodes.push(Node {
-                    name,
+                    name: instance.name,
                     base: session.name.clone(),
                     python,
+                    matrix: instance.matrix,
                     session: session_index,
+                    aggregate: session.commands.is_empty(),
                     requires: Vec::new(),
+                    after: Vec::new(),
                 });
             }
         }
-        for node in &mut nodes {
+        let edges = |names: &[String], own: usize| {
+            let mut targets: Vec<usize> = names
+                .iter()
+                .flat_map(|name| resolve(&by_name, &by_base, name).unwrap_or_default())
+                // `after = ["test"]` in an instance of `test` itself orders nothing.
+                .filter(|&target| target != own)
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            targets
+        };
+        for (index, node) in nodes.iter_mut().enumerate() {
             let session = &project.sessions[node.session];
-            let mut requires = Vec::new();
-            for required in &session.requires {
-                requires.extend(resolve(&by_name, &by_base, required).unwrap_or_default());
-            }
-            requires.sort_unstable();
-            requires.dedup();
+            let requires = edges(&session.requires, index);
+            // An `after` entry that is also required is a requirement: it gates.
+            let after = edges(&session.after, index).into_iter().filter(|target| !requires.contains(target)).collect();
             node.requires = requires;
+            node.after = after;
         }
         Self { nodes, by_name, by_base }
     }
@@ -117,7 +149,7 @@ impl Graph {
             let mut stack = vec![(start, 0usize)];
             marks[start] = Mark::OnPath;
             while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
-                if let Some(&next) = self.nodes[node].requires.get(*edge) {
+                if let Some(&next) = self.nodes[node].ordered_after().nth(*edge) {
                     *edge += 1;
                     match marks[next] {
                         Mark::New => {
@@ -145,21 +177,30 @@ impl Graph {
     /// names, and the line of each `requires` entry that makes an edge of it.
     fn cycle_error(&self, project: &Project, path: &[usize]) -> PlanError {
         let cycle = path.iter().map(|&node| self.nodes[node].name.clone()).collect();
+        let mut through_after = false;
         let lines = path
             .windows(2)
             .filter_map(|edge| {
                 let session = &project.sessions[self.nodes[edge[0]].session];
-                let entry = session.requires.iter().position(|required| {
-                    resolve(&self.by_name, &self.by_base, required).is_some_and(|targets| targets.contains(&edge[1]))
-                })?;
-                session.lines.requires.get(entry).copied().flatten()
+                let leads_there = |name: &String| {
+                    resolve(&self.by_name, &self.by_base, name).is_some_and(|targets| targets.contains(&edge[1]))
+                };
+                if let Some(entry) = session.requires.iter().position(leads_there) {
+                    return session.lines.requires.get(entry).copied().flatten();
+                }
+                through_after = true;
+                let entry = session.after.iter().position(leads_there)?;
+                session.lines.after.get(entry).copied().flatten()
             })
             .collect();
-        PlanError::Cycle { cycle, file: project.file.clone(), lines }
+        let keys = if through_after { "`requires` and `after` form" } else { "`requires` forms" };
+        PlanError::Cycle { cycle, keys, file: project.file.clone(), lines }
     }
 
-    /// Orders `chosen` (plus, unless `--no-deps`, their transitive requirements) topologically.
-    pub fn into_plan(self, chosen: &BTreeSet<usize>, selection: &Selection) -> Plan {
+    /// Orders `chosen` (plus, unless `--no-deps`, their transitive requirements) topologically,
+    /// each after its planned requirements and `after` entries; `posargs` are the instances that
+    /// get `-- ARGS`.
+    pub fn into_plan(self, chosen: &BTreeSet<usize>, selection: &Selection, posargs: &BTreeSet<usize>) -> Plan {
         let mut included = chosen.clone();
         if !selection.no_deps {
             let mut pending: Vec<usize> = chosen.iter().copied().collect();
@@ -175,7 +216,7 @@ impl Graph {
         let mut waiting: HashMap<usize, usize> = included
             .iter()
             .map(|&node| {
-                (node, self.nodes[node].requires.iter().filter(|required| included.contains(required)).count())
+                (node, self.nodes[node].ordered_after().filter(|required| included.contains(required)).count())
             })
             .collect();
         let mut ready: BTreeSet<usize> =
@@ -184,21 +225,28 @@ impl Graph {
         let mut instances: Vec<Instance> = Vec::with_capacity(included.len());
         while let Some(node) = ready.pop_first() {
             waiting.remove(&node);
-            let requires: Vec<usize> =
-                self.nodes[node].requires.iter().filter_map(|required| position.get(required).copied()).collect();
-            let level = requires.iter().map(|&index: &usize| instances[index].level + 1).max().unwrap_or(0);
+            let planned = |targets: &[usize]| -> Vec<usize> {
+                targets.iter().filter_map(|target| position.get(target).copied()).collect()
+            };
+            let requires = planned(&self.nodes[node].requires);
+            let after = planned(&self.nodes[node].after);
+            let level =
+                requires.iter().chain(&after).map(|&index: &usize| instances[index].level + 1).max().unwrap_or(0);
             position.insert(node, instances.len());
             let source = &self.nodes[node];
             instances.push(Instance {
                 name: source.name.clone(),
                 base: source.base.clone(),
                 python: source.python.clone(),
+                matrix: source.matrix.clone(),
                 session: source.session,
                 requires,
+                after,
+                posargs: posargs.contains(&node),
                 level,
             });
             for (&other, count) in waiting.iter_mut() {
-                if self.nodes[other].requires.contains(&node) {
+                if self.nodes[other].ordered_after().any(|&target| target == node) {
                     *count -= 1;
                     if *count == 0 {
                         ready.insert(other);

@@ -15,11 +15,13 @@ pub enum PlanError {
         /// Nearest existing names, best first.
         suggestions: Vec<String>,
     },
-    /// `requires` forms a cycle.
-    #[error("{}: `requires` forms a cycle: {}", located(file, lines.first().copied()), cycle.join(" -> "))]
+    /// `requires` (or `requires` and `after`) form a cycle.
+    #[error("{}: {keys} a cycle: {}", located(file, lines.first().copied()), cycle.join(" -> "))]
     Cycle {
         /// The instances on the cycle, the first repeated at the end.
         cycle: Vec<String>,
+        /// "`requires` forms", or "`requires` and `after` form" when an `after` edge is on it.
+        keys: &'static str,
         /// sessions.toml.
         file: PathBuf,
         /// The line of each `requires` entry on the cycle (`a`'s entry for `b`, then `b`'s for the
@@ -61,15 +63,21 @@ impl crate::error::Hint for PlanError {
                 Some("`forge -l` lists the sessions; `forge -l --json` shows their tags and interpreters".into())
             }
             PlanError::NoSessions => Some("add one, e.g. `[sessions.test]` with `commands = [\"pytest\"]`".into()),
-            PlanError::Cycle { lines, .. } if lines.len() > 1 => Some(format!(
-                "remove one of these `requires` entries (lines {})",
+            PlanError::Cycle { lines, keys, .. } if lines.len() > 1 => Some(format!(
+                "remove one of these {} (lines {})",
+                entries(keys),
                 lines.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
             )),
-            PlanError::Cycle { .. } => Some("remove one of these `requires` entries".into()),
+            PlanError::Cycle { keys, .. } => Some(format!("remove one of these {}", entries(keys))),
             PlanError::Config(error) => error.hint(),
             PlanError::Keyword { .. } => Some("write e.g. `-k \"lint or test\"` or `-k \"not slow\"`".into()),
         }
     }
+}
+
+/// What a cycle's hint asks to remove, from [`PlanError::Cycle`]'s `keys`.
+fn entries(keys: &str) -> &'static str {
+    if keys.contains("after") { "`requires` or `after` entries" } else { "`requires` entries" }
 }
 
 fn located(file: &std::path::Path, line: Option<usize>) -> String {

@@ -4,6 +4,7 @@
 mod dag;
 mod error;
 mod keyword;
+mod posargs;
 mod select;
 
 pub use dag::{Instance, Plan};
@@ -22,7 +23,7 @@ pub fn validate(project: &Project) -> Result<(), PlanError> {
 }
 
 /// Builds the plan for `selection`: the selected instances plus, unless `--no-deps`, everything
-/// they require, in a stable topological order.
+/// they require, in a stable topological order; each instance says whether it gets the posargs.
 ///
 /// # Errors
 /// [`PlanError`]: an unknown session name, a `requires` cycle anywhere in the file, a malformed
@@ -32,7 +33,8 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
     let graph = dag::Graph::new(project);
     graph.check_acyclic(project)?;
     let (chosen, what) = select::select(&graph, project, selection)?;
-    let plan = graph.into_plan(&chosen, selection);
+    let receivers = posargs::receivers(&graph, &chosen);
+    let plan = graph.into_plan(&chosen, selection, &receivers);
     // `-p` keeps instances that name no interpreter, but they alone are not a match: `-p 3.99`
     // with no 3.99 instance in the plan (requirements included) is a typo or a missing matrix
     // entry, not "run everything else".
@@ -46,8 +48,14 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
     // Checked for the planned sessions only: a file missing for a session that does not run
     // (the docs' requirements on a checkout without docs) stops nothing.
     for instance in &plan.instances {
-        config::check_requirement_files(project, &project.sessions[instance.session])
+        let session = &project.sessions[instance.session];
+        config::check_requirement_files(project, session)
+            .and_then(|()| config::check_project_inputs(project, session))
+            .and_then(|()| config::check_working_directory(project, session))
             .map_err(|error| PlanError::Config(Box::new(error)))?;
     }
     Ok(plan)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,5 @@
-//! `forge -n`: the plan by level, with each command after substitution; nothing runs.
+//! `forge -n`: the plan by level, with each command after substitution, what each instance
+//! requires or runs after, and which instances get the posargs; nothing runs.
 
 use std::io::Write;
 
@@ -36,7 +37,7 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                 details.push("no venv".to_owned());
             }
             if !session.deps.is_empty() {
-                details.push(format!("deps: {}", session.deps.join(", ")));
+                details.push(format!("deps: {}", values.deps(session).join(", ")));
             }
             if !session.requirements.is_empty() {
                 let files: Vec<String> = session
@@ -46,19 +47,42 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
                     .collect();
                 details.push(format!("requirements: {}", files.join(", ")));
             }
-            if session.install_project {
+            if session.locked {
+                details.push("locked: uv.lock".to_owned());
+            }
+            if !session.groups.is_empty() {
+                details.push(format!("groups: {}", session.groups.join(", ")));
+            }
+            if session.install_project.installs() {
                 let extras =
                     if session.extras.is_empty() { String::new() } else { format!("[{}]", session.extras.join(",")) };
-                details.push(format!("installs the project{extras}"));
+                let mode = match session.install_project {
+                    crate::config::InstallProjectSpec::Editable => String::new(),
+                    mode => format!(" ({})", mode.as_str()),
+                };
+                details.push(format!("installs the project{extras}{mode}"));
             }
             if !session.env.is_empty() {
                 let names: Vec<&str> = session.env.iter().map(|(name, _)| name.as_str()).collect();
                 details.push(format!("env: {}", names.join(", ")));
             }
-            let requires: Vec<&str> =
-                instance.requires.iter().map(|&required| plan.instances[required].name.as_str()).collect();
-            if !requires.is_empty() {
-                details.push(format!("after {}", requires.join(", ")));
+            if let Some(directory) = &session.working_directory {
+                let shown = directory.strip_prefix(&project.root).unwrap_or(directory);
+                details.push(format!("in {}", shown.display()));
+            }
+            let names = |indices: &[usize]| -> Vec<&str> {
+                indices.iter().map(|&other| plan.instances[other].name.as_str()).collect()
+            };
+            if !instance.requires.is_empty() {
+                details.push(format!("requires {}", names(&instance.requires).join(", ")));
+            }
+            if !instance.after.is_empty() {
+                details.push(format!("after {}, whatever their outcome", names(&instance.after).join(", ")));
+            }
+            if let Some(posargs) = &values.posargs {
+                details.push(format!("posargs: {}", crate::config::shell_join(posargs)));
+            } else if settings.posargs.is_some() {
+                details.push("no posargs".to_owned());
             }
             let _ = writeln!(stdout, "  {BOLD}{}{BOLD:#} {DIM}({}){DIM:#}", instance.name, details.join("; "));
             if python.is_empty() && session.needs_venv() {

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::style::{BOLD, DIM};
@@ -14,6 +15,8 @@ struct Listed<'a> {
     name: String,
     session: &'a str,
     python: Option<String>,
+    /// The instance's matrix values, `{}` for a session without a matrix.
+    matrix: IndexMap<String, String>,
     description: Option<&'a str>,
     tags: &'a [String],
     requires: &'a [String],
@@ -25,7 +28,8 @@ fn listed<'a>(project: &'a Project, only: Option<&HashSet<String>>) -> Vec<Liste
         project.default.as_ref().map(|names| names.iter().map(String::as_str).collect());
     let mut out = Vec::new();
     for session in &project.sessions {
-        for (name, python) in session.instances() {
+        for instance in session.instances() {
+            let name = instance.name;
             if only.is_some_and(|only| !only.contains(&name)) {
                 continue;
             }
@@ -33,7 +37,8 @@ fn listed<'a>(project: &'a Project, only: Option<&HashSet<String>>) -> Vec<Liste
                 .as_ref()
                 .is_none_or(|defaults| defaults.contains(name.as_str()) || defaults.contains(session.name.as_str()));
             out.push(Listed {
-                python: python.or_else(|| if session.needs_venv() { project.python.clone() } else { None }),
+                python: instance.python.or_else(|| if session.needs_venv() { project.python.clone() } else { None }),
+                matrix: instance.matrix.into_iter().collect(),
                 name,
                 session: &session.name,
                 description: session.description.as_deref(),

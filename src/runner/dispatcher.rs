@@ -225,6 +225,8 @@ impl<'a> Dispatcher<'a> {
         self.stop = Some(self.stop.map_or(cause, |current| current.max(cause)));
     }
 
+    /// Whether instance `index` can start: every requirement succeeded (one that did not blocks
+    /// it) and every `after` entry is done, whatever its outcome.
     fn readiness(&self, index: usize) -> Readiness {
         let mut waiting = false;
         for &required in &self.plan.instances[index].requires {
@@ -243,6 +245,8 @@ impl<'a> Dispatcher<'a> {
                 _ => waiting = true,
             }
         }
+        // `after` only orders (tox's `depends`): a failed or skipped one is as good as a success.
+        waiting |= self.plan.instances[index].after.iter().any(|&before| !matches!(self.slots[before], Slot::Done(_)));
         if waiting { Readiness::Waiting } else { Readiness::Ready }
     }
 

@@ -1,10 +1,11 @@
 //! Preparing one instance's virtualenv: the session's definition mapped to the env's inputs
 //! (written once, here), the env's lock, the reuse-or-rebuild decision, and the uv build steps.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::config::SessionDef;
-use crate::venv::{Decision, EnvInputs, EnvLock, EnvRequest, LockMode, RebuildReason, VenvError};
+use crate::venv::{BuildStep, Decision, EnvInputs, EnvLock, EnvRequest, LockMode, RebuildReason, VenvError};
 
 use super::channel::SessionChannel;
 use super::environment::{apply_session_env, base_environment};
@@ -36,10 +37,12 @@ pub fn env_request(definition: &SessionDef, instance: &InstanceContext, context:
         path: instance.env_path.clone(),
         inputs: EnvInputs {
             python_request: instance.python_request.clone(),
-            deps: definition.deps.clone(),
+            deps: instance.deps(definition),
             requirements: definition.requirements.clone(),
             install_project: definition.install_project,
             extras: definition.extras.clone(),
+            groups: definition.groups.clone(),
+            locked: definition.locked,
             root: context.project.root.clone(),
         },
         python,
@@ -68,14 +71,30 @@ pub async fn prepare(
     // one, deciding again, since another process may have built it meanwhile.
     let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
     tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
-    if let Decision::Reuse { marker, stale } = crate::venv::decide(&request, policy, finder).await? {
+    if let Decision::Reuse { marker, stale, refresh } = crate::venv::decide(&request, policy, finder).await?
+        && refresh.is_empty()
+    {
         tracing::debug!(session = %instance.name, ?stale, "virtualenv reused");
         return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
     }
     drop(shared);
     let exclusive = lock(channel, &lock_path, LockMode::Exclusive, log).await?;
+    // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
+    // known: `{python}` is the request there.
+    let mut uv_environment = base_environment(&instance.token);
+    apply_session_env(&mut uv_environment, definition, &instance.build_template());
+    let steps = Steps { context, environment: &uv_environment, lock: &exclusive };
     let plan = match crate::venv::decide(&request, policy, finder).await? {
-        Decision::Reuse { marker, stale } => {
+        Decision::Reuse { marker, stale, refresh } => {
+            if !refresh.is_empty() {
+                // A wheel or sdist env: the project is rebuilt and reinstalled on every run (the
+                // fingerprint does not cover its sources), as tox does.
+                let mode = definition.install_project.as_str();
+                log.note(&format!(
+                    "forge: rebuilding and reinstalling the project ({mode}) into the reused virtualenv"
+                ));
+                steps.run(channel, &refresh, log).await?;
+            }
             let shared = exclusive.downgrade(lock_path).await?;
             return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
         }
@@ -88,36 +107,64 @@ pub async fn prepare(
     let progress = EnvProgress::Building(version.clone(), reason.clone());
     channel.emit(Event::Env { index: channel.index, progress }).await;
     plan.begin()?;
-    // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
-    // known: `{python}` is the request there.
-    let mut uv_environment = base_environment(&instance.token);
-    apply_session_env(&mut uv_environment, definition, &instance.build_template());
-    for step in &plan.steps {
-        log.note(&format!("$ {}", step.display));
-        channel.emit(Event::CommandStarted { index: channel.index, command: step.display.clone() }).await;
-        let run = CommandRun {
-            argv: &step.argv,
-            env: &uv_environment,
-            cwd: &context.project.root,
-            stdin: StdinMode::Null,
-            timeout: None,
-            grace: context.settings.grace,
-            // An install that outlives forge (killed mid-build) keeps the env locked until it
-            // ends, so no later run rebuilds the env while it is still being written.
-            inherit_fd: Some(std::os::fd::AsRawFd::as_raw_fd(&exclusive)),
-        };
-        match run_command(&run, log, &mut channel.stop).await {
-            CommandEnd::Exited(0) => {}
-            CommandEnd::Stopped(_) | CommandEnd::Killed { .. } | CommandEnd::RunTimedOut => {
-                return Err(VenvError::Interrupted);
-            }
-            other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
-        }
-    }
+    steps.run(channel, &plan.steps, log).await?;
     plan.complete()?;
     channel.emit(Event::Env { index: channel.index, progress: EnvProgress::Built }).await;
     let shared = exclusive.downgrade(lock_path).await?;
     Ok(PreparedEnv { state: EnvState::Built, python_version: version, lock: shared, reason: Some(reason) })
+}
+
+/// Runs uv build steps under an env's exclusive lock.
+struct Steps<'a> {
+    context: &'a RunContext,
+    /// The environment every step gets (each step may add its own variables).
+    environment: &'a [(OsString, OsString)],
+    lock: &'a EnvLock,
+}
+
+impl Steps<'_> {
+    /// Runs `steps` in order; the first failure stops them.
+    async fn run(
+        &self,
+        channel: &mut SessionChannel,
+        steps: &[BuildStep],
+        log: &mut SessionLog,
+    ) -> Result<(), VenvError> {
+        for step in steps {
+            let step = step.prepared()?;
+            log.note(&format!("$ {}", step.display));
+            channel.emit(Event::CommandStarted { index: channel.index, command: step.display.clone() }).await;
+            let mut environment = self.environment.to_vec();
+            for (key, value) in &step.env {
+                environment.retain(|(existing, _)| existing != key);
+                environment.push((key.clone(), value.clone()));
+            }
+            let run = CommandRun {
+                argv: &step.argv,
+                env: &environment,
+                cwd: &self.context.project.root,
+                stdin: StdinMode::Null,
+                timeout: None,
+                grace: self.context.settings.grace,
+                // An install that outlives forge (killed mid-build) keeps the env locked until it
+                // ends, so no later run rebuilds the env while it is still being written.
+                inherit_fd: Some(std::os::fd::AsRawFd::as_raw_fd(self.lock)),
+            };
+            match run_command(&run, log, &mut channel.stop).await {
+                CommandEnd::Exited(0) => {}
+                CommandEnd::Stopped(_) | CommandEnd::Killed { .. } | CommandEnd::RunTimedOut => {
+                    return Err(VenvError::Interrupted);
+                }
+                // uv's words for a lock that `--locked` refuses: "The lockfile at `uv.lock` needs
+                // to be updated, but `--locked` was provided."
+                _ if step.syncs_lock && String::from_utf8_lossy(&log.tail()).contains("needs to be updated") => {
+                    return Err(VenvError::StaleLock { step: step.display });
+                }
+                other => return Err(VenvError::Build { step: step.display.clone(), status: describe(&other) }),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Waits for the env's lock in `mode`, saying so when another process holds it.

@@ -86,6 +86,12 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
                         AttemptEnd { status: SessionStatus::Skipped, exit_code: None, message: Some(message) }
                     }
                     VenvError::Interrupted => stopped_while(channel, "preparing the virtualenv"),
+                    VenvError::StaleLock { .. } | VenvError::Groups(_) => {
+                        // What to do is part of the outcome: the summary shows the message only.
+                        let hint = crate::error::Hint::hint(&error).unwrap_or_default();
+                        log.note(&format!("hint: {hint}"));
+                        AttemptEnd::error(format!("{error}; hint: {hint}"))
+                    }
                     _ => AttemptEnd::error(error.to_string()),
                 });
             }
@@ -194,7 +200,7 @@ async fn commands(
         let display = command.display(&template);
         log.note(&format!("$ {display}"));
         channel.emit(Event::CommandStarted { index: channel.index, command: display.clone() }).await;
-        let Ok(resolved) = which::which_in(&program.value, path.as_ref(), &context.project.root) else {
+        let Ok(resolved) = which::which_in(&program.value, path.as_ref(), &values.working_directory) else {
             let program = &program.shown;
             let advice = if definition.needs_venv() {
                 "add the package that provides it to the session's `deps`"
@@ -210,7 +216,7 @@ async fn commands(
         let run = CommandRun {
             argv: &argv,
             env: environment,
-            cwd: &context.project.root,
+            cwd: &values.working_directory,
             stdin: context.settings.stdin,
             timeout: definition.timeout,
             grace: context.settings.grace,

@@ -24,8 +24,13 @@ pub struct InstanceContext {
     pub reports: String,
     /// `{root}`: the project root.
     pub root: String,
-    /// `{posargs}`: the arguments after `--`, `None` when no `--` was given.
+    /// `{posargs}`: the arguments after `--`, `None` when no `--` was given or the plan does not
+    /// route them to this instance (see `plan::posargs`).
     pub posargs: Option<Vec<String>>,
+    /// `{matrix.NAME}`: the instance's matrix values.
+    pub matrix: Vec<(String, String)>,
+    /// Where the commands run: the session's `working-directory`, else the project root.
+    pub working_directory: PathBuf,
     /// The leak token every command and uv step of this instance carries (see `leaks.rs`).
     pub token: String,
 }
@@ -44,7 +49,9 @@ impl InstanceContext {
             env_path,
             reports: settings.layout.reports_dir.to_string_lossy().into_owned(),
             root: project.root.to_string_lossy().into_owned(),
-            posargs: settings.posargs.clone(),
+            posargs: settings.posargs.clone().filter(|_| instance.posargs),
+            matrix: instance.matrix.clone(),
+            working_directory: definition.working_directory.clone().unwrap_or_else(|| project.root.clone()),
             token: super::leaks::token(index),
         }
     }
@@ -65,6 +72,7 @@ impl InstanceContext {
             envdir: &self.envdir,
             reports: &self.reports,
             root: &self.root,
+            matrix: &self.matrix,
             redact_env: false,
         }
     }
@@ -73,6 +81,11 @@ impl InstanceContext {
     /// yet) and there are no posargs (they are for the commands).
     pub fn build_template(&self) -> TemplateContext<'_> {
         TemplateContext { posargs: None, python: &self.python_request, envdir: &self.envdir, ..self.template() }
+    }
+
+    /// The session's `deps` with `{matrix.NAME}` substituted (the only placeholder in `deps`).
+    pub fn deps(&self, definition: &crate::config::SessionDef) -> Vec<String> {
+        definition.deps.iter().map(|dep| crate::config::substitute_matrix(dep, &self.matrix)).collect()
     }
 
     /// A declared report path rendered and made absolute against the project root.

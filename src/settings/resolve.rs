@@ -133,7 +133,7 @@ impl Settings {
             run_timeout: args.timeout.map(|spec| spec.0),
             grace: args.grace.0,
             env_policy,
-            skip_missing_interpreters: args.skip_missing_interpreters,
+            skip_missing_interpreters: skip_missing_interpreters(args, project, |key| std::env::var_os(key)),
             layout,
             verbosity,
             posargs: args.posargs.clone(),
@@ -154,6 +154,23 @@ impl Settings {
             && (self.jobs == 1 || plan.levels().iter().all(|level| level.len() == 1));
         self.stdin = stdin_mode(plan.instances.len());
     }
+}
+
+/// `--skip-missing-interpreters`, else `FORGE_SKIP_MISSING_INTERPRETERS` (clap reads it into
+/// the same flag; `false`, `0`, `no`, `off` or empty turn it off, and so override the file),
+/// else `[forge] skip-missing-interpreters`, else off.
+fn skip_missing_interpreters(
+    args: &RunArgs,
+    project: &Project,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    if args.skip_missing_interpreters {
+        return true;
+    }
+    if env("FORGE_SKIP_MISSING_INTERPRETERS").is_some() {
+        return false;
+    }
+    project.run_defaults.skip_missing_interpreters.unwrap_or(false)
 }
 
 /// What the command line selects (`-s -t -k -p --no-deps`); all `forge -l` needs.

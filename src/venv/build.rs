@@ -1,10 +1,10 @@
 //! Deciding whether an env is reused or rebuilt, and describing the rebuild as uv commands the
 //! runner executes (so they are logged, timed and interruptible like any other command).
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::marker::MARKER_FILE;
+use super::steps::{BuildStep, build_steps, refresh_steps};
 use super::{EnvInputs, Fingerprint, Interpreter, InterpreterFinder, Marker, RebuildReason, VenvError, fingerprint};
 
 /// How existing virtualenvs are treated (`-R`, `--no-install`, or neither), as nox's `-r`/`-R`
@@ -39,18 +39,12 @@ pub enum Decision {
         marker: Marker,
         /// Under `--no-install`, why it is out of date (`None`: it is up to date).
         stale: Option<RebuildReason>,
+        /// Steps to run before use, under the env's exclusive lock: a wheel or sdist env's
+        /// project rebuilt and reinstalled (empty otherwise, and under `--no-install`).
+        refresh: Vec<BuildStep>,
     },
     /// Missing, stale, half-built or `-R`: rebuild.
     Build(BuildPlan),
-}
-
-/// One uv invocation of a rebuild.
-#[derive(Debug, Clone)]
-pub struct BuildStep {
-    /// The full argv, uv first.
-    pub argv: Vec<OsString>,
-    /// A short form for messages.
-    pub display: String,
 }
 
 /// A rebuild: call [`BuildPlan::begin`], run every step, then [`BuildPlan::complete`].
@@ -98,14 +92,17 @@ pub async fn decide(
             Ok(current) => staleness(marker, &current, request, finder).await.map(|(reason, _)| reason),
             Err(error) => Some(RebuildReason::Unchecked { error: error.to_string() }),
         };
-        return Ok(Decision::Reuse { marker: marker.clone(), stale });
+        return Ok(Decision::Reuse { marker: marker.clone(), stale, refresh: Vec::new() });
     }
     let current = fingerprint(&request.inputs)?;
     let (reason, found) = match (policy, existing) {
         (EnvPolicy::Recreate, _) => (RebuildReason::Recreate, None),
         (_, Err(reason)) => (reason, None),
         (_, Ok(marker)) => match staleness(&marker, &current, request, finder).await {
-            None => return Ok(Decision::Reuse { marker, stale: None }),
+            None => {
+                let refresh = refresh_steps(request, finder.uv(), &marker.interpreter);
+                return Ok(Decision::Reuse { marker, stale: None, refresh });
+            }
             Some(stale) => stale,
         },
     };
@@ -119,7 +116,7 @@ pub async fn decide(
         source,
     })?;
     Ok(Decision::Build(BuildPlan {
-        steps: steps(request, finder.uv(), &interpreter),
+        steps: build_steps(request, finder.uv(), &interpreter.path),
         path: request.path.clone(),
         marker,
         reason,
@@ -151,51 +148,6 @@ async fn staleness(
             Some((reason, Some(found)))
         }
         _ => None,
-    }
-}
-
-fn steps(request: &EnvRequest, uv: &Path, interpreter: &Interpreter) -> Vec<BuildStep> {
-    let create: Vec<OsString> = vec![
-        uv.into(),
-        "venv".into(),
-        "--quiet".into(),
-        "--no-project".into(),
-        "--python".into(),
-        interpreter.path.clone().into(),
-        request.path.clone().into(),
-    ];
-    let mut steps = vec![BuildStep::new(create)];
-    let inputs = &request.inputs;
-    let mut install: Vec<OsString> = Vec::new();
-    install.extend(inputs.deps.iter().map(OsString::from));
-    for file in &inputs.requirements {
-        install.push("-r".into());
-        install.push(file.clone().into());
-    }
-    if inputs.install_project {
-        let mut project = inputs.root.clone().into_os_string();
-        if !inputs.extras.is_empty() {
-            project.push(format!("[{}]", inputs.extras.join(",")));
-        }
-        install.push("-e".into());
-        install.push(project);
-    }
-    if !install.is_empty() {
-        let mut argv: Vec<OsString> =
-            vec![uv.into(), "pip".into(), "install".into(), "--python".into(), request.python_executable().into()];
-        argv.extend(install);
-        steps.push(BuildStep::new(argv));
-    }
-    steps
-}
-
-impl BuildStep {
-    /// A step whose display is its whole argv, shell-quoted, so a log line can be pasted into a
-    /// shell to repeat it.
-    fn new(argv: Vec<OsString>) -> Self {
-        let words: Vec<String> = argv.iter().map(|word| word.to_string_lossy().into_owned()).collect();
-        let display = crate::config::shell_join(&words);
-        Self { argv, display }
     }
 }
 

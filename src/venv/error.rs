@@ -39,6 +39,17 @@ pub enum VenvError {
         /// Why.
         source: InputFileError,
     },
+    /// The session's dependency groups cannot be resolved (pyproject.toml changed since the
+    /// plan was checked).
+    #[error(transparent)]
+    Groups(#[from] crate::config::GroupError),
+    /// `uv sync --locked` refused a uv.lock that is out of date with pyproject.toml; forge never
+    /// rewrites the lock.
+    #[error("uv.lock is out of date with pyproject.toml (`uv sync --locked` refused it)")]
+    StaleLock {
+        /// The sync command, shortened.
+        step: String,
+    },
     /// A build step (uv venv, uv pip install) failed; its output is in the session log.
     #[error("virtualenv build failed: `{step}` {status}")]
     Build {
@@ -78,6 +89,8 @@ impl crate::error::Hint for VenvError {
                 "install it (e.g. `uv python install {request}`), or pass --skip-missing-interpreters to skip such sessions"
             )),
             VenvError::Build { .. } => Some("the session log holds uv's output".into()),
+            VenvError::StaleLock { .. } => Some("run uv lock".into()),
+            VenvError::Groups(error) => error.hint(),
             VenvError::Requirements { source, .. } | VenvError::ProjectFile { source, .. }
                 if matches!(source, InputFileError::NotRegular { .. } | InputFileError::TooLarge { .. }) =>
             {

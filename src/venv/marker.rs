@@ -89,8 +89,10 @@ mod mutation_tests {
             python_request: String::new(),
             deps: vec![],
             requirements: vec![],
-            install_project: false,
+            install_project: crate::config::InstallProjectSpec::No,
             extras: vec![],
+            groups: vec![],
+            locked: false,
             root: root.to_path_buf(),
         };
         fingerprint(&inputs).unwrap()

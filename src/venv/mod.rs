@@ -10,9 +10,10 @@ mod lock;
 mod marker;
 mod pyenv;
 mod reason;
+mod steps;
 mod uv;
 
-pub use build::{BuildPlan, BuildStep, Decision, EnvPolicy, EnvRequest, decide};
+pub use build::{BuildPlan, Decision, EnvPolicy, EnvRequest, decide};
 pub use clean::{CleanReport, clean};
 pub use error::VenvError;
 pub use fingerprint::{EnvInputs, FORMAT_VERSION, FileDigest, Fingerprint, InputParts, fingerprint};
@@ -20,4 +21,5 @@ pub use interpreter::{Interpreter, InterpreterFinder};
 pub use lock::{EnvLock, LockMode};
 pub use marker::{MARKER_FILE, Marker};
 pub use reason::RebuildReason;
+pub use steps::{ArtifactSlot, BuildStep, PACKAGE_DIR};
 pub use uv::find_uv;

@@ -37,6 +37,18 @@ pub enum RebuildReason {
     InstallProject,
     /// `extras` changed.
     Extras,
+    /// How the project is installed (`"editable"`, `"wheel"`, `"sdist"`) changed.
+    InstallMode,
+    /// `locked` changed.
+    Locked,
+    /// A named dependency group's resolved requirements changed, or the group was added to or
+    /// removed from `groups`.
+    Group {
+        /// The group's normalized name.
+        name: String,
+        /// "changed", "added" or "removed".
+        change: &'static str,
+    },
     /// A requirements file or project file changed, appeared or disappeared.
     File {
         /// Relative to the project root: `requirements-dev.txt`, `uv.lock`.
@@ -85,6 +97,15 @@ impl RebuildReason {
         if old.extras != new.extras {
             return Some(Self::Extras);
         }
+        if old.install_mode != new.install_mode {
+            return Some(Self::InstallMode);
+        }
+        if old.locked != new.locked {
+            return Some(Self::Locked);
+        }
+        if let Some(RebuildReason::File { name, change }) = files_between(&old.groups, &new.groups) {
+            return Some(Self::Group { name, change });
+        }
         files_between(&old.project_files, &new.project_files)
     }
 }
@@ -118,6 +139,9 @@ impl fmt::Display for RebuildReason {
             Self::Deps => write!(f, "deps changed"),
             Self::InstallProject => write!(f, "install-project changed"),
             Self::Extras => write!(f, "extras changed"),
+            Self::InstallMode => write!(f, "install-project mode changed"),
+            Self::Locked => write!(f, "locked changed"),
+            Self::Group { name, change } => write!(f, "dependency group `{name}` {change}"),
             Self::File { name, change } => write!(f, "{name} {change}"),
             Self::InterpreterModified { path } => {
                 write!(f, "interpreter changed: {} was replaced or removed", path.display())
@@ -147,6 +171,8 @@ mod tests {
             install_project: true,
             extras: "e1".into(),
             project_files: vec![digest("pyproject.toml", "p1")],
+            groups: vec![digest("dev", "g1")],
+            ..InputParts::default()
         }
     }
 
@@ -162,6 +188,10 @@ mod tests {
         assert_eq!(reason(|p| p.format = 3).as_deref(), Some("built by another forge version"));
         assert_eq!(reason(|p| p.python = String::new()).as_deref(), Some("python changed: 3.12 → default"));
         assert_eq!(reason(|p| p.deps = "d2".into()).as_deref(), Some("deps changed"));
+        assert_eq!(reason(|p| p.groups[0].sha256 = "g2".into()).as_deref(), Some("dependency group `dev` changed"));
+        assert_eq!(reason(|p| p.groups.clear()).as_deref(), Some("dependency group `dev` removed"));
+        assert_eq!(reason(|p| p.locked = true).as_deref(), Some("locked changed"));
+        assert_eq!(reason(|p| p.install_mode = "wheel".into()).as_deref(), Some("install-project mode changed"));
         assert_eq!(reason(|p| p.requirements[1].sha256 = "x".into()).as_deref(), Some("requirements-dev.txt changed"));
         assert_eq!(reason(|p| p.requirements.push(digest("base.txt", "b"))).as_deref(), Some("base.txt added"));
         assert_eq!(reason(|p| drop(p.requirements.remove(0))).as_deref(), Some("requirements.txt removed"));

@@ -5,6 +5,7 @@
 use crate::support::{Run, Test};
 
 mod cases;
+mod v2_cases;
 
 use cases::{CASES, Case, Input};
 
@@ -25,7 +26,7 @@ fn run_case(case: &Case) -> Run {
 #[test]
 fn every_bad_config_exits_2_with_a_specific_one_line_error() {
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in CASES.iter().chain(v2_cases::V2_CASES) {
         let run = run_case(case);
         let stderr = run.redacted(&run.stderr);
         let first = stderr.lines().next().unwrap_or_default();
@@ -53,7 +54,8 @@ fn every_bad_config_exits_2_with_a_specific_one_line_error() {
         }
     }
     assert!(CASES.len() >= 30, "the corpus has {} cases", CASES.len());
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    let total = CASES.len() + v2_cases::V2_CASES.len();
+    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -56,6 +56,7 @@ fn list_json_is_a_ci_matrix() {
         "name": "test-3.11",
         "session": "test",
         "python": "3.11",
+        "matrix": {},
         "description": "Tests",
         "tags": [],
         "requires": [
@@ -67,6 +68,7 @@ fn list_json_is_a_ci_matrix() {
         "name": "test-3.12",
         "session": "test",
         "python": "3.12",
+        "matrix": {},
         "description": "Tests",
         "tags": [],
         "requires": [
@@ -247,7 +249,7 @@ commands = [
     Plan: 1 session(s), at most 2 at once (dry run: nothing is run)
 
     level 0
-      unit-3.12 (venv python 3.12)
+      unit-3.12 (venv python 3.12; posargs: -k 'a b')
         $ echo -k 'a b' 3.12 unit-3.12 [ROOT]/envs/unit-3.12 [ROOT] [ROOT]/out '{env:FORGE_DRY_RUN_SECRET}'
         $ pytest -k 'a b'
     ");

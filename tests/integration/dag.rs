@@ -174,9 +174,9 @@ fn dry_run_prints_the_plan_and_runs_nothing() {
         $ sh -c 'echo setup >> order.txt; exit 0'
 
     level 1
-      lint (no venv; after setup)
+      lint (no venv; requires setup)
         $ sh -c 'echo lint >> order.txt; exit 0'
-      unit (no venv; after setup)
+      unit (no venv; requires setup)
         $ sh -c 'echo unit >> order.txt; exit 0'
     ");
     assert!(order(&test).is_empty());

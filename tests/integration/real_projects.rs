@@ -99,7 +99,7 @@ fn toolz_1_0_0_tests_and_builds() {
 /// Runs `forge -s test` in `project`, then `uv build` of it (sdist, then the wheel from it), and
 /// checks the sdist holds no virtualenv and no file of forge's but its reports. Returns the
 /// sdist's members, relative to its top directory.
-fn forge_test_then_build(test: &Test, project: &Path) -> Vec<String> {
+pub(crate) fn forge_test_then_build(test: &Test, project: &Path) -> Vec<String> {
     let run = test.command().current_dir(project).args(["-s", "test"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "forge -s test\n{stderr}");
@@ -163,7 +163,12 @@ commands = ["pytest -q -p no:cacheprovider tests"]
 "#;
 
 /// A small project of package `package` built by `build_system` (a `[build-system]` table).
-fn backend_project(test: &Test, package: &str, build_system: &str, project_table: &str) -> std::path::PathBuf {
+pub(crate) fn backend_project(
+    test: &Test,
+    package: &str,
+    build_system: &str,
+    project_table: &str,
+) -> std::path::PathBuf {
     let project = test.root().join(package);
     write_project(
         &project,

@@ -44,7 +44,12 @@ fn the_committed_schema_is_what_forge_schema_prints() {
 fn every_sessions_toml_in_the_repository_is_valid() {
     let listed = ok(Command::new("git").arg("-C").arg(repository()).args(["ls-files", "--", "*sessions.toml"]));
     let files: Vec<PathBuf> = listed.lines().map(|line| repository().join(line)).collect();
-    for expected in ["sessions.toml", "examples/shapes/sessions.toml", "bench/fixture/sessions.toml"] {
+    for expected in [
+        "sessions.toml",
+        "examples/shapes/sessions.toml",
+        "examples/robust/sessions.toml",
+        "bench/fixture/sessions.toml",
+    ] {
         assert!(files.contains(&repository().join(expected)), "{expected} in {files:?}");
     }
     let output = check_jsonschema(&files);

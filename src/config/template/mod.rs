@@ -1,4 +1,5 @@
-//! Substitutions in commands and report paths: `{posargs}`, `{python}`, `{env:NAME:DEFAULT}`…
+//! Substitutions in commands and report paths: `{posargs}`, `{python}`, `{matrix.NAME}`,
+//! `{env:NAME:DEFAULT}`…
 //!
 //! The placeholder names follow tox's (`{posargs}`, `{envdir}`, `{env:NAME}`); `{{` and `}}` are
 //! literal braces, and a default may hold placeholders itself (`{posargs:{root}/tests}`), as in
@@ -32,6 +33,9 @@ pub enum TemplatePart {
     Reports,
     /// `{root}`: the directory holding sessions.toml.
     Root,
+    /// `{matrix.NAME}`: the instance's value on matrix axis NAME (checked to exist when the
+    /// session loads; "" when rendered without it).
+    Matrix(String),
     /// `{env:NAME}` or `{env:NAME:DEFAULT}`: the caller's environment variable, or DEFAULT (itself
     /// a template) when it is unset.
     Env(String, Option<Template>),
@@ -69,6 +73,8 @@ pub struct TemplateContext<'a> {
     pub reports: &'a str,
     /// Project root.
     pub root: &'a str,
+    /// The instance's matrix values, `(axis, value)` in declared order.
+    pub matrix: &'a [(String, String)],
     /// Render `{env:NAME}` as itself instead of its value: for everything displayed or written
     /// to reports, so environment values (tokens) never leave the process that uses them.
     /// [`Template::rendered`], [`Template::display`] and [`super::Command::program`] set it
@@ -99,6 +105,20 @@ impl Template {
                     _ => false,
                 }
         })
+    }
+
+    /// The matrix axes this template names (`{matrix.NAME}`), defaults included.
+    pub fn matrix_axes(&self) -> Vec<&str> {
+        let mut axes = Vec::new();
+        for part in &self.parts {
+            match part {
+                TemplatePart::Matrix(axis) => axes.push(axis.as_str()),
+                TemplatePart::Posargs(Some(default)) => axes.extend(default.text.matrix_axes()),
+                TemplatePart::Env(_, Some(default)) => axes.extend(default.matrix_axes()),
+                _ => {}
+            }
+        }
+        axes
     }
 
     /// Renders to one string; posargs are joined with spaces. With `context.redact_env`, each
@@ -137,6 +157,11 @@ impl Template {
                 TemplatePart::Envdir => out.push_str(context.envdir),
                 TemplatePart::Reports => out.push_str(context.reports),
                 TemplatePart::Root => out.push_str(context.root),
+                TemplatePart::Matrix(axis) => {
+                    if let Some((_, value)) = context.matrix.iter().find(|(name, _)| name == axis) {
+                        out.push_str(value);
+                    }
+                }
                 TemplatePart::Env(..) if context.redact_env => out.push_str(&part.to_string()),
                 TemplatePart::Env(name, default) => match (std::env::var(name), default) {
                     (Ok(value), _) => out.push_str(&value),
@@ -179,6 +204,7 @@ impl fmt::Display for TemplatePart {
             TemplatePart::Envdir => formatter.write_str("{envdir}"),
             TemplatePart::Reports => formatter.write_str("{reports}"),
             TemplatePart::Root => formatter.write_str("{root}"),
+            TemplatePart::Matrix(axis) => write!(formatter, "{{matrix.{axis}}}"),
             TemplatePart::Env(name, None) => write!(formatter, "{{env:{name}}}"),
             TemplatePart::Env(name, Some(default)) => write!(formatter, "{{env:{name}:{default}}}"),
         }

@@ -220,13 +220,20 @@ fn simple(name: &str, open: usize) -> Result<TemplatePart, Fault> {
         "envdir" => TemplatePart::Envdir,
         "reports" => TemplatePart::Reports,
         "root" => TemplatePart::Root,
+        // Whether the axis exists is the session's to check (`config::session`).
+        axis if axis.strip_prefix("matrix.").is_some_and(|axis| !axis.is_empty()) => {
+            TemplatePart::Matrix(axis["matrix.".len()..].to_owned())
+        }
+        "matrix" | "matrix." => {
+            return Err(Fault::at(open, "`{matrix.NAME}` needs an axis name", Some("e.g. `{matrix.django}`")));
+        }
         "env" => return Err(Fault::at(open, "`{env}` needs a variable name", Some("e.g. `{env:HOME}`"))),
         _ => return Err(unknown(name, name, open)),
     })
 }
 
 fn unknown(shown: &str, name: &str, open: usize) -> Fault {
-    let known = SIMPLE.iter().copied().chain(["env:NAME"]);
+    let known = SIMPLE.iter().copied().chain(["env:NAME", "matrix.NAME"]);
     let hint = match crate::config::suggest(name, known) {
         Some(near) => format!("did you mean `{{{near}}}`?"),
         None => "write `{{` and `}}` for literal braces".to_owned(),

@@ -8,6 +8,7 @@ fn context(posargs: Option<&[String]>) -> TemplateContext<'_> {
         envdir: "/envs/test-3.11",
         reports: "/r",
         root: "/p",
+        matrix: &[],
         redact_env: false,
     }
 }

@@ -33,8 +33,11 @@ fn plan(specs: &[(&str, &[usize])]) -> Plan {
                 name: (*name).to_owned(),
                 base: (*name).to_owned(),
                 python: None,
+                matrix: Vec::new(),
                 session,
                 requires: requires.to_vec(),
+                after: Vec::new(),
+                posargs: true,
                 level: 0,
             })
             .collect(),
@@ -269,4 +272,53 @@ fn a_skip_says_how_the_requirement_ended() {
     let outcome = dispatcher.into_outcome();
     let messages: Vec<&str> = outcome.sessions[3..].iter().map(|session| session.message.as_deref().unwrap()).collect();
     assert_eq!(messages, ["requirement `a` errored", "requirement `b` failed", "requirement `c` was interrupted"]);
+}
+
+#[test]
+fn after_waits_for_its_sessions_and_runs_whatever_their_outcome() {
+    // report runs after unit and integration (ordering only); docs requires unit.
+    let mut plan = plan(&[("unit", &[]), ("integration", &[]), ("report", &[]), ("docs", &[0])]);
+    plan.instances[2].after = vec![0, 1];
+    let mut sink = Recording::default();
+    let mut dispatcher = Dispatcher::new(&plan, 4, None, &mut sink);
+    assert_eq!(dispatcher.schedule(), [0, 1]);
+    dispatcher.handle(done(&plan, 0, SessionStatus::Failed));
+    // docs is skipped at once (a failed requirement); report still waits for integration.
+    assert_eq!(dispatcher.schedule(), Vec::<usize>::new());
+    assert!(!dispatcher.is_finished());
+    dispatcher.handle(done(&plan, 1, SessionStatus::Error));
+    assert_eq!(dispatcher.schedule(), [2], "report starts although both failed");
+    dispatcher.handle(done(&plan, 2, SessionStatus::Success));
+    assert!(dispatcher.is_finished());
+    assert_eq!(
+        statuses(&dispatcher.into_outcome()),
+        [
+            ("unit", SessionStatus::Failed),
+            ("integration", SessionStatus::Error),
+            ("report", SessionStatus::Success),
+            ("docs", SessionStatus::Skipped)
+        ]
+    );
+}
+
+#[test]
+fn after_a_skipped_session_still_runs_but_a_stop_cause_keeps_it_from_starting() {
+    let mut plan = plan(&[("a", &[]), ("b", &[0]), ("c", &[])]);
+    plan.instances[2].after = vec![1];
+    let mut sink = Recording::default();
+    let mut dispatcher = Dispatcher::new(&plan, 4, None, &mut sink);
+    assert_eq!(dispatcher.schedule(), [0]);
+    dispatcher.handle(done(&plan, 0, SessionStatus::Failed));
+    // b is skipped (its requirement failed): c, after b, may start.
+    assert_eq!(dispatcher.schedule(), [2]);
+
+    let mut plan = self::plan(&[("a", &[]), ("b", &[])]);
+    plan.instances[1].after = vec![0];
+    let mut sink = Recording::default();
+    let mut dispatcher = Dispatcher::new(&plan, 4, Some(MaxFail { count: 1, immediate: false }), &mut sink);
+    assert_eq!(dispatcher.schedule(), [0]);
+    dispatcher.handle(done(&plan, 0, SessionStatus::Failed));
+    assert_eq!(dispatcher.schedule(), Vec::<usize>::new(), "--max-fail reached: nothing new starts");
+    assert!(dispatcher.is_finished());
+    assert_eq!(dispatcher.into_outcome().sessions[1].status, SessionStatus::Skipped);
 }

@@ -109,21 +109,20 @@ fn tox_session(out: &mut String, env: &ToxEnv, source: &str, installable: bool, 
     let _ = writeln!(out, "[sessions.{}]", key(&env.name));
     let description = env.description.clone().unwrap_or_else(|| format!("tox env {}", env.name));
     let _ = writeln!(out, "description = {}", quote(&description));
-    let mut deps = env.deps.clone();
-    for group in &env.groups {
-        match pyproject.and_then(|p| p.dependency_groups.get(group)) {
-            Some(requirements) => {
-                let _ =
-                    writeln!(out, "# With tox's dependency group `{group}`, copied (forge cannot name a group yet).");
-                deps.extend(requirements.iter().cloned());
-            }
-            None => {
-                let _ = writeln!(out, "# tox names a dependency group `{group}` that pyproject.toml does not define.");
-            }
-        }
+    // Only groups pyproject.toml defines: forge refuses an unknown group (exit 2).
+    let (known, unknown): (Vec<String>, Vec<String>) = env
+        .groups
+        .iter()
+        .cloned()
+        .partition(|group| pyproject.is_some_and(|p| p.dependency_groups.contains_key(group)));
+    for group in &unknown {
+        let _ = writeln!(out, "# tox names a dependency group `{group}` that pyproject.toml does not define.");
     }
-    if !deps.is_empty() {
-        let _ = writeln!(out, "deps = {}", array(&deps));
+    if !known.is_empty() {
+        let _ = writeln!(out, "# tox's dependency_groups (PEP 735, from pyproject.toml).\ngroups = {}", array(&known));
+    }
+    if !env.deps.is_empty() {
+        let _ = writeln!(out, "deps = {}", array(&env.deps));
     }
     if !env.requirements.is_empty() {
         let _ = writeln!(out, "requirements = {}", array(&env.requirements));
@@ -177,16 +176,15 @@ fn test_session(
     if let Some(file) = &findings.test_requirements {
         let _ = writeln!(out, "# The project's test requirements file.\nrequirements = [{}]", quote(file));
     }
+    let mut has_pytest = false;
     if let (Some(group), Some(pyproject)) = (group, pyproject) {
-        // forge has no `groups` key yet (PEP 735 support is on its way): the group is copied.
-        let _ =
-            writeln!(out, "# The requirements of [dependency-groups] {group}, copied (forge cannot name a group yet).");
-        deps.extend(pyproject.dependency_groups[group].iter().cloned());
+        let _ = writeln!(out, "# The project's test requirements: [dependency-groups] {group} (PEP 735).");
+        let _ = writeln!(out, "groups = [{}]", quote(group));
+        has_pytest = pyproject.dependency_groups[group].iter().any(|requirement| requirement.starts_with("pytest"));
     } else if let (Some(extra), true) = (extra, installable) {
         let _ = writeln!(out, "# The project's `{extra}` extra ([project.optional-dependencies]).");
         let _ = writeln!(out, "extras = [{}]", quote(extra));
     }
-    let has_pytest = deps.iter().any(|requirement| requirement.starts_with("pytest"));
     if !has_pytest && (extra.is_none() || group.is_some() || !installable) {
         deps.push("pytest".into());
     }

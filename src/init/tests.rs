@@ -74,14 +74,14 @@ fn tox_envs_become_sessions_and_tools_their_own() {
     let text = generated(dir.path());
     assert!(text.contains("tox envs run per interpreter (py311-tests, py312-tests)"), "{text}");
     assert!(text.contains("python = [\"3.11\", \"3.12\"]") && text.contains("py3X envs of tox.ini"), "{text}");
-    assert!(
-        text.contains("[sessions.lint]\ndescription = \"tox env lint\"\n# With tox's dependency group `test`"),
-        "{text}"
-    );
-    assert!(text.contains("deps = [\"pre-commit\", \"pytest>=8\", \"hypothesis\"]"), "{text}");
+    assert!(text.contains("[sessions.lint]\ndescription = \"tox env lint\"\n# tox's dependency_groups"), "{text}");
+    assert!(text.contains("groups = [\"test\"]\ndeps = [\"pre-commit\"]"), "{text}");
     assert!(text.contains("this session is `ruff`") && text.contains("[sessions.ruff]"), "{text}");
     assert!(text.contains("[sessions.pyright]") && text.contains("(pyrightconfig.json)"), "{text}");
-    assert!(text.contains("deps = [\"pytest>=8\", \"hypothesis\"]"), "the group's requirements: {text}");
+    assert!(
+        text.contains("[dependency-groups] test (PEP 735).\ngroups = [\"test\"]\ncommands"),
+        "no pytest added: {text}"
+    );
     assert!(text.contains("not a valid session name"), "{text}");
 }
 

@@ -5,8 +5,8 @@
 //! the staged files, in a non-TTY.
 //!
 //! The wheel build is the slow part (forge's crate compiles once more in the clone); the tests
-//! point maturin at this build's target directory with the dev profile (`MATURIN_PEP517_ARGS`),
-//! so the dependencies are not compiled again.
+//! point maturin at a target directory kept under `target/tmp` with the dev profile
+//! (`MATURIN_PEP517_ARGS`), so the dependencies are compiled once, not per run.
 
 use std::path::Path;
 use std::process::Output;
@@ -34,13 +34,14 @@ fn project(tool: &str, sources: &Path, rev: &str) -> Test {
 /// `program ARGS` in the project with forge's test environment, the hook tool's home in the
 /// project's parent tempdir and the wheel build pointed at this build's target directory.
 fn run(test: &Test, program: &str, args: &[&str]) -> Output {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ship-target");
     let program = if program == "git" { "git".into() } else { bin().join(program) };
     let mut command = test.command_for(&program.to_string_lossy(), args);
     let home = test.cache_dir().join("hook-home");
     command
         .env("PRE_COMMIT_HOME", &home)
         .env("PREK_HOME", &home)
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", target)
         .env("MATURIN_PEP517_ARGS", "--profile dev")
         .env("GIT_AUTHOR_NAME", "forge tests")
         .env("GIT_AUTHOR_EMAIL", "tests@forge.invalid")
@@ -60,6 +61,8 @@ fn commits(test: &Test) -> usize {
 /// A clean commit passes through the hook; a commit with a lint error is refused with ruff's
 /// message, and only the staged file was linted.
 fn commits_through_the_hook(tool: &str) {
+    // The hook env's wheel build happens inside the first commit: hold the target dir's lock.
+    let (_target, _lock) = target_dir();
     let sources = tempfile::tempdir().expect("tempdir");
     let rev = commit_of_sources(sources.path());
     let test = project(tool, sources.path(), &rev);

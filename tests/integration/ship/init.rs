@@ -74,7 +74,8 @@ fn attrs_tox_ini_ruff_and_mypy() {
 fn click_dependency_groups_and_tool_tox() {
     let (_test, text) = init("click", "8.2.1", &["style", "typing", "pyright", "test-3.10", "test-3.13"]);
     assert!(text.contains("From tox env `typing` (pyproject.toml [tool.tox])"), "{text}");
-    assert!(text.contains("[dependency-groups] tests, copied"), "the tests group: {text}");
+    assert!(text.contains("groups = [\"tests\"]"), "the tests group: {text}");
+    assert!(text.contains("[sessions.typing]") && text.contains("groups = [\"typing\"]"), "{text}");
     assert!(!text.contains("pypy3.11\"]"), "no session for the pypy env: {text}");
 }
 

@@ -36,10 +36,14 @@ pub fn repository() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// cargo's target directory of this build (`CARGO_TARGET_TMPDIR` is its `tmp/`): builds into it
-/// reuse the compiled dependencies of the dev profile.
-pub fn target_dir() -> &'static Path {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir")
+/// The target directory for the wheel builds of these tests: `target/tmp/ship-target`, kept
+/// across runs (the first build compiles the dependencies, later ones only forge's crate). Not
+/// this build's own target directory: a build of forge from a clone there would replace
+/// `target/debug/forge` while the other tests run it. The guard is a file lock: maturin moves
+/// the binary out of `debug/` after cargo's own lock is released, so two builds sharing the
+/// directory must not overlap; hold it for as long as a build may happen.
+pub fn target_dir() -> (PathBuf, std::fs::File) {
+    locked_dir("ship-target")
 }
 
 /// A git repository at `to` with one commit of forge's sources as they are in the worktree

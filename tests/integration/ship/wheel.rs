@@ -9,14 +9,15 @@ use super::tools::{bin, repository, target_dir};
 use crate::reports::tools::ok;
 use crate::support::{Test, real_uv};
 
-/// Builds the wheel into `out` with the dev profile and this build's target directory (so only
-/// forge's own crate may need compiling) and returns its path.
+/// Builds the wheel into `out` with the dev profile and the shipping tests' target directory
+/// (dependencies compiled once, kept across runs) and returns its path.
 pub fn build_wheel(out: &Path) -> PathBuf {
+    let (target, _lock) = target_dir();
     ok(Command::new(bin().join("maturin"))
         .args(["build", "--quiet", "--profile", "dev", "--out"])
         .arg(out)
         .current_dir(repository())
-        .env("CARGO_TARGET_DIR", target_dir()));
+        .env("CARGO_TARGET_DIR", &target));
     let wheels: Vec<PathBuf> = std::fs::read_dir(out)
         .expect("wheel dir")
         .map(|entry| entry.expect("entry").path())

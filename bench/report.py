@@ -84,8 +84,18 @@ CASES = [
         lambda forge, bare: forge <= bare + 5.0,
     ),
     (
+        "cached",
+        "10. A cached pytest session: unchanged inputs, the JUnit file restored",
+        "`forge -s cached` declares `inputs` (src, tests, pyproject.toml) and a `junit` file; after "
+        "one run every run is a cache hit that restores the JUnit file and the log without running "
+        "pytest. bare: the env's `pytest -q --junitxml=...` (the work a hit replaces); "
+        "`nox -R -s test` and `tox -e test` re-run pytest, as they always do.",
+        "forge ≤ 30 ms (issue 10)",
+        lambda forge, bare: forge <= 30.0,
+    ),
+    (
         "lint",
-        "10. Pre-commit-style lint of two files on a warm env",
+        "11. Pre-commit-style lint of two files on a warm env",
         "What a pre-commit hook runs: bare: the env's `ruff check FILES`; "
         "`forge -q -s lint -- FILES`; `nox -R -s lint -- FILES`; `tox -e lint -- FILES`.",
         "forge ≤ bare + 5 ms",

@@ -1,6 +1,6 @@
 //! The command line, parsed with clap: flags exactly as the contract names them. A few options
 //! can also come from `FORGE_*` environment variables (`FORGE_JOBS`, `FORGE_TIMEOUT`,
-//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`): the command line wins
+//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`, `FORGE_PROFILE`): the command line wins
 //! over the variable, which wins over `[forge]` in sessions.toml (see `settings`).
 
 use std::path::PathBuf;
@@ -28,12 +28,32 @@ pub enum CliCommand {
     Report(ReportArgs),
     /// Remove this project's virtualenvs (only what forge created), saying what was removed.
     Clean(CleanArgs),
+    /// Manage the cache of session results (`forge cache clean` empties it).
+    Cache(CacheArgs),
     /// Print the JSON Schema (draft 7) of sessions.toml, for editors (taplo, Even Better TOML).
     Schema,
     /// Print a shell completion script for forge.
     Completions(CompletionsArgs),
     /// Write a starter sessions.toml for the project in the current directory (never overwrites).
     Init,
+}
+
+/// `forge cache ACTION`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CacheAction,
+    /// The sessions.toml to use (default: found from the current directory upwards).
+    #[arg(short = 'f', long = "file", value_name = "FILE", global = true)]
+    pub file: Option<PathBuf>,
+}
+
+/// A `forge cache` action.
+#[derive(Debug, Clone, Copy, clap::Subcommand)]
+pub enum CacheAction {
+    /// Remove every stored result of this project.
+    Clean,
 }
 
 /// `forge completions SHELL`.
@@ -105,6 +125,9 @@ pub struct RunArgs {
     /// Use this sessions.toml (default: ./sessions.toml, then parent directories).
     #[arg(short, long, value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// Apply `[profiles.NAME]`: its coverage gate, env, `[forge]` keys and session defaults.
+    #[arg(long, value_name = "PROFILE", env = "FORGE_PROFILE")]
+    pub profile: Option<String>,
     /// Run at most N sessions at once (default: `[forge] jobs`, else the number of CPUs).
     #[arg(short, long, value_name = "N", env = "FORGE_JOBS")]
     pub jobs: Option<u32>,
@@ -135,6 +158,20 @@ pub struct RunArgs {
     /// Print the plan and run nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+    /// Start from the instances that failed, errored or were interrupted in the previous run
+    /// (its run.json); with -s, -t, -k or -p, those of them that match.
+    #[arg(long = "last-failed", visible_alias = "lf")]
+    pub last_failed: bool,
+    /// Do not run instances whose `inputs` are all unchanged since REF (default: the merge-base
+    /// with the upstream branch, else HEAD); uncommitted and untracked files count.
+    #[arg(long, value_name = "REF", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub changed: Option<String>,
+    /// Run, then watch the sessions' inputs and re-run what a change affects, until Ctrl-C.
+    #[arg(short, long, conflicts_with_all = ["dry_run", "list"])]
+    pub watch: bool,
+    /// Run cached sessions even when a stored result matches (and store the new result).
+    #[arg(long)]
+    pub force: bool,
     /// Where reports go (default: `[forge] reports-dir`, else `.forge/reports`).
     #[arg(long, value_name = "DIR", env = "FORGE_REPORTS_DIR")]
     pub reports_dir: Option<PathBuf>,

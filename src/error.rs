@@ -81,6 +81,12 @@ pub enum Error {
     /// `forge init` cannot write its file.
     #[error(transparent)]
     Init(#[from] InitError),
+    /// `--changed` could not list the changed files (no git, not a work tree, a bad REF).
+    #[error(transparent)]
+    Git(#[from] crate::changes::GitError),
+    /// `--watch` could not start watching.
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
     /// A usage error found after argument parsing.
     #[error("{message}")]
     Usage {
@@ -98,9 +104,13 @@ impl Error {
     /// The exit status this error ends the run with.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Plan(_) | Error::Usage { .. } | Error::Venv(_) | Error::ReportInput(_) => {
-                ExitStatus::Usage
-            }
+            Error::Config(_)
+            | Error::Plan(_)
+            | Error::Usage { .. }
+            | Error::Venv(_)
+            | Error::ReportInput(_)
+            | Error::Git(_) => ExitStatus::Usage,
+            Error::Watch(_) => ExitStatus::Internal,
             Error::Report(_) => ExitStatus::Failure,
             Error::Init(InitError::Write { .. }) => ExitStatus::Internal,
             Error::Init(_) => ExitStatus::Usage,
@@ -125,6 +135,8 @@ impl Hint for Error {
             Error::Report(error) => error,
             Error::ReportInput(error) => error,
             Error::Init(error) => error,
+            Error::Git(error) => error,
+            Error::Watch(error) => error,
             Error::Usage { hint, .. } => return hint.clone(),
             Error::Internal(_) => return None,
         };

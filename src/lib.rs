@@ -6,6 +6,8 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -20,6 +22,7 @@ pub mod venv;
 
 mod app;
 mod commands;
+mod watch;
 
 use std::process::ExitCode;
 

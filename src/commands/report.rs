@@ -29,7 +29,8 @@ pub fn run(args: &ReportArgs) -> Result<ExitStatus, Error> {
         ));
     }
     let reports = report::merge_dirs(&args.inputs, &root, args.fail_under.is_some());
-    let merged = report::write_reports(&cwd.join(&args.output), reports, args.fail_under);
+    let options = report::WriteOptions { fail_under: args.fail_under, ..report::WriteOptions::default() };
+    let merged = report::write_reports(&cwd.join(&args.output), reports, &options);
     reporter::print_junit_counts(&merged);
     reporter::print_reports(&merged);
     Ok(ExitStatus::of_reports(&merged))

@@ -32,6 +32,15 @@ pub fn find_sessions_file(start: &Path) -> Result<PathBuf, ConfigError> {
 /// Any [`ConfigError`]: unreadable file, not UTF-8, TOML syntax, unknown key, wrong type, or a
 /// semantic problem (bad name, unknown requirement, duplicate instance, bad template…).
 pub fn load(path: &Path) -> Result<Project, ConfigError> {
+    load_with_profile(path, None)
+}
+
+/// [`load`], with `[profiles.PROFILE]` folded into the file's tables first (see
+/// `settings::profile`), so its values are checked like the file's own.
+///
+/// # Errors
+/// As [`load`], and [`ConfigError::Invalid`] for a profile the file does not have.
+pub fn load_with_profile(path: &Path, profile: Option<&str>) -> Result<Project, ConfigError> {
     if path.is_dir() {
         return Err(ConfigError::IsDirectory { path: path.to_path_buf() });
     }
@@ -47,7 +56,11 @@ pub fn load(path: &Path) -> Result<Project, ConfigError> {
         std::path::absolute(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     let locator = Locator::new(&text);
     inherit::resolve(&absolute, &text, &mut file, &locator)?;
-    validate::validate(absolute, file, &locator)
+    // After inheritance: a value a session inherits is the file's, and beats the profile's default.
+    let profile = profile.map(|name| crate::settings::profile::apply(&mut file, path, name)).transpose()?;
+    let mut project = validate::validate(absolute, file, &locator)?;
+    project.profile = profile;
+    Ok(project)
 }
 
 /// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes: `-f /dev/zero` or a FIFO is an error,

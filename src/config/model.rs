@@ -15,7 +15,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::DurationSpec;
 
-/// The whole file: `[forge]`, `[defaults]`, `[sessions.NAME]` tables and `[coverage]`.
+/// The whole file: `[forge]`, `[defaults]`, `[sessions.NAME]` tables, `[coverage]` and
+/// `[profiles.NAME]`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SessionsFile {
@@ -33,10 +34,45 @@ pub struct SessionsFile {
     /// The coverage quality gate.
     #[serde(default)]
     pub coverage: CoverageTable,
+    /// Deployment targets with their own gates, chosen with `forge --profile NAME` (see
+    /// `settings::profile` for what wins over what). A name follows the session name rules.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z0-9_:][A-Za-z0-9_:.-]{0,99}$" }))]
+    pub profiles: IndexMap<String, ProfileTable>,
+}
+
+/// `[profiles.NAME]`: what `--profile NAME` changes. Each key is a default below a session's own
+/// value and a `[forge]` key below the command line and the environment.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProfileTable {
+    /// One line shown in the reports beside the profile's name.
+    pub description: Option<String>,
+    /// The coverage gate for this target (replaces `[coverage]`'s).
+    #[serde(default)]
+    pub coverage: CoverageTable,
+    /// Environment added to every session (a session's own `env` key wins).
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+    /// `[forge]` keys for this target (over the file's `[forge]`).
+    #[serde(default)]
+    pub forge: ForgeTable,
+    /// Re-runs of a failed session, for sessions that set no `retries`.
+    #[schemars(range(max = 100))]
+    pub retries: Option<u32>,
+    /// Limit per command, for sessions that set no `timeout`.
+    pub timeout: Option<DurationSpec>,
+    /// `retry-delay` for sessions that set none.
+    pub retry_delay: Option<DurationSpec>,
+    /// `retry-backoff` for sessions that set none.
+    #[schemars(range(min = 1, max = 10))]
+    pub retry_backoff: Option<f64>,
+    /// `retry-max-delay` for sessions that set none.
+    pub retry_max_delay: Option<DurationSpec>,
 }
 
 /// `[forge]`: settings that apply to every session.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ForgeTable {
     /// Sessions a bare `forge` runs (base or instance names); all sessions when unset.
@@ -48,6 +84,12 @@ pub struct ForgeTable {
     pub env_dir: Option<String>,
     /// Reports directory, relative to the sessions.toml directory.
     pub reports_dir: Option<String>,
+    /// Cache store directory, relative to the sessions.toml directory; unset: a directory of the
+    /// project's own in forge's cache (`~/.cache/forge/cache/NAME-HASH`), beside its envs.
+    pub cache_dir: Option<String>,
+    /// The most the cache store may hold: bytes, or a number with a unit (`"500MiB"`, `"2GB"`);
+    /// default `"1GiB"`. Least recently used results are evicted first.
+    pub cache_size: Option<String>,
     /// Parallel sessions; 0 means the number of CPUs.
     #[schemars(range(max = 1024))]
     pub jobs: Option<u32>,
@@ -57,7 +99,7 @@ pub struct ForgeTable {
 }
 
 /// `[coverage]`: the gate on merged line coverage.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CoverageTable {
     /// Minimum merged line coverage, in percent (0–100).
@@ -134,15 +176,29 @@ pub struct SessionTable {
     pub coverage: Vec<String>,
     /// Limit per command.
     pub timeout: Option<DurationSpec>,
-    /// Re-runs of a failed session.
-    #[serde(default)]
+    /// Re-runs of a failed session (default 0).
     #[schemars(range(max = 100))]
-    pub retries: u32,
-    /// First back-off between attempts; doubles each retry, capped at 30 s.
+    pub retries: Option<u32>,
+    /// The wait before the first retry (default 1 s, at most 1 h); multiplied by `retry-backoff`
+    /// for each further retry.
     pub retry_delay: Option<DurationSpec>,
+    /// The factor each wait between retries grows by (default 2.0, from 1 to 10).
+    #[schemars(range(min = 1, max = 10))]
+    pub retry_backoff: Option<f64>,
+    /// The longest wait between retries (default 30 s, at most 1 h).
+    pub retry_max_delay: Option<DurationSpec>,
     /// `false`: no virtualenv, commands run with the caller's PATH.
     #[serde(default = "default_true")]
     pub venv: bool,
+    /// Globs, relative to the project root, of the files whose content decides the result (paths
+    /// the project's `.gitignore` files ignore are left out). A session that declares `inputs` is
+    /// cached: while its key is unchanged, a later run restores its result instead of running it.
+    #[serde(default)]
+    pub inputs: Option<Vec<String>>,
+    /// Globs, relative to the project root, of the files the commands produce: stored with a
+    /// cached result and restored byte for byte on a cache hit.
+    #[serde(default)]
+    pub outputs: Vec<String>,
 }
 
 fn default_true() -> bool {

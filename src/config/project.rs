@@ -24,6 +24,8 @@ pub struct Project {
     pub sessions: Vec<SessionDef>,
     /// `[coverage]`.
     pub coverage: CoverageGate,
+    /// The `--profile` folded in, if any.
+    pub profile: Option<crate::settings::Profile>,
 }
 
 /// What `[forge]` says about where and how a run happens.
@@ -34,6 +36,10 @@ pub struct RunDefaults {
     pub env_dir: PathBuf,
     /// Absolute reports directory from `[forge] reports-dir` (or `.forge/reports`).
     pub reports_dir: PathBuf,
+    /// Absolute cache store directory: `[forge] cache-dir`, else `CACHE/cache/NAME-HASH`.
+    pub cache_dir: PathBuf,
+    /// `[forge] cache-size` in bytes.
+    pub cache_size: u64,
     /// `[forge] jobs`; `None` or 0 means the number of CPUs.
     pub jobs: Option<u32>,
     /// `[forge] skip-missing-interpreters`, `None` when unset.
@@ -64,9 +70,24 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(etcetera::choose_base_strategy().ok()?.cache_dir().join("forge"))
 }
 
+/// The cache store when `[forge] cache-dir` is unset: `CACHE/cache/NAME-HASH`, the env
+/// directory's sibling (named as [`default_env_dir`] names it); `ROOT/.forge/cache` without a
+/// home directory.
+pub fn default_cache_dir(root: &Path) -> PathBuf {
+    match cache_dir() {
+        Some(cache) => cache.join("cache").join(project_id(root)),
+        None => root.join(".forge/cache"),
+    }
+}
+
 /// The env directory of the project at `root` under the cache directory `cache`:
 /// `CACHE/envs/NAME-HASH` (see [`default_env_dir`]).
 pub fn project_env_dir(cache: &Path, root: &Path) -> PathBuf {
+    cache.join("envs").join(project_id(root))
+}
+
+/// `NAME-HASH`: the project directory's name and 8 hex digits of its canonical path's SHA-256.
+fn project_id(root: &Path) -> String {
     use sha2::Digest as _;
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
@@ -81,7 +102,7 @@ pub fn project_env_dir(cache: &Path, root: &Path) -> PathBuf {
         .collect();
     let name = name.trim_start_matches('.');
     let name = if name.is_empty() { "project" } else { name };
-    cache.join("envs").join(format!("{name}-{hash}"))
+    format!("{name}-{hash}")
 }
 
 /// `[coverage]` settings.
@@ -137,10 +158,14 @@ pub struct SessionDef {
     pub timeout: Option<Duration>,
     /// Re-runs of a failed session.
     pub retries: u32,
-    /// First back-off between attempts.
-    pub retry_delay: Duration,
+    /// The waits between attempts (`retry-delay`, `retry-backoff`, `retry-max-delay`).
+    pub retry: crate::runner::RetryPolicy,
     /// Whether the session gets a virtualenv.
     pub venv: bool,
+    /// `inputs` globs, normalized (`/`-separated, relative to the root); `None`: not cached.
+    pub inputs: Option<Vec<String>>,
+    /// `outputs` globs, normalized like `inputs`.
+    pub outputs: Vec<String>,
     /// Where its values are written in sessions.toml, for errors found after loading.
     pub lines: SessionLines,
 }
@@ -163,6 +188,8 @@ pub struct SessionLines {
     pub groups: Vec<Option<usize>>,
     /// The `locked` key.
     pub locked: Option<usize>,
+    /// Each `outputs` entry, in order.
+    pub outputs: Vec<Option<usize>>,
 }
 
 /// One instance of a session: a combination of its axes' values.
@@ -268,6 +295,11 @@ impl SessionDef {
     /// aggregate session, with no commands, needs none).
     pub fn needs_venv(&self) -> bool {
         self.venv && !self.commands.is_empty()
+    }
+
+    /// Whether a successful run of the session is stored and reused: it declares `inputs`.
+    pub fn is_cached(&self) -> bool {
+        self.inputs.is_some()
     }
 
     /// Whether the session has an axis shown in its instance names (a `python` list or a

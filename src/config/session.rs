@@ -11,12 +11,16 @@ use super::locate::Step;
 use super::model::{CommandSpec, PythonSpec, SessionTable};
 use super::project::{Command, SessionDef, SessionLines};
 use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
-use super::{ConfigError, Template, TemplateError, TemplatePart, matrix, paths};
+use super::{ConfigError, Template, TemplateError, TemplatePart, globs, matrix, paths};
+use crate::runner::RetryPolicy;
 
 /// The most retries a session may ask for; more is surely a typo.
 const MAX_RETRIES: u32 = 100;
-/// Default first back-off between attempts.
-const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// The longest `retry-delay` or `retry-max-delay`: a wait of more than an hour between attempts
+/// is surely a typo (`"30m"` meant as seconds), and would hold a CI job for nothing.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60 * 60);
+/// The largest `retry-backoff`: beyond 10 the second retry already waits the maximum.
+const MAX_RETRY_BACKOFF: f64 = 10.0;
 
 /// Errors inside one session's table: `[sessions.NAME] KEY: …` at the line of the value.
 struct Session<'c> {
@@ -182,10 +186,12 @@ pub(super) fn check_session(
             ));
         }
     }
-    if table.retries > MAX_RETRIES {
-        let message = format!("{} is more than the maximum of {MAX_RETRIES}", table.retries);
+    let retries = table.retries.unwrap_or(0);
+    if retries > MAX_RETRIES {
+        let message = format!("{retries} is more than the maximum of {MAX_RETRIES}");
         return Err(session.error("retries", None, message, None));
     }
+    let retry = check_retry_policy(&session, table.retry_delay, table.retry_backoff, table.retry_max_delay)?;
     if !table.venv {
         let needs_venv = [
             ("deps", !table.deps.is_empty()),
@@ -243,6 +249,26 @@ pub(super) fn check_session(
         }
         Ok(templates)
     };
+    let globs = |key: &str, texts: &[String]| -> Result<Vec<String>, ConfigError> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                globs::check_glob(text)
+                    .map_err(|problem| session.error(key, Some(Step::Index(index)), problem.message, problem.hint))
+            })
+            .collect()
+    };
+    if table.inputs.is_some() && table.commands.is_empty() {
+        return Err(session.error(
+            "inputs",
+            None,
+            "an aggregate session (no commands) has nothing to cache",
+            Some("declare `inputs` on the sessions it requires".into()),
+        ));
+    }
+    let inputs = table.inputs.as_deref().map(|texts| globs("inputs", texts)).transpose()?;
+    let outputs = globs("outputs", &table.outputs)?;
     let junit = report_paths("junit", &table.junit)?;
     let coverage = report_paths("coverage", &table.coverage)?;
     let lines = SessionLines {
@@ -257,6 +283,7 @@ pub(super) fn check_session(
         requirements: (0..table.requirements.len()).map(|index| session.line("requirements", index)).collect(),
         groups: (0..table.groups.len()).map(|index| session.line("groups", index)).collect(),
         locked: checker.locator.line(&[Step::Key("sessions"), Step::Key(&name), Step::Key("locked")]),
+        outputs: (0..table.outputs.len()).map(|index| session.line("outputs", index)).collect(),
     };
     Ok(SessionDef {
         description,
@@ -278,12 +305,60 @@ pub(super) fn check_session(
         junit,
         coverage,
         timeout: table.timeout.map(|spec| spec.0),
-        retries: table.retries,
-        retry_delay: table.retry_delay.map_or(DEFAULT_RETRY_DELAY, |spec| spec.0),
+        retries,
+        retry,
         venv: table.venv,
+        inputs,
+        outputs,
         lines,
         name,
     })
+}
+
+/// `retry-delay`, `retry-backoff` and `retry-max-delay` (negative and zero delays are rejected
+/// by [`super::DurationSpec`] already): a factor from 1 to [`MAX_RETRY_BACKOFF`], waits of at
+/// most [`MAX_RETRY_WAIT`], and a first wait no longer than the longest.
+fn check_retry_policy(
+    session: &Session<'_>,
+    delay: Option<super::DurationSpec>,
+    backoff: Option<f64>,
+    max_delay: Option<super::DurationSpec>,
+) -> Result<RetryPolicy, ConfigError> {
+    let mut policy = RetryPolicy::default();
+    if let Some(factor) = backoff {
+        if !(1.0..=MAX_RETRY_BACKOFF).contains(&factor) {
+            let message = format!("{factor} is not a back-off factor from 1 to {MAX_RETRY_BACKOFF}");
+            let hint = "1 waits `retry-delay` each time, 2 doubles the wait after each failed attempt";
+            return Err(session.error("retry-backoff", None, message, Some(hint.into())));
+        }
+        policy.backoff = factor;
+    }
+    for (key, spec, field) in
+        [("retry-delay", delay, &mut policy.delay), ("retry-max-delay", max_delay, &mut policy.max_delay)]
+    {
+        let Some(spec) = spec else { continue };
+        if spec.0 > MAX_RETRY_WAIT {
+            let message = format!("{} is longer than the maximum of 1h", humantime::format_duration(spec.0));
+            return Err(session.error(key, None, message, None));
+        }
+        *field = spec.0;
+    }
+    if let (Some(first), Some(max)) = (delay, max_delay)
+        && first.0 > max.0
+    {
+        let message = format!(
+            "{} is longer than retry-max-delay {}",
+            humantime::format_duration(first.0),
+            humantime::format_duration(max.0)
+        );
+        return Err(session.error(
+            "retry-delay",
+            None,
+            message,
+            Some("the first wait cannot exceed the longest".into()),
+        ));
+    }
+    Ok(policy)
 }
 
 fn check_python(session: &Session<'_>, python: Option<&PythonSpec>) -> Result<(), ConfigError> {

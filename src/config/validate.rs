@@ -2,7 +2,7 @@
 //! names the session and key at fault.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::error::excerpt;
 use super::locate::{Locator, Step};
@@ -184,9 +184,27 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
             None => super::project::default_env_dir(&root),
         },
         reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
+        cache_dir: match file.forge.cache_dir {
+            Some(cache_dir) => directory(Some(cache_dir), "", "cache-dir")?.components().collect(),
+            None => super::project::default_cache_dir(&root),
+        },
+        cache_size: match &file.forge.cache_size {
+            Some(text) => parse_size(text).ok_or_else(|| {
+                checker.error(
+                    &forge_key("cache-size"),
+                    "[forge] cache-size",
+                    format!("`{}` is not a size", excerpt(text)),
+                    Some("write bytes or a number with a unit, e.g. \"500MiB\" or \"2GB\"".into()),
+                )
+            })?,
+            None => crate::cache::DEFAULT_CACHE_SIZE,
+        },
         jobs: file.forge.jobs,
         skip_missing_interpreters: file.forge.skip_missing_interpreters,
     };
+    for session in &sessions {
+        check_outputs(&checker, &root, session, &run_defaults)?;
+    }
     Ok(Project {
         run_defaults,
         file: path,
@@ -195,7 +213,79 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         python,
         sessions,
         coverage: CoverageGate { fail_under: file.coverage.fail_under },
+        profile: None,
     })
+}
+
+/// No `outputs` glob may reach into (or name a parent of) the reports directory or the env
+/// directory: restoring outputs on a cache hit would overwrite files forge writes itself.
+fn check_outputs(
+    checker: &Checker<'_>,
+    root: &Path,
+    session: &SessionDef,
+    defaults: &RunDefaults,
+) -> Result<(), ConfigError> {
+    let directories = [("the reports directory", &defaults.reports_dir), ("the env directory", &defaults.env_dir)];
+    for (index, glob) in session.outputs.iter().enumerate() {
+        for (what, directory) in directories {
+            // A directory outside the root cannot be reached: outputs are root-relative.
+            let Some(relative) = lexical(directory).strip_prefix(lexical(root)).ok().map(Path::to_path_buf) else {
+                continue;
+            };
+            if super::globs::may_overlap(glob, &relative) {
+                return Err(ConfigError::Invalid {
+                    path: checker.path.clone(),
+                    line: session.lines.outputs.get(index).copied().flatten(),
+                    place: format!("[sessions.{}] outputs", table_name(&session.name)),
+                    message: format!(
+                        "`{}` overlaps {what} `{}`",
+                        excerpt(glob),
+                        super::escape(&relative.display().to_string())
+                    ),
+                    hint: Some("name the files the commands produce, e.g. `dist/*`".into()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` without `.` and `..` components, resolved lexically.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `text` as a size in bytes: digits, optionally a unit (`B`, `KB`, `KiB`, `MB`, `MiB`, `GB`,
+/// `GiB`, `TB`, `TiB`; case-insensitive, a space allowed before it).
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|character: char| !character.is_ascii_digit() && character != '.').unwrap_or(text.len());
+    let number: f64 = text[..split].parse().ok()?;
+    let factor: f64 = match text[split..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "kib" => 1024.0,
+        "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tb" => 1e12,
+        "tib" => 1024.0f64.powi(4),
+        _ => return None,
+    };
+    let bytes = number * factor;
+    // Saturates at u64::MAX for an absurdly large size.
+    (bytes.is_finite() && bytes >= 0.0).then_some(bytes as u64)
 }
 
 /// Every instance name must be a safe file name, unique across the file, and unique ignoring case
@@ -332,5 +422,32 @@ mod tests {
     fn envdir_needs_a_venv() {
         let error = load("[sessions.a]\nvenv = false\ncommands = [\"ls {envdir}\"]\n").unwrap_err();
         assert!(error.to_string().contains("venv = false"), "{error}");
+    }
+
+    #[test]
+    fn inputs_and_outputs_are_checked_with_their_line() {
+        let project =
+            load("[sessions.lint]\ncommands = [\"ruff\"]\ninputs = [\"./src/**/*.py\"]\noutputs = [\"dist/*\"]\n")
+                .unwrap();
+        assert_eq!(project.sessions[0].inputs.as_deref(), Some(&["src/**/*.py".to_owned()][..]));
+        assert!(project.sessions[0].is_cached());
+        for (text, says) in [
+            ("inputs = [\"../**\"]", "/project/sessions.toml:3: [sessions.a] inputs: `../**` leaves the project root"),
+            ("inputs = [\"src/[\"]", "/project/sessions.toml:3: [sessions.a] inputs: `src/[` is not a valid glob"),
+            (
+                "inputs = []\noutputs = [\"**\"]",
+                "sessions.toml:4: [sessions.a] outputs: `**` overlaps the reports directory `.forge/reports`",
+            ),
+            ("inputs = []\noutputs = [\".forge/*\"]", "overlaps the reports directory"),
+        ] {
+            let error = load(&format!("[sessions.a]\ncommands = [\"true\"]\n{text}\n")).unwrap_err();
+            assert!(error.to_string().contains(says), "{error}");
+        }
+        let error =
+            load("[forge]\nenv-dir = \"venvs\"\n[sessions.a]\ncommands = [\"true\"]\noutputs = [\"venvs/a/*\"]\n")
+                .unwrap_err();
+        assert!(error.to_string().contains("overlaps the env directory `venvs`"), "{error}");
+        let error = load("[sessions.all]\nrequires = [\"a\"]\ninputs = [\"src/**\"]\n[sessions.a]\n").unwrap_err();
+        assert!(error.to_string().contains("sessions.toml:3: [sessions.all] inputs: an aggregate session"), "{error}");
     }
 }

@@ -28,7 +28,8 @@ pub fn validate(project: &Project) -> Result<(), PlanError> {
 /// # Errors
 /// [`PlanError`]: an unknown session name, a `requires` cycle anywhere in the file, a malformed
 /// `-k` expression, a selection that matches nothing, or a planned session whose `requirements`
-/// file is missing ([`PlanError::Config`]).
+/// file is missing ([`PlanError::Config`]). The plan is empty only when `--last-failed` left
+/// nothing of a selection that matched.
 pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError> {
     let graph = dag::Graph::new(project);
     graph.check_acyclic(project)?;
@@ -42,7 +43,7 @@ pub fn plan(project: &Project, selection: &Selection) -> Result<Plan, PlanError>
         .instances
         .iter()
         .any(|instance| instance.python.as_ref().is_some_and(|python| selection.pythons.contains(python)));
-    if !selection.pythons.is_empty() && !matched {
+    if !selection.pythons.is_empty() && !matched && !plan.instances.is_empty() {
         return Err(PlanError::NothingSelected { what });
     }
     // Checked for the planned sessions only: a file missing for a session that does not run

@@ -20,6 +20,9 @@ pub struct Selection {
     pub pythons: Vec<String>,
     /// `--no-deps`: do not pull in requirements.
     pub no_deps: bool,
+    /// `--last-failed`: keep only these instance names (those that failed last time). Without
+    /// `-s`, `-t` or `-k` the run starts from all of them, not from `[forge] default`.
+    pub only: Option<BTreeSet<String>>,
 }
 
 impl Selection {
@@ -62,7 +65,11 @@ pub(crate) fn select(
             chosen.extend(lookup(name)?);
         }
         filters.push(format!("-s {}", selection.sessions.join(" ")));
-    } else if selection.tags.is_empty() && selection.keywords.is_none() && project.default.is_some() {
+    } else if selection.tags.is_empty()
+        && selection.keywords.is_none()
+        && selection.only.is_none()
+        && project.default.is_some()
+    {
         for name in project.default.iter().flatten() {
             chosen.extend(lookup(name)?);
         }
@@ -90,6 +97,11 @@ pub(crate) fn select(
     let what = filters.join(", ");
     if chosen.is_empty() {
         return Err(PlanError::NothingSelected { what });
+    }
+    // Intersected last: none of the selection having failed last time is not an error (an empty
+    // plan, which the caller reports), a selection that matches nothing at all still is.
+    if let Some(only) = &selection.only {
+        chosen.retain(|&node| only.contains(&graph.nodes[node].name));
     }
     Ok((chosen, what))
 }

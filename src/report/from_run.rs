@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::model::{AttemptReport, EnvState, FORMAT_VERSION, RunReport, SessionReport, Status};
-use super::{Merged, Reports, sanitize, write_reports};
+use super::{Merged, Reports, RerunCommand, WriteOptions, sanitize, write_reports};
 use crate::runner::{self, RunOutcome, SessionOutcome, SessionStatus};
 
 /// What the report writer needs from a finished run.
@@ -14,19 +14,27 @@ pub struct ReportInput<'a> {
     pub root: &'a Path,
     /// Where reports go.
     pub reports_dir: &'a Path,
-    /// `[coverage] fail-under`, in percent of lines.
+    /// `[coverage] fail-under` (the profile's, with `--profile`), in percent of lines.
     pub fail_under: Option<f64>,
+    /// The `--profile` applied, named in run.json, junit.xml and report.html.
+    pub profile: Option<&'a str>,
+    /// How report.html tells to re-run a failed session.
+    pub rerun: &'a RerunCommand,
     /// The run.
     pub run: &'a RunOutcome,
 }
 
-/// Writes every report of a run (run.json, junit.xml, coverage.xml) into the reports directory,
+/// Writes every report of a run (run.json, junit.xml, coverage.xml, report.html, a line of
+/// history.jsonl) into the reports directory,
 /// whatever the sessions' statuses (failed and interrupted runs included), and returns what they
 /// say. A report that cannot be read or written is in [`Merged::problems`]; the others are still
 /// written.
 pub fn write_run(input: &ReportInput<'_>) -> Merged {
-    let reports = Reports::of_run(from_outcome(input.run), input.root);
-    write_reports(input.reports_dir, reports, input.fail_under)
+    let mut run = from_outcome(input.run);
+    run.profile = input.profile.map(str::to_owned);
+    let reports = Reports::of_run(run, input.root);
+    let options = WriteOptions { fail_under: input.fail_under, rerun: input.rerun.clone(), record_history: true };
+    write_reports(input.reports_dir, reports, &options)
 }
 
 /// The report of a finished (or interrupted) run. Output tails are sanitized here, once, and kept
@@ -42,6 +50,7 @@ pub fn from_outcome(run: &RunOutcome) -> RunReport {
         duration: run.duration,
         interrupted_by: run.signal.map(runner::signal_name),
         timed_out: run.timed_out,
+        profile: None,
         merged_from: Vec::new(),
         sessions: run.sessions.iter().map(session).collect(),
     }
@@ -54,7 +63,9 @@ fn session(outcome: &SessionOutcome) -> SessionReport {
         session: outcome.session.clone(),
         python: outcome.python.clone(),
         status: status(outcome.status),
+        start_offset: outcome.start,
         duration: outcome.duration,
+        requires: outcome.requires.clone(),
         exit_code: outcome.exit_code,
         attempts: outcome
             .attempts
@@ -89,5 +100,7 @@ fn status(status: SessionStatus) -> Status {
         SessionStatus::Error => Status::Error,
         SessionStatus::Skipped => Status::Skipped,
         SessionStatus::Interrupted => Status::Interrupted,
+        SessionStatus::Cached => Status::Cached,
+        SessionStatus::Unchanged => Status::Unchanged,
     }
 }

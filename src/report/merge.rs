@@ -101,6 +101,19 @@ fn merge_runs(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<RunReport, Report
     }
     let start = runs.iter().map(|run| run.start).min().unwrap_or(std::time::SystemTime::UNIX_EPOCH);
     let end = runs.iter().map(|run| run.end).max().unwrap_or(start);
+    let mut profiles: Vec<String> = Vec::new();
+    for profile in runs.iter().filter_map(|run| run.profile.clone()) {
+        if !profiles.contains(&profile) {
+            profiles.push(profile);
+        }
+    }
+    // Each run's start offsets become offsets from the earliest run's start, for one timeline.
+    for run in &mut runs {
+        let shift = run.start.duration_since(start).unwrap_or_default();
+        for session in &mut run.sessions {
+            session.start_offset = session.start_offset.map(|offset| offset + shift);
+        }
+    }
     Ok(RunReport {
         format_version: FORMAT_VERSION,
         forge_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -113,6 +126,7 @@ fn merge_runs(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<RunReport, Report
         },
         interrupted_by: runs.iter().find_map(|run| run.interrupted_by.clone()),
         timed_out: runs.iter().any(|run| run.timed_out),
+        profile: (!profiles.is_empty()).then(|| profiles.join(", ")),
         merged_from: inputs.iter().map(|input| input.display().to_string()).collect(),
         sessions: runs.into_iter().flat_map(|run| run.sessions).collect(),
     })
@@ -155,6 +169,7 @@ mod tests {
             duration: Duration::from_secs(duration),
             interrupted_by: signal.map(str::to_owned),
             timed_out: signal.is_none(),
+            profile: None,
             merged_from: Vec::new(),
             sessions: Vec::new(),
         };

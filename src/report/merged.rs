@@ -20,6 +20,8 @@ pub struct Merged {
     pub gate_failure: Option<String>,
     /// Reports that could not be read or written; exit 1.
     pub problems: Vec<ReportError>,
+    /// Things worth saying that fail nothing (a corrupt history.jsonl line skipped).
+    pub warnings: Vec<String>,
 }
 
 impl Merged {

@@ -1,5 +1,5 @@
-//! Report files: `run.json`, `junit.xml` and `coverage.xml` for a run and for `forge report`
-//! (see `docs/reports.md`).
+//! Report files: `run.json`, `junit.xml`, `coverage.xml`, `report.html` and `history.jsonl` for a
+//! run and for `forge report` (see `docs/reports.md`).
 //!
 //! One sequence serves both: the reports of a directory are first assembled in memory
 //! ([`Reports`]: from a run's outcome, or merged from other directories), then written together
@@ -11,6 +11,8 @@ pub mod coverage;
 mod error;
 mod failures;
 mod from_run;
+pub mod history;
+pub mod html;
 pub mod junit;
 mod merge;
 mod merged;
@@ -23,10 +25,11 @@ pub use assemble::{CoverageReport, Reports};
 pub use error::{InputError, ReportError};
 pub use failures::FailedTest;
 pub use from_run::{ReportInput, from_outcome, write_run};
+pub use html::{HTML_FILE, RerunCommand};
 pub use merge::{check_inputs, merge_dirs};
 pub use merged::{CoverageTotal, Merged, TestCounts, gate};
 pub use model::RunReport;
-pub use write::{write_atomically, write_reports};
+pub use write::{WriteOptions, write_atomically, write_reports};
 
 use std::path::Path;
 

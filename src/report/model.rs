@@ -35,6 +35,9 @@ pub struct RunReport {
     pub interrupted_by: Option<String>,
     /// Whether the run's `--timeout` expired.
     pub timed_out: bool,
+    /// The `--profile` the run applied (`[profiles.NAME]`), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The input directories, when `forge report` merged several runs into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
@@ -53,9 +56,16 @@ pub struct SessionReport {
     pub python: Option<String>,
     /// Final status.
     pub status: Status,
+    /// When it started, from the run's start; seconds in JSON, absent when it never started
+    /// (and in files of forge versions before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_seconds")]
+    pub start_offset: Option<Duration>,
     /// Wall time, all attempts included; seconds in JSON.
     #[serde(with = "seconds")]
     pub duration: Duration,
+    /// The instances of the run it required (`requires`, resolved to instance names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     /// Exit code of the last failing command, 0 on success, absent when nothing ran.
     pub exit_code: Option<i32>,
     /// Every attempt, in order (more than one with `retries`).
@@ -84,9 +94,10 @@ pub struct SessionReport {
 }
 
 impl SessionReport {
-    /// Whether any attempt ran (declared report files are looked for only then).
+    /// Whether any attempt ran, or a cache hit restored what one wrote (declared report files are
+    /// looked for only then).
     pub fn ran(&self) -> bool {
-        !self.attempts.is_empty()
+        !self.attempts.is_empty() || self.status == Status::Cached
     }
 
     /// The output shown with its final status: the last attempt's tail, or what setup printed.
@@ -129,6 +140,10 @@ pub enum Status {
     Skipped,
     /// Stopped by a signal.
     Interrupted,
+    /// Not run: a stored result was restored from the cache.
+    Cached,
+    /// Not run: `--changed` found its inputs unchanged.
+    Unchanged,
 }
 
 impl Status {
@@ -140,6 +155,8 @@ impl Status {
             Status::Error => "error",
             Status::Skipped => "skipped",
             Status::Interrupted => "interrupted",
+            Status::Cached => "cached",
+            Status::Unchanged => "unchanged",
         }
     }
 }
@@ -152,6 +169,16 @@ pub enum EnvState {
     Reused,
     /// Created and filled in this run.
     Built,
+}
+
+impl EnvState {
+    /// The lowercase name, as in run.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvState::Reused => "reused",
+            EnvState::Built => "built",
+        }
+    }
 }
 
 impl RunReport {
@@ -223,6 +250,29 @@ mod rfc3339 {
     }
 }
 
+/// `Option<Duration>` as [`seconds`] or `null`.
+mod optional_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(duration: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+        match duration {
+            Some(duration) => super::seconds::serialize(duration, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+        Option::<f64>::deserialize(deserializer)?
+            .map(|seconds| {
+                Duration::try_from_secs_f64(seconds)
+                    .map_err(|_| serde::de::Error::custom(format!("{seconds} is not a duration in seconds")))
+            })
+            .transpose()
+    }
+}
+
 /// `Duration` as seconds, rounded to milliseconds (`4.02`).
 mod seconds {
     use std::time::Duration;
@@ -253,13 +303,16 @@ mod tests {
             duration: Duration::from_millis(4020),
             interrupted_by: None,
             timed_out: false,
+            profile: None,
             merged_from: Vec::new(),
             sessions: vec![SessionReport {
                 name: "test-3.12".into(),
                 session: "test".into(),
                 python: Some("3.12.3".into()),
                 status: Status::Failed,
+                start_offset: Some(Duration::from_millis(20)),
                 duration: Duration::from_millis(4000),
+                requires: vec!["lint".into()],
                 exit_code: Some(1),
                 attempts: vec![AttemptReport {
                     number: 1,
@@ -296,7 +349,7 @@ mod tests {
                 "timed_out": false,
                 "sessions": [{
                     "name": "test-3.12", "session": "test", "python": "3.12.3", "status": "failed",
-                    "duration": 4.0, "exit_code": 1,
+                    "start_offset": 0.02, "duration": 4.0, "requires": ["lint"], "exit_code": 1,
                     "attempts": [{"number": 1, "status": "failed", "duration": 3.999, "exit_code": 1,
                                   "message": "`pytest` exited with status 1"}],
                     "env": "built", "log": "/p/.forge/reports/logs/test-3.12.log",

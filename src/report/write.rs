@@ -6,20 +6,35 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::html::{self, HTML_FILE, PageInput, RerunCommand};
 use super::{
     COVERAGE_FILE, CoverageReport, CoverageTotal, JUNIT_FILE, LOCK_FILE, Merged, RUN_FILE, ReportError, Reports,
-    coverage, gate, junit,
+    coverage, gate, history, junit,
 };
 
-/// Writes `reports` into `dir` (created if need be) and returns what they say, with `fail_under`
-/// (percent of lines) applied to the coverage total.
+/// How a reports directory is written, beyond what goes in it.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// `[coverage] fail-under` (or `--fail-under`), in percent of lines.
+    pub fail_under: Option<f64>,
+    /// How report.html tells to re-run a failed session.
+    pub rerun: RerunCommand,
+    /// Append the run to history.jsonl (a run does; `forge report`, which merges runs already
+    /// recorded, only reads it).
+    pub record_history: bool,
+}
+
+/// Writes `reports` into `dir` (created if need be) and returns what they say, with
+/// `options.fail_under` applied to the coverage total.
 ///
-/// Order: junit.xml, coverage.xml, then run.json, so that run.json's presence means the others
-/// are in place; a part that `reports` lacks has the earlier run's file removed instead. The
+/// Order: junit.xml, coverage.xml, history.jsonl, report.html, then run.json, so that run.json's
+/// presence means the others are in place; a part that `reports` lacks has the earlier run's file
+/// removed instead (history.jsonl is kept: it spans runs). The
 /// directory's lock ([`LOCK_FILE`], `flock`) is held from the first write to the last, and a
 /// second forge writing the same directory waits for it. Every problem, the assembler's included,
 /// is in [`Merged::problems`]; a file that cannot be written does not stop the others.
-pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> Merged {
+pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Merged {
+    let fail_under = options.fail_under;
     let mut merged = Merged { problems: reports.problems, ..Merged::default() };
     let problems = &mut merged.problems;
     if let Err(source) = std::fs::create_dir_all(dir) {
@@ -29,12 +44,12 @@ pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> M
     let _lock = lock(dir).map_err(|problem| problems.push(problem)).ok();
 
     let junit_path = dir.join(JUNIT_FILE);
-    match reports.junit {
+    match &reports.junit {
         Some(report) => {
-            let (all, tools) = junit::counts(&report);
+            let (all, tools) = junit::counts(report);
             (merged.junit, merged.tests) = (Some(all), tools);
-            merged.failed_tests = super::failures::failed_tests(&report);
-            match junit::to_bytes(&report) {
+            merged.failed_tests = super::failures::failed_tests(report);
+            match junit::to_bytes(report) {
                 Ok(bytes) => push_err(problems, write_atomically(&junit_path, &bytes)),
                 Err(message) => {
                     problems.push(ReportError::Write { path: junit_path, source: std::io::Error::other(message) })
@@ -45,8 +60,17 @@ pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> M
     }
 
     let coverage_path = dir.join(COVERAGE_FILE);
+    let mut coverage_files = Vec::new();
     match reports.coverage {
         Some(CoverageReport { data, root }) => {
+            coverage_files = data
+                .files
+                .iter()
+                .map(|(path, file)| {
+                    let (covered, valid) = file.line_counts();
+                    (path.clone(), covered, valid)
+                })
+                .collect();
             let timestamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis();
             let xml = coverage::cobertura_xml(&data, &root, timestamp);
             push_err(problems, write_atomically(&coverage_path, xml.as_bytes()));
@@ -57,6 +81,39 @@ pub fn write_reports(dir: &Path, reports: Reports, fail_under: Option<f64>) -> M
         None => push_err(problems, remove_stale(&coverage_path)),
     }
 
+    let html_path = dir.join(HTML_FILE);
+    match &reports.run {
+        Some(run) => {
+            // What the page costs a run (history included): `FORGE_LOG=debug` shows it, and
+            // bench/html-report measures it.
+            let started = std::time::Instant::now();
+            let (entries, warnings) = if options.record_history {
+                let (entries, warnings, problem) = history::record(dir, history::HistoryEntry::of_run(run, &merged));
+                merged.problems.extend(problem);
+                (entries, warnings)
+            } else {
+                history::read(dir)
+            };
+            let page = html::render(&PageInput {
+                run,
+                merged: &merged,
+                junit: reports.junit.as_ref(),
+                coverage_files: &coverage_files,
+                fail_under,
+                history: &entries,
+                reports_dir: dir,
+                rerun: &options.rerun,
+                warnings: &warnings,
+            });
+            push_err(&mut merged.problems, write_atomically(&html_path, page.as_bytes()));
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::debug!(elapsed_ms, bytes = page.len(), "report.html and history.jsonl written");
+            merged.warnings = warnings;
+        }
+        None => push_err(&mut merged.problems, remove_stale(&html_path)),
+    }
+
+    let problems = &mut merged.problems;
     let run_path = dir.join(RUN_FILE);
     match reports.run {
         Some(run) => push_err(problems, write_atomically(&run_path, &run.to_json())),
@@ -170,7 +227,7 @@ mod tests {
         let victim = dir.path().join("victim");
         std::fs::write(&victim, "precious").expect("write");
         std::os::unix::fs::symlink(&victim, dir.path().join(LOCK_FILE)).expect("symlink");
-        let merged = write_reports(dir.path(), Reports::default(), None);
+        let merged = write_reports(dir.path(), Reports::default(), &WriteOptions::default());
         assert!(matches!(merged.problems.as_slice(), [ReportError::Lock { .. }]), "{:?}", merged.problems);
         assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     }
@@ -181,7 +238,11 @@ mod tests {
         for name in [JUNIT_FILE, COVERAGE_FILE, RUN_FILE] {
             std::fs::write(dir.path().join(name), "old").expect("write");
         }
-        let merged = write_reports(dir.path(), Reports::default(), Some(80.0));
+        let merged = write_reports(
+            dir.path(),
+            Reports::default(),
+            &WriteOptions { fail_under: Some(80.0), ..WriteOptions::default() },
+        );
         assert!(merged.is_clean(), "{:?}", merged.problems);
         assert_eq!(names(dir.path()), [LOCK_FILE]);
     }
@@ -190,7 +251,7 @@ mod tests {
     fn a_stale_report_that_cannot_be_removed_is_a_problem() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join(COVERAGE_FILE)).expect("a directory named coverage.xml");
-        let merged = write_reports(dir.path(), Reports::default(), None);
+        let merged = write_reports(dir.path(), Reports::default(), &WriteOptions::default());
         match merged.problems.as_slice() {
             [ReportError::Remove { path, .. }] => assert_eq!(path, &dir.path().join(COVERAGE_FILE)),
             other => panic!("{other:?}"),

@@ -25,3 +25,20 @@ pub fn print_clean(report: &CleanReport, env_dirs: &[PathBuf], dry_run: bool) {
         print_diagnostic(&format!("cannot remove {}: {reason}", path.display()), &[], None);
     }
 }
+
+/// What `forge cache clean` did: how many stored results it removed from `store`, or (`None`)
+/// that another forge process held the store too long.
+pub fn print_cache_clean(store: &std::path::Path, removed: Option<usize>) {
+    match removed {
+        Some(count) => {
+            let mut stdout = anstream::stdout().lock();
+            let noun = if count == 1 { "result" } else { "results" };
+            let _ = writeln!(stdout, "removed {count} cached {noun} from {}", store.display());
+        }
+        None => print_diagnostic(
+            &format!("cannot clean the cache {}: another forge process holds it", store.display()),
+            &[],
+            None,
+        ),
+    }
+}

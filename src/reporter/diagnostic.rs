@@ -33,6 +33,12 @@ pub fn print_warning(message: &str) {
     let _ = writeln!(anstream::stderr(), "{WARNING}warning:{WARNING:#} {}", one_line(message));
 }
 
+/// Prints `note: message`: something the user asked for that changes what runs (`--lf` with no
+/// record of a previous run), not a problem.
+pub fn print_note(message: &str) {
+    let _ = writeln!(anstream::stderr(), "{HINT}note:{HINT:#} {}", one_line(message));
+}
+
 fn one_line(text: &str) -> String {
     text.trim().replace('\n', "; ")
 }

@@ -115,8 +115,16 @@ impl Display {
                 _ => print(),
             }
         }
+        if self.verbosity == Verbosity::Verbose
+            && let Some(verdict) = &outcome.cache_verdict
+        {
+            self.print_err(&format!("{DIM}forge ▸ {}: cache: {verdict}{DIM:#}", outcome.name));
+        }
         let quiet_success = self.verbosity == Verbosity::Quiet
-            && matches!(outcome.status, SessionStatus::Success | SessionStatus::Skipped);
+            && matches!(
+                outcome.status,
+                SessionStatus::Success | SessionStatus::Skipped | SessionStatus::Cached | SessionStatus::Unchanged
+            );
         if !quiet_success {
             self.print_err(&status_line(outcome));
         }

@@ -10,7 +10,8 @@ use crate::runner::InstanceContext;
 use crate::settings::Settings;
 
 /// Prints `plan` level by level (each level can run at once after the previous ones).
-pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
+/// `verdicts` are what the cache says per instance (`runner::dry_run_verdicts`).
+pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings, verdicts: &[Option<Vec<String>>]) {
     let mut stdout = anstream::stdout().lock();
     let _ = writeln!(
         stdout,
@@ -84,6 +85,9 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             } else if settings.posargs.is_some() {
                 details.push("no posargs".to_owned());
             }
+            if let Some(changed) = &settings.changed {
+                details.push(crate::changes::session_verdict(session, changed).describe(&changed.reference));
+            }
             let _ = writeln!(stdout, "  {BOLD}{}{BOLD:#} {DIM}({}){DIM:#}", instance.name, details.join("; "));
             if python.is_empty() && session.needs_venv() {
                 // Known only once the env's interpreter is: shown as the placeholder.
@@ -92,6 +96,9 @@ pub fn print_plan(project: &Project, plan: &Plan, settings: &Settings) {
             let context = values.template();
             for command in &session.commands {
                 let _ = writeln!(stdout, "    $ {}", command.display(&context));
+            }
+            for line in verdicts.get(index).into_iter().flatten().flatten() {
+                let _ = writeln!(stdout, "    {DIM}cache:{DIM:#} {line}");
             }
         }
     }

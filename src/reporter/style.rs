@@ -29,6 +29,8 @@ pub fn status_label(outcome: &SessionOutcome) -> (&'static str, Style) {
         SessionStatus::Error => ("ERROR", ERROR),
         SessionStatus::Skipped => ("SKIP", WARNING),
         SessionStatus::Interrupted => ("INTERRUPTED", INTERRUPTED),
+        SessionStatus::Cached => ("CACHED", SUCCESS),
+        SessionStatus::Unchanged => ("UNCHANGED", SUCCESS),
     }
 }
 

@@ -24,6 +24,8 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
         (SessionStatus::Error, "errored"),
         (SessionStatus::Skipped, "skipped"),
         (SessionStatus::Interrupted, "interrupted"),
+        (SessionStatus::Cached, "cached"),
+        (SessionStatus::Unchanged, "unchanged"),
     ] {
         if count(status) > 0 {
             parts.push(format!("{} {word}", count(status)));
@@ -34,7 +36,7 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
         parts.push(format!("{flaky} flaky"));
     }
     let style =
-        if run.sessions.iter().any(|outcome| outcome.status != SessionStatus::Success) { ERROR } else { SUCCESS };
+        if run.sessions.iter().any(|outcome| !outcome.status.satisfies_requirement()) { ERROR } else { SUCCESS };
     let _ = writeln!(stderr, "────────────");
     let elapsed = format!(" [{elapsed:>7.3}s] ");
     let _ = writeln!(
@@ -56,7 +58,7 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
     for outcome in run
         .sessions
         .iter()
-        .filter(|outcome| outcome.status != SessionStatus::Success || outcome.is_flaky() || !outcome.leaked.is_empty())
+        .filter(|outcome| !outcome.status.satisfies_requirement() || outcome.is_flaky() || !outcome.leaked.is_empty())
     {
         let _ = writeln!(stderr, "{}", status_line(outcome));
     }
@@ -112,5 +114,8 @@ pub fn print_reports(reports: &Merged) {
     }
     for problem in &reports.problems {
         super::diagnostic::print_diagnostic(&problem.to_string(), &[], problem.hint().as_deref());
+    }
+    for warning in &reports.warnings {
+        super::diagnostic::print_warning(warning);
     }
 }

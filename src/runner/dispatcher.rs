@@ -44,7 +44,8 @@ pub enum Response {
 #[derive(Debug)]
 enum Slot {
     Pending,
-    Running,
+    /// Started this long after the run.
+    Running(std::time::Duration),
     Done(Box<SessionOutcome>),
 }
 
@@ -107,7 +108,7 @@ impl<'a> Dispatcher<'a> {
                     if let Some(cause) = self.stop {
                         self.skip(index, cause.not_started());
                     } else if self.running < self.jobs {
-                        self.slots[index] = Slot::Running;
+                        self.slots[index] = Slot::Running(self.started.elapsed());
                         self.running += 1;
                         start.push(index);
                     }
@@ -121,6 +122,23 @@ impl<'a> Dispatcher<'a> {
     /// so [`Dispatcher::schedule`] settles it in one pass) nothing is pending.
     pub fn is_finished(&self) -> bool {
         self.running == 0 && self.slots.iter().all(|slot| matches!(slot, Slot::Done(_)))
+    }
+
+    /// The cache keys of instance `index`'s requirements, `(name, key)` in `requires` order
+    /// (`None` for an uncached one): an input of its own key, read when it starts (all of them
+    /// have finished then).
+    pub fn requirement_keys(&self, index: usize) -> Vec<(String, Option<String>)> {
+        self.plan.instances[index]
+            .requires
+            .iter()
+            .map(|&required| {
+                let key = match &self.slots[required] {
+                    Slot::Done(outcome) => outcome.cache_key.clone(),
+                    _ => None,
+                };
+                (self.plan.instances[required].name.clone(), key)
+            })
+            .collect()
     }
 
     /// Whether the run's deadline still matters (it has not fired yet).
@@ -137,7 +155,7 @@ impl<'a> Dispatcher<'a> {
             }
             Input::Finished(index, outcome) => self.finished(index, *outcome),
             Input::TaskFailed(index, message) => {
-                if !matches!(self.slots[index], Slot::Running) {
+                if !matches!(self.slots[index], Slot::Running(_)) {
                     return Response::Continue;
                 }
                 self.internal_error = true;
@@ -196,10 +214,11 @@ impl<'a> Dispatcher<'a> {
         }
     }
 
-    fn finished(&mut self, index: usize, outcome: SessionOutcome) -> Response {
-        if !matches!(self.slots[index], Slot::Running) {
+    fn finished(&mut self, index: usize, mut outcome: SessionOutcome) -> Response {
+        let Slot::Running(start) = self.slots[index] else {
             return Response::Continue;
-        }
+        };
+        outcome.start = Some(start);
         self.running -= 1;
         let failed = outcome.status.is_failure();
         self.settle(index, outcome);
@@ -257,7 +276,9 @@ impl<'a> Dispatcher<'a> {
     }
 
     /// Records `outcome` as instance `index`'s, after the reporter has seen it.
-    fn settle(&mut self, index: usize, outcome: SessionOutcome) {
+    fn settle(&mut self, index: usize, mut outcome: SessionOutcome) {
+        let plan = self.plan;
+        outcome.requires = plan.instances[index].requires.iter().map(|&at| plan.instances[at].name.clone()).collect();
         // The event owns the outcome while the reporter reads it, then hands it back: no copy of
         // the output tails.
         let event = Event::SessionFinished { index, outcome: Box::new(outcome) };

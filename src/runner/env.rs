@@ -35,17 +35,22 @@ pub fn env_request(definition: &SessionDef, instance: &InstanceContext, context:
     let python = (!instance.python_request.is_empty()).then(|| instance.python_request.clone());
     EnvRequest {
         path: instance.env_path.clone(),
-        inputs: EnvInputs {
-            python_request: instance.python_request.clone(),
-            deps: instance.deps(definition),
-            requirements: definition.requirements.clone(),
-            install_project: definition.install_project,
-            extras: definition.extras.clone(),
-            groups: definition.groups.clone(),
-            locked: definition.locked,
-            root: context.project.root.clone(),
-        },
+        inputs: env_inputs(definition, instance, &context.project.root),
         python,
+    }
+}
+
+/// What instance `instance`'s env is built from (also part of its cache key).
+pub fn env_inputs(definition: &SessionDef, instance: &InstanceContext, root: &std::path::Path) -> EnvInputs {
+    EnvInputs {
+        python_request: instance.python_request.clone(),
+        deps: instance.deps(definition),
+        requirements: definition.requirements.clone(),
+        install_project: definition.install_project,
+        extras: definition.extras.clone(),
+        groups: definition.groups.clone(),
+        locked: definition.locked,
+        root: root.to_path_buf(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::config::SessionDef;
 use crate::settings::Layout;
 use crate::venv::VenvError;
 
+use super::cached;
 use super::channel::{Message, SessionChannel};
 use super::env::{PreparedEnv, prepare};
 use super::environment::command_environment;
@@ -18,20 +19,37 @@ use super::instance::InstanceContext;
 use super::log::SessionLog;
 use super::outcome::{Attempt, SessionOutcome, SessionStatus};
 use super::process::{CommandEnd, CommandRun, describe, run_command};
-use super::retry::backoff;
 use super::stop::StopRequest;
 use super::{Event, RunContext};
 
 /// Runs plan instance `index` and sends its events, then its outcome, to `sender`.
+///
+/// `requirements` are its required instances' cache keys (see `Dispatcher::requirement_keys`).
 pub async fn execute(
     context: Arc<RunContext>,
     index: usize,
+    requirements: Vec<(String, Option<String>)>,
     sender: mpsc::Sender<Message>,
     stop: watch::Receiver<StopRequest>,
 ) {
     let mut channel = SessionChannel::new(index, sender, stop);
-    let outcome = run(&context, &mut channel).await;
+    let outcome = match unchanged(&context, index) {
+        Some(outcome) => outcome,
+        None => run(&context, &mut channel, requirements).await,
+    };
     channel.finish(outcome).await;
+}
+
+/// Under `--changed`, the outcome of an instance none of whose inputs changed: `unchanged`,
+/// nothing run or restored (a success for `requires`).
+fn unchanged(context: &RunContext, index: usize) -> Option<SessionOutcome> {
+    let changed = context.settings.changed.as_ref()?;
+    let instance = &context.plan.instances[index];
+    let session = &context.project.sessions[instance.session];
+    (crate::changes::session_verdict(session, changed) == crate::changes::Verdict::Unchanged).then(|| {
+        let message = format!("no input changed since {}", changed.reference);
+        SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Unchanged, message)
+    })
 }
 
 /// How an attempt (or the env before it) ended.
@@ -47,7 +65,11 @@ impl AttemptEnd {
     }
 }
 
-async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutcome {
+async fn run(
+    context: &RunContext,
+    channel: &mut SessionChannel,
+    requirements: Vec<(String, Option<String>)>,
+) -> SessionOutcome {
     let started = Instant::now();
     channel.emit(Event::SessionStarted { index: channel.index }).await;
     let instance = &context.plan.instances[channel.index];
@@ -65,6 +87,46 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
             return outcome;
         }
     };
+
+    let keyed = if definition.is_cached() {
+        let (settings, root) = (context.settings.clone(), context.project.root.clone());
+        let (definition, values) = (definition.clone(), values.clone());
+        let computed = tokio::task::spawn_blocking(move || {
+            cached::compute_key(&settings, &root, &definition, &values, requirements)
+        })
+        .await;
+        Some(computed.unwrap_or_else(|error| Err(error.to_string())))
+    } else {
+        None
+    };
+    match &keyed {
+        Some(Ok(keyed)) => {
+            outcome.cache_key = Some(keyed.digest.clone());
+            if context.settings.force {
+                outcome.cache_verdict = Some("--force".into());
+            } else {
+                match restore(context, definition, &values, keyed).await {
+                    Ok(restored) => {
+                        log.write(&restored.log).await;
+                        outcome.status = SessionStatus::Cached;
+                        outcome.exit_code = Some(0);
+                        outcome.python = restored.record.python;
+                        outcome.junit = definition.junit.iter().map(|template| values.path(template)).collect();
+                        outcome.coverage = definition.coverage.iter().map(|template| values.path(template)).collect();
+                        outcome.cache_verdict = Some("cached".into());
+                        outcome.output_tail = log.tail();
+                        let log_end = log.finish();
+                        outcome.log = log_end.path;
+                        outcome.duration = started.elapsed();
+                        return outcome;
+                    }
+                    Err(reason) => outcome.cache_verdict = Some(reason),
+                }
+            }
+        }
+        Some(Err(error)) => outcome.cache_verdict = Some(format!("no cache key: {error}")),
+        None => {}
+    }
 
     let mut end = None;
     let mut _env_lock = None;
@@ -137,7 +199,40 @@ async fn run(context: &RunContext, channel: &mut SessionChannel) -> SessionOutco
         });
     }
     outcome.duration = started.elapsed();
+    if let Some(Ok(keyed)) = keyed
+        && cached::storable(&outcome)
+    {
+        let store = cached::store(&context.settings);
+        let (definition, root, stored) = (definition.clone(), context.project.root.clone(), outcome.clone());
+        let saved =
+            tokio::task::spawn_blocking(move || cached::save(&store, &keyed, &definition, &stored, &root)).await;
+        tracing::debug!(session = %outcome.name, saved = ?saved.ok(), "stored the result in the cache");
+    }
     outcome
+}
+
+/// Looks a cached instance up and restores its result on a hit (on the blocking pool).
+async fn restore(
+    context: &RunContext,
+    definition: &SessionDef,
+    values: &InstanceContext,
+    keyed: &cached::Keyed,
+) -> Result<cached::Restored, String> {
+    let layout = &context.settings.layout;
+    // Only where forge may write a report file (as `remove_stale` checks): symlinks resolved.
+    let reports: Vec<_> = definition
+        .junit
+        .iter()
+        .chain(&definition.coverage)
+        .map(|path| {
+            Some(values.path(path)).filter(|path| crate::config::is_inside(path, &[&layout.root, &layout.reports_dir]))
+        })
+        .collect();
+    let store = cached::store(&context.settings);
+    let (name, keyed, root) = (values.name.clone(), keyed.clone(), context.project.root.clone());
+    tokio::task::spawn_blocking(move || cached::restore(&store, &name, &keyed, &root, &reports))
+        .await
+        .unwrap_or_else(|error| Err(error.to_string()))
 }
 
 /// Runs the session's commands, retrying a failed attempt up to `retries` times.
@@ -169,7 +264,7 @@ async fn attempts(
         if !end.status.is_failure() || number > definition.retries {
             return end;
         }
-        let delay = backoff(definition.retry_delay, number);
+        let delay = definition.retry.delay(number);
         let index = channel.index;
         channel
             .emit(Event::Retrying { index, attempt: number, status: end.status, delay_seconds: delay.as_secs_f64() })

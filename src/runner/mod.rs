@@ -1,6 +1,7 @@
 //! Running a plan: the dispatcher (the run's state machine), the driver that feeds it (`run.rs`),
 //! executors that run one session each, and the events and outcomes they produce.
 
+mod cached;
 mod channel;
 mod directories;
 mod dispatcher;
@@ -14,10 +15,12 @@ mod log;
 mod outcome;
 mod process;
 mod retry;
+pub use retry::RetryPolicy;
 mod run;
 mod signals;
 mod stop;
 
+pub use cached::dry_run_verdicts;
 pub use event::{EnvProgress, Event};
 pub use instance::InstanceContext;
 pub use log::TAIL_BYTES;

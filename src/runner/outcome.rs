@@ -21,13 +21,16 @@ pub enum SessionStatus {
     Skipped,
     /// Stopped by a signal.
     Interrupted,
+    /// Not run: a stored result under the same cache key was restored (outputs, reports, log).
+    Cached,
+    /// Not run: `--changed` found none of its inputs changed (nothing is restored).
+    Unchanged,
 }
 
 impl SessionStatus {
-    /// Whether a session that requires this one may start: it succeeded (and, once sessions are
-    /// cached, was cached or unchanged).
+    /// Whether a session that requires this one may start: it succeeded, was cached or unchanged.
     pub fn satisfies_requirement(self) -> bool {
-        matches!(self, SessionStatus::Success)
+        matches!(self, SessionStatus::Success | SessionStatus::Cached | SessionStatus::Unchanged)
     }
 
     /// Whether this counts towards `--max-fail` and exit status 1.
@@ -43,6 +46,8 @@ impl SessionStatus {
             SessionStatus::Error => "error",
             SessionStatus::Skipped => "skipped",
             SessionStatus::Interrupted => "interrupted",
+            SessionStatus::Cached => "cached",
+            SessionStatus::Unchanged => "unchanged",
         }
     }
 }
@@ -90,6 +95,13 @@ pub struct SessionOutcome {
     /// Wall time in seconds, all attempts included.
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
+    /// When its executor started, from the run's start (monotonic); `None` when it never
+    /// started. Set by the dispatcher.
+    #[serde(skip)]
+    pub start: Option<Duration>,
+    /// The plan instances it required, by name. Set by the dispatcher.
+    #[serde(skip)]
+    pub requires: Vec<String>,
     /// Exit code of the last failing command, 0 on success, absent when nothing ran.
     pub exit_code: Option<i32>,
     /// Every attempt.
@@ -120,6 +132,13 @@ pub struct SessionOutcome {
     /// Coverage files it declared, rendered (absolute).
     #[serde(skip)]
     pub coverage: Vec<PathBuf>,
+    /// Its cache key's digest, for a session with `inputs` (the sessions requiring it hash it
+    /// into theirs).
+    #[serde(skip)]
+    pub cache_key: Option<String>,
+    /// What the cache said: `cached`, or why the session ran (`input src/a.py changed`).
+    #[serde(skip)]
+    pub cache_verdict: Option<String>,
 }
 
 impl SessionOutcome {
@@ -131,6 +150,8 @@ impl SessionOutcome {
             python: None,
             status,
             duration: Duration::ZERO,
+            start: None,
+            requires: Vec::new(),
             exit_code: None,
             attempts: Vec::new(),
             env: None,
@@ -142,6 +163,8 @@ impl SessionOutcome {
             output_tail: Vec::new(),
             junit: Vec::new(),
             coverage: Vec::new(),
+            cache_key: None,
+            cache_verdict: None,
         }
     }
 

@@ -51,7 +51,9 @@ pub async fn run_until(
     loop {
         for index in dispatcher.schedule() {
             tracing::debug!(session = %context.plan.instances[index].name, "starting");
-            let task = tasks.spawn(execute(Arc::clone(&context), index, sender.clone(), stop_receiver.clone()));
+            let requirements = dispatcher.requirement_keys(index);
+            let task =
+                tasks.spawn(execute(Arc::clone(&context), index, requirements, sender.clone(), stop_receiver.clone()));
             task_index.insert(task.id(), index);
         }
         if dispatcher.is_finished() {

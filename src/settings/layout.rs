@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// The directories and files of one project's runs.
 ///
+/// - `cache_dir/` — the cache store (see `cache::Store`);
 /// - `reports_dir/` — run.json, junit.xml, coverage.xml; `logs/NAME.log` per session;
 /// - `env_dir/NAME/` — one virtualenv per instance; `env_dir/.locks/NAME.lock` (flock);
 ///   `env_dir/.interpreters.json` — what each interpreter said about itself, keyed by path, size
@@ -16,6 +17,8 @@ pub struct Layout {
     pub reports_dir: PathBuf,
     /// Absolute virtualenv directory.
     pub env_dir: PathBuf,
+    /// Absolute cache store directory (`records/`, `blobs/`, `.lock`).
+    pub cache_dir: PathBuf,
 }
 
 impl Layout {

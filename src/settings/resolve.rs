@@ -86,12 +86,21 @@ pub struct Settings {
     pub fail_under: Option<f64>,
     /// How the summary tells to re-run a failure.
     pub rerun: Rerun,
+    /// Run cached sessions anyway (`--force`).
+    pub force: bool,
+    /// `[forge] cache-size`, in bytes.
+    pub cache_size: u64,
+    /// The `--profile` applied (`[profiles.NAME]`), if any.
+    pub profile: Option<String>,
     /// The CI output, if any (`--ci`).
     pub ci: Ci,
     /// Stream output as it comes (one session at a time); set by [`Settings::fit`].
     pub live: bool,
     /// The commands' stdin; set by [`Settings::fit`].
     pub stdin: StdinMode,
+    /// `--changed`: the files changed since its REF (instances whose inputs are all unchanged
+    /// are not run); `None` without `--changed`.
+    pub changed: Option<std::sync::Arc<crate::changes::ChangedSince>>,
 }
 
 impl Settings {
@@ -125,6 +134,7 @@ impl Settings {
             root: project.root.clone(),
             reports_dir: reports_dir.clone(),
             env_dir: project.run_defaults.env_dir.clone(),
+            cache_dir: project.run_defaults.cache_dir.clone(),
         };
         Self {
             selection: selection(args),
@@ -139,9 +149,13 @@ impl Settings {
             posargs: args.posargs.clone(),
             fail_under: project.coverage.fail_under,
             rerun: rerun(args),
+            force: args.force,
+            cache_size: project.run_defaults.cache_size,
+            profile: project.profile.as_ref().map(|profile| profile.name.clone()),
             ci: Ci::resolve(args.ci, |key| std::env::var(key).ok()),
             live: false,
             stdin: StdinMode::Null,
+            changed: None,
         }
     }
 
@@ -181,15 +195,19 @@ pub fn selection(args: &RunArgs) -> Selection {
         keywords: args.keywords.clone(),
         pythons: args.python.clone(),
         no_deps: args.no_deps,
+        only: None,
     }
 }
 
-/// The re-run command's parts: `-f FILE` as given, the same `-- posargs`.
+/// The re-run command's parts: `-f FILE` and `--profile NAME` as given, the same `-- posargs`.
 fn rerun(args: &RunArgs) -> Rerun {
-    let prefix = match &args.file {
+    let mut prefix = match &args.file {
         Some(file) => format!("forge -f {}", shlex::try_quote(&file.to_string_lossy()).unwrap_or_default()),
         None => "forge".to_owned(),
     };
+    if let Some(profile) = &args.profile {
+        prefix.push_str(&format!(" --profile {}", shlex::try_quote(profile).unwrap_or_default()));
+    }
     let suffix = match &args.posargs {
         Some(posargs) => format!(" -- {}", crate::config::shell_join(posargs)),
         None => String::new(),

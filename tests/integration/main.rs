@@ -3,6 +3,8 @@
 mod support;
 
 mod bad_config;
+mod cache;
+mod changed;
 mod ci_output;
 mod cli;
 mod completions;
@@ -12,7 +14,9 @@ mod env_dirs;
 mod exit_status;
 mod faults;
 mod hardening;
+mod html_report;
 mod interpreters;
+mod last_failed;
 mod locked;
 mod matrix;
 mod real_projects;
@@ -24,4 +28,5 @@ mod ship;
 mod signals;
 mod terminal;
 mod venv;
+mod watch;
 mod working_directory;

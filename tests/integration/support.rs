@@ -470,3 +470,14 @@ pub fn read_pid(path: &Path) -> i32 {
     });
     pid.unwrap()
 }
+
+/// The lines of `root/file`, sorted, and the file removed: what the sessions that append their
+/// names to it ran since the last call (none when it does not exist).
+pub fn take_sorted_lines(root: &Path, file: &str) -> Vec<String> {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}

@@ -147,7 +147,7 @@ pub fn collect_run(run: &RunReport, root: &Path) -> (Option<Coverage>, Vec<Repor
             declared = true;
             match merger.add_file(path) {
                 Ok(true) => {}
-                Ok(false) if session.status == Status::Success => {
+                Ok(false) if matches!(session.status, Status::Success | Status::Cached) => {
                     missing_after_success.push(path.clone());
                     not_written
                         .push(ReportError::CoverageNotWritten { session: session.name.clone(), path: path.clone() });

@@ -17,6 +17,9 @@ use quick_junit::{Report, TestSuite};
 use super::model::RunReport;
 use super::{ReportError, TestCounts};
 
+/// The `<property>` of forge's suite that names the `--profile` applied.
+pub const PROFILE_PROPERTY: &str = "forge.profile";
+
 /// The name of forge's own suite (and of the `<testsuites>` root).
 pub const FORGE_SUITE: &str = "forge";
 
@@ -48,6 +51,9 @@ pub fn run_report(run: &RunReport) -> (Report, Vec<ReportError>) {
         forge.add_test_case(session_case(session, &notes));
     }
     forge.set_time(run.duration);
+    if let Some(profile) = &run.profile {
+        forge.add_property(quick_junit::Property::new(PROFILE_PROPERTY, profile.as_str()));
+    }
     (assemble(forge, merged), problems)
 }
 
@@ -225,5 +231,30 @@ mod tests {
         assert_eq!((report.test_suites[0].tests, report.test_suites[0].failures), (2, 1));
         assert_eq!(report.test_suites[0].time, Some(Duration::from_secs(3)));
         assert_eq!(report.tests, 3);
+    }
+
+    #[test]
+    fn a_cached_session_is_a_passed_testcase_that_says_so_and_keeps_its_suites() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let declared = dir.path().join("pytest.xml");
+        std::fs::write(&declared, r#"<testsuite name="pytest"><testcase classname="m" name="t1"/></testsuite>"#)
+            .expect("write");
+        let mut cached = outcome("test", SessionStatus::Cached);
+        cached.junit = vec![declared];
+        let run = RunOutcome {
+            started: SystemTime::UNIX_EPOCH,
+            finished: SystemTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
+            sessions: vec![cached, outcome("lint", SessionStatus::Unchanged)],
+            signal: None,
+            timed_out: false,
+            internal_error: false,
+        };
+        let (report, problems) = run_report(&from_outcome(&run));
+        assert!(problems.is_empty());
+        assert_eq!((report.tests, report.failures, report.errors, report.skipped), (3, 0, 0, 0));
+        let text = report.to_string().expect("serializes");
+        assert!(text.contains(r#"<property name="forge.status" value="cached"/>"#), "{text}");
+        assert!(text.contains(r#"<property name="forge.status" value="unchanged"/>"#), "{text}");
     }
 }

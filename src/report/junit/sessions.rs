@@ -2,7 +2,7 @@
 //! instance, following the Surefire/Jenkins JUnit schema (`junit-10.xsd`) for `<failure>`,
 //! `<error>`, `<skipped>`, `<flakyFailure>` and `<rerunFailure>`.
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestRerun};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestRerun};
 
 use crate::report::model::{AttemptReport, SessionReport, Status};
 use crate::report::sanitize;
@@ -17,13 +17,17 @@ pub const CLASSNAME: &str = "forge.sessions";
 /// - failed → `<failure type="exit status N">` with the output tail, `<rerunFailure>` per failed
 ///   earlier attempt;
 /// - error → `<error>`; interrupted → `<error message="interrupted: …">`;
-/// - skipped → `<skipped message=REASON>`.
+/// - skipped → `<skipped message=REASON>`;
+/// - cached / unchanged → passed, with `<property name="forge.status" value="cached"/>` (or
+///   `unchanged`): the result stands, but nothing ran this time.
 pub fn session_case(outcome: &SessionReport, notes: &[String]) -> TestCase {
     let earlier = outcome.attempts.split_last().map_or(&[][..], |(_, earlier)| earlier);
     let reruns = || earlier.iter().filter(|attempt| attempt.status != Status::Success).map(rerun);
     let tail = outcome.final_output();
     let status = match outcome.status {
-        Status::Success => TestCaseStatus::Success { flaky_runs: reruns().collect() },
+        Status::Success | Status::Cached | Status::Unchanged => {
+            TestCaseStatus::Success { flaky_runs: reruns().collect() }
+        }
         Status::Failed | Status::Error | Status::Interrupted => {
             let kind = if outcome.status == Status::Failed { NonSuccessKind::Failure } else { NonSuccessKind::Error };
             let mut status = TestCaseStatus::non_success(kind);
@@ -54,6 +58,11 @@ pub fn session_case(outcome: &SessionReport, notes: &[String]) -> TestCase {
     let mut case = TestCase::new(sanitize::one_line(&outcome.name), status);
     case.set_classname(CLASSNAME);
     case.set_time(outcome.duration);
+    if matches!(outcome.status, Status::Cached | Status::Unchanged) {
+        // A passed testcase that did not run this time: a property says why, as JUnit readers
+        // (Jenkins, GitLab) show properties and have no status for it.
+        case.add_property(Property::new("forge.status", outcome.status.as_str()));
+    }
     if let Some(log) = &outcome.log {
         case.set_system_out(sanitize::text(&format!("log: {}", log.display())));
     }

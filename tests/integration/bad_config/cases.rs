@@ -138,6 +138,39 @@ pub const CASES: &[Case] = &[
     // Durations.
     case("negative timeout", "[sessions.a]\ntimeout = \"-5s\"\n", "`sessions.a.timeout`: `-5s` is negative"),
     case("zero timeout", "[sessions.a]\ntimeout = \"0s\"\n", "`sessions.a.timeout`: `0s` is zero"),
+    // The retry policy.
+    case(
+        "retry-backoff below 1",
+        "[sessions.a]\nretries = 2\nretry-backoff = 0.5\n",
+        "[sessions.a] retry-backoff: 0.5 is not a back-off factor from 1 to 10",
+    ),
+    case(
+        "retry-backoff absurd",
+        "[sessions.a]\nretry-backoff = 1000\n",
+        "[sessions.a] retry-backoff: 1000 is not a back-off factor from 1 to 10",
+    ),
+    case(
+        "negative retry-delay",
+        "[sessions.a]\nretry-delay = \"-1s\"\n",
+        "`sessions.a.retry-delay`: `-1s` is negative",
+    ),
+    case(
+        "absurd retry-max-delay",
+        "[sessions.a]\nretry-max-delay = \"2h\"\n",
+        "[sessions.a] retry-max-delay: 2h is longer than the maximum of 1h",
+    ),
+    case(
+        "retry-delay over retry-max-delay",
+        "[sessions.a]\nretry-delay = \"1m\"\nretry-max-delay = \"10s\"\n",
+        "[sessions.a] retry-delay: 1m is longer than retry-max-delay 10s",
+    ),
+    Case {
+        name: "unknown profile",
+        input: Input::Text("[sessions.a]\ncommands = [\"true\"]\n[profiles.production]\n"),
+        args: &["--profile", "prodution"],
+        expected: "[ROOT]/sessions.toml: --profile: no profile `prodution` in sessions.toml",
+    },
+    case("unknown key in a profile", "[profiles.ci]\nfail-under = 80\n", "unknown key `fail-under` in [profiles.ci]"),
     case(
         "unit-less timeout",
         "[sessions.a]\ntimeout = \"10\"\n",
@@ -347,5 +380,25 @@ pub const CASES: &[Case] = &[
         "an empty default, nothing to run",
         "[forge]\ndefault = []\n[sessions.a]\n",
         "no session matches [forge] default",
+    ),
+    case(
+        "an inputs glob that leaves the root",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = [\"src/**\", \"../**\"]\n",
+        "sessions.toml:3: [sessions.a] inputs: `../**` leaves the project root (`..`)",
+    ),
+    case(
+        "an invalid inputs glob",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = [\"src/{a,b\"]\n",
+        "sessions.toml:3: [sessions.a] inputs: `src/{a,b` is not a valid glob",
+    ),
+    case(
+        "outputs over the reports directory",
+        "[sessions.a]\ncommands = [\"true\"]\ninputs = []\noutputs = [\"dist/*\",\n  \".forge/**\"]\n",
+        "sessions.toml:5: [sessions.a] outputs: `.forge/**` overlaps the reports directory `.forge/reports`",
+    ),
+    case(
+        "inputs on an aggregate",
+        "[sessions.a]\ncommands = [\"true\"]\n[sessions.all]\nrequires = [\"a\"]\ninputs = [\"src/**\"]\n",
+        "sessions.toml:5: [sessions.all] inputs: an aggregate session (no commands) has nothing to cache",
     ),
 ];

@@ -1,0 +1,16 @@
+//! Cached sessions: the typed cache key (`key.rs`), the input walk and hashing (`inputs.rs`),
+//! the stored record (`record.rs`) and the bounded, locked store (`store.rs`). No printing and no
+//! runner knowledge here: the executor computes the key, looks it up, restores or stores.
+
+mod inputs;
+mod key;
+mod record;
+mod store;
+
+pub use inputs::{InputError, InputSet, collect as collect_inputs, collect_outputs, hash_file, literal_base};
+pub use key::{CACHE_FORMAT_VERSION, CacheKey, InputFile, ProgramIdentity, digest_of_list, hex, to_hex};
+pub use record::{Blob, Record, StoredFile};
+pub use store::{Lookup, Store};
+
+/// The default `[forge] cache-size`: 1 GiB.
+pub const DEFAULT_CACHE_SIZE: u64 = 1024 * 1024 * 1024;

@@ -93,6 +93,14 @@ CASES = [
         "forge ≤ 30 ms (issue 10)",
         lambda forge, bare: forge <= 30.0,
     ),
+    (
+        "lint",
+        "11. Pre-commit-style lint of two files on a warm env",
+        "What a pre-commit hook runs: bare: the env's `ruff check FILES`; "
+        "`forge -q -s lint -- FILES`; `nox -R -s lint -- FILES`; `tox -e lint -- FILES`.",
+        "forge ≤ bare + 5 ms",
+        lambda forge, bare: forge <= bare + 5.0,
+    ),
 ]
 
 

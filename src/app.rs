@@ -26,7 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Some(CliCommand::Report(args)) => args.color,
         Some(CliCommand::Clean(args)) => args.color,
         Some(CliCommand::Cache(_)) => ColorChoice::Auto,
-        Some(CliCommand::Schema | CliCommand::Completions(_)) => ColorChoice::Never,
+        Some(CliCommand::Schema | CliCommand::Completions(_) | CliCommand::Init) => ColorChoice::Never,
         None => cli.run.color,
     };
     set_color(color);
@@ -36,6 +36,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Some(CliCommand::Cache(args)) => cache_clean(&args),
         Some(CliCommand::Schema) => crate::commands::schema::run(),
         Some(CliCommand::Completions(args)) => crate::commands::completions::run(&args),
+        Some(CliCommand::Init) => {
+            crate::commands::init::run(&std::env::current_dir().context("cannot read the current directory")?)
+        }
         None => run_sessions(&cli.run),
     }
 }

@@ -34,6 +34,8 @@ pub enum CliCommand {
     Schema,
     /// Print a shell completion script for forge.
     Completions(CompletionsArgs),
+    /// Write a starter sessions.toml for the project in the current directory (never overwrites).
+    Init,
 }
 
 /// `forge cache ACTION`.

@@ -1,6 +1,7 @@
 //! Exit statuses and the top-level error: the one place where errors become exit codes.
 
 use crate::config::ConfigError;
+use crate::init::InitError;
 use crate::plan::PlanError;
 use crate::report::{InputError, Merged, ReportError};
 use crate::runner::{RunOutcome, SessionStatus};
@@ -77,6 +78,9 @@ pub enum Error {
     /// A `forge report` input is not a report directory, or is given twice.
     #[error(transparent)]
     ReportInput(#[from] InputError),
+    /// `forge init` cannot write its file.
+    #[error(transparent)]
+    Init(#[from] InitError),
     /// `--changed` could not list the changed files (no git, not a work tree, a bad REF).
     #[error(transparent)]
     Git(#[from] crate::changes::GitError),
@@ -108,6 +112,8 @@ impl Error {
             | Error::Git(_) => ExitStatus::Usage,
             Error::Watch(_) => ExitStatus::Internal,
             Error::Report(_) => ExitStatus::Failure,
+            Error::Init(InitError::Write { .. }) => ExitStatus::Internal,
+            Error::Init(_) => ExitStatus::Usage,
             Error::Internal(_) => ExitStatus::Internal,
         }
     }
@@ -128,6 +134,7 @@ impl Hint for Error {
             Error::Venv(error) => error,
             Error::Report(error) => error,
             Error::ReportInput(error) => error,
+            Error::Init(error) => error,
             Error::Git(error) => error,
             Error::Watch(error) => error,
             Error::Usage { hint, .. } => return hint.clone(),

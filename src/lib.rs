@@ -11,6 +11,7 @@ pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod init;
 pub mod input_file;
 pub mod plan;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Subcommands other than running sessions, as glue between the command line and the library.
 
 pub mod completions;
+pub mod init;
 pub mod report;
 pub mod schema;
 

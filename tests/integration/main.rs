@@ -24,6 +24,7 @@ mod reports;
 mod robust_example;
 mod schema;
 mod settings;
+mod ship;
 mod signals;
 mod terminal;
 mod venv;

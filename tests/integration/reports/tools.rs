@@ -30,20 +30,10 @@ const PACKAGES: [&str; 7] =
 pub fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-tools");
-        std::fs::create_dir_all(&base).expect("create test-tools dir");
-        // Another `cargo test` process may be building the same tools: take a file lock.
-        let lock = std::fs::File::create(base.join(".lock")).expect("lock file");
-        lock.lock().expect("lock test-tools");
+        let (base, _lock) = locked_dir("test-tools");
         let venv = base.join("venv");
         let python = venv.join("bin/python");
-        let packages = PACKAGES.join(" ");
-        if std::fs::read_to_string(venv.join(".complete")).ok().as_deref() != Some(packages.as_str()) {
-            let _ = std::fs::remove_dir_all(&venv);
-            ok(Command::new("uv").args(["venv", "--quiet", "--python", "3.11"]).arg(&venv));
-            ok(Command::new("uv").args(["pip", "install", "--quiet", "--python"]).arg(&python).args(PACKAGES));
-            std::fs::write(venv.join(".complete"), &packages).expect("marker");
-        }
+        install_venv(&venv, &PACKAGES);
         let sdists = base.join("sdists");
         let wanted = [("pytest-9.2.0.tar.gz", "pytest==9.2.0"), ("coverage-7.17.3.tar.gz", COVERAGE), ("toolz-1.0.0.tar.gz", "toolz==1.0.0")];
         for (file, requirement) in wanted {
@@ -70,6 +60,30 @@ pub fn tools() -> &'static Tools {
         assert!(tools.junit_xsd.is_file() && tools.coverage_dtd.is_file(), "schema files extracted");
         tools
     })
+}
+
+/// `target/tmp/NAME`, created, and a file lock on it held while the guard lives: another `cargo
+/// test` process may be building the same tools.
+pub fn locked_dir(name: &str) -> (PathBuf, std::fs::File) {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&base).unwrap_or_else(|error| panic!("create {}: {error}", base.display()));
+    let lock = std::fs::File::create(base.join(".lock")).expect("lock file");
+    lock.lock().expect("lock tools dir");
+    (base, lock)
+}
+
+/// A uv venv (Python 3.11) at `venv` holding exactly `packages`. Its completion marker records the
+/// list, so a venv built for an older list is rebuilt rather than found lacking a tool. Call it
+/// under [`locked_dir`]'s lock.
+pub fn install_venv(venv: &Path, packages: &[&str]) {
+    let python = venv.join("bin/python");
+    let wanted = packages.join(" ");
+    if std::fs::read_to_string(venv.join(".complete")).ok().as_deref() != Some(wanted.as_str()) {
+        let _ = std::fs::remove_dir_all(venv);
+        ok(Command::new("uv").args(["venv", "--quiet", "--python", "3.11"]).arg(venv));
+        ok(Command::new("uv").args(["pip", "install", "--quiet", "--python"]).arg(&python).args(packages));
+        std::fs::write(venv.join(".complete"), &wanted).expect("marker");
+    }
 }
 
 /// Runs `command`, asserting it succeeds; returns its stdout.

@@ -180,10 +180,10 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
     let run_defaults = RunDefaults {
         env_dir: match file.forge.env_dir {
             // Without `.` components (`env-dir = "."`), so env paths read as the user expects.
-            Some(env_dir) => directory(Some(env_dir), "", "[forge] env-dir")?.components().collect(),
+            Some(env_dir) => directory(Some(env_dir), "", "env-dir")?.components().collect(),
             None => super::project::default_env_dir(&root),
         },
-        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "[forge] reports-dir")?,
+        reports_dir: directory(file.forge.reports_dir, ".forge/reports", "reports-dir")?,
         cache_dir: match file.forge.cache_dir {
             Some(cache_dir) => directory(Some(cache_dir), "", "cache-dir")?.components().collect(),
             None => super::project::default_cache_dir(&root),

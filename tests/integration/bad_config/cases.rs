@@ -29,6 +29,9 @@ const fn listing(name: &'static str, text: &'static str, expected: &'static str)
 }
 
 pub const CASES: &[Case] = &[
+    // An empty directory key names it once (not `[forge] [forge] env-dir`).
+    case("an empty env-dir", "[forge]\nenv-dir = \" \"\n", "2: [forge] env-dir: the directory is empty"),
+    case("an empty reports-dir", "[forge]\nreports-dir = \"\"\n", "2: [forge] reports-dir: the directory is empty"),
     // Wrong types.
     case(
         "retries as a string",

@@ -149,6 +149,10 @@ pub async fn watch(root: &std::path::Path, runs: &mut impl Runs) -> Result<ExitS
         let batch = loop {
             let due = queue.due().map(tokio::time::Instant::from_std);
             tokio::select! {
+                // Events first: a batch whose debounce is already due (its changes came during a
+                // run) must still take every event waiting in the channel, or a change that came
+                // with it would start a second re-run.
+                biased;
                 Some(seen) = events.recv() => {
                     if seen.paths.is_empty() {
                         queue.push(ran.scope.config().to_path_buf(), seen.at);

@@ -21,6 +21,8 @@ junit = ["{reports}/pytest.xml"]
 [sessions."build:package"]
 venv = false
 requires = ["lint"]
+# setuptools writes `*.egg-info` into the tree while pytest collects it: not at the same time.
+after = ["test"]
 commands = [["uv", "build", "--out-dir", "dist", "."]]
 "#;
 

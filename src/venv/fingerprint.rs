@@ -12,9 +12,10 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::VenvError;
+// One hashing scheme for env fingerprints and cache keys (same bytes, same digests).
+use crate::cache::{digest_of_list, hex};
 use crate::config::{DependencyGroups, InstallProjectSpec, normalize_group_name};
 use crate::input_file::{CONFIG_FILE_LIMIT, read_regular};
 
@@ -153,24 +154,6 @@ pub fn fingerprint(inputs: &EnvInputs) -> Result<Fingerprint, VenvError> {
     // serde_json writes fields in declaration order: the same parts always hash the same.
     let digest = hex(&serde_json::to_vec(&parts).unwrap_or_default());
     Ok(Fingerprint { digest, parts })
-}
-
-/// Hex SHA-256 over length-prefixed items, so no two different lists hash the same byte stream.
-fn digest_of_list(items: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for item in items {
-        hasher.update((item.len() as u64).to_le_bytes());
-        hasher.update(item.as_bytes());
-    }
-    to_hex(&hasher.finalize())
-}
-
-fn hex(content: &[u8]) -> String {
-    to_hex(&Sha256::digest(content))
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn hash_requirements(file: &Path, root: &Path, depth: usize, out: &mut Vec<FileDigest>) -> Result<(), VenvError> {

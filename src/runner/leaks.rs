@@ -34,18 +34,23 @@ pub fn token(index: usize) -> String {
 }
 
 /// Kills (SIGKILL) every process whose environment holds `token` and returns them.
+///
+/// Every process on the machine is looked at after every session, so each costs as few system
+/// calls as it can: its `environ` is read into one buffer reused for all of them (see
+/// [`EnvironReader`]).
 pub fn kill_leaked(token: &str) -> Vec<LeakedProcess> {
     let needle = format!("{TOKEN_VARIABLE}={token}");
     let own = std::process::id();
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut reader = EnvironReader::default();
     let mut leaked = Vec::new();
     for entry in entries.flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
         if pid as u32 == own {
             continue;
         }
-        // Unreadable (another user's, or gone): not ours.
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        // Unreadable (another user's, a kernel thread's, or gone): not ours.
+        let Ok(environ) = reader.read(&entry.path().join("environ")) else { continue };
         if !environ.split(|&byte| byte == 0).any(|variable| variable == needle.as_bytes()) {
             continue;
         }
@@ -57,6 +62,42 @@ pub fn kill_leaked(token: &str) -> Vec<LeakedProcess> {
         }
     }
     leaked
+}
+
+/// Reads `/proc/PID/environ` files into one buffer kept across them. procfs reports their size
+/// as 0, so `std::fs::read` spends a `statx` and then reads of 32, 32, 64, 128… bytes on each
+/// (a dozen system calls for a few KiB); here a file is an `open`, one `read` that
+/// takes it whole, a `read` that finds its end and a `close`.
+#[derive(Default)]
+struct EnvironReader {
+    buffer: Vec<u8>,
+}
+
+impl EnvironReader {
+    /// The buffer's first size, in bytes: larger than nearly every environment (it doubles for
+    /// one that is not).
+    const INITIAL_BYTES: usize = 64 * 1024;
+
+    /// The content of `path`.
+    fn read(&mut self, path: &std::path::Path) -> std::io::Result<&[u8]> {
+        use std::io::Read as _;
+        let mut file = std::fs::File::open(path)?;
+        if self.buffer.is_empty() {
+            self.buffer.resize(Self::INITIAL_BYTES, 0);
+        }
+        let mut filled = 0;
+        loop {
+            if filled == self.buffer.len() {
+                self.buffer.resize(filled * 2, 0);
+            }
+            match file.read(&mut self.buffer[filled..]) {
+                Ok(0) => return Ok(&self.buffer[..filled]),
+                Ok(count) => filled += count,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +124,39 @@ mod tests {
         use std::os::unix::process::ExitStatusExt as _;
         assert_eq!(child.wait().unwrap().signal(), Some(9));
         assert!(kill_leaked(&token).is_empty());
+    }
+
+    #[test]
+    fn an_environment_larger_than_the_buffer_is_read_whole() {
+        // The token after 200 KiB of other variables (four, as one may hold at most 128 KiB):
+        // past the reader's first 64 KiB.
+        let token = format!("{}-large", token(8));
+        let padding = "x".repeat(50 * 1024);
+        let mut command = std::process::Command::new("sleep");
+        command.arg("600");
+        for index in 0..4 {
+            command.env(format!("FORGE_TEST_PADDING_{index}"), &padding);
+        }
+        let mut child = command.env(TOKEN_VARIABLE, &token).spawn().unwrap();
+        let environ = std::path::PathBuf::from(format!("/proc/{}/environ", child.id()));
+        let needle = format!("{TOKEN_VARIABLE}={token}");
+        let mut reader = EnvironReader::default();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let read = reader.read(&environ).unwrap().to_vec();
+            if read.split(|&byte| byte == 0).any(|variable| variable == needle.as_bytes()) {
+                assert!(read.len() > 200 * 1024, "read whole: {} bytes", read.len());
+                break;
+            }
+            // Until the child has exec'd, /proc shows the parent's environment.
+            assert!(std::time::Instant::now() < deadline, "sleep never started");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // The buffer is reused: a smaller file after a larger one is read as itself.
+        let own = reader.read(std::path::Path::new("/proc/self/environ")).unwrap().to_vec();
+        assert_eq!(own, std::fs::read("/proc/self/environ").unwrap());
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]

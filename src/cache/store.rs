@@ -70,6 +70,23 @@ impl Store {
         self.dir.join("blobs").join(sha256.get(..2).unwrap_or("00")).join(sha256)
     }
 
+    /// Whether the store holds `blob` (a file of its size under its address).
+    pub fn has_blob(&self, blob: &Blob) -> bool {
+        std::fs::symlink_metadata(self.blob_path(&blob.sha256))
+            .is_ok_and(|metadata| metadata.is_file() && metadata.len() == blob.size)
+    }
+
+    /// The store's directory for files being written (downloads land there before
+    /// [`Store::save`] takes them in), created when missing.
+    ///
+    /// # Errors
+    /// The directory cannot be created.
+    pub fn temporary_dir(&self) -> std::io::Result<PathBuf> {
+        let temporary = self.dir.join("tmp");
+        std::fs::create_dir_all(&temporary)?;
+        Ok(temporary)
+    }
+
     /// The stored record of `instance`, if one can be read (of any key).
     pub fn read(&self, instance: &str) -> Option<Record> {
         let bytes = crate::input_file::read_regular(&self.record_path(instance), RECORD_LIMIT).ok()?;
@@ -125,10 +142,7 @@ impl Store {
         if let Some(reason) = key.difference(&record.key) {
             return Err(reason);
         }
-        let complete = record.blobs().all(|blob| {
-            std::fs::symlink_metadata(self.blob_path(&blob.sha256))
-                .is_ok_and(|metadata| metadata.is_file() && metadata.len() == blob.size)
-        });
+        let complete = record.blobs().all(|blob| self.has_blob(blob));
         if !complete {
             return Err("the stored result is incomplete".into());
         }
@@ -141,8 +155,7 @@ impl Store {
     pub fn save(&self, record: &Record, blob_sources: &[(&Blob, &Path)]) -> bool {
         let Some(_lock) = self.lock(true) else { return false };
         let written = (|| -> std::io::Result<()> {
-            let temporary = self.dir.join("tmp");
-            std::fs::create_dir_all(&temporary)?;
+            let temporary = self.temporary_dir()?;
             for (blob, source) in blob_sources {
                 let target = self.blob_path(&blob.sha256);
                 if target.is_file() {

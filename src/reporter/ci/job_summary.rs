@@ -86,6 +86,7 @@ mod tests {
             signal: None,
             timed_out: false,
             internal_error: false,
+            remote_cache: None,
         }
     }
 

@@ -1,0 +1,292 @@
+//! The remote cache end to end, against a real nginx (WebDAV) on 127.0.0.1: two checkouts in
+//! different directories share results (the second is all `cached (remote)`, its reports equal
+//! the first's), read mode uploads nothing, credentials come from the environment and are never
+//! printed, and each fault — the server down, slow, answering 500, a blob whose hash does not
+//! match, a truncated body — is a miss with one warning and the run's result unchanged.
+
+use std::path::{Path, PathBuf};
+
+use crate::nginx::{Behaviour, Nginx, TruncatingProxy, closed_port_url};
+use crate::support::Test;
+
+const CALC: &str = "def add(a, b):\n    return a + b\n";
+const CALC_TESTS: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n";
+
+/// pytest with JUnit and Cobertura (real uv, real pytest-cov), and an output-producing step.
+const PYTEST_SESSIONS: &str = r#"
+[sessions.test]
+deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
+env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }
+commands = ["python -m pytest tests -q -p no:cacheprovider --junitxml={reports}/pytest.xml --cov=calc --cov-report=xml:{reports}/cov.xml"]
+junit = ["{reports}/pytest.xml"]
+coverage = ["{reports}/cov.xml"]
+inputs = ["src/**/*.py", "tests/**/*.py"]
+
+[sessions.package]
+venv = false
+requires = ["test"]
+commands = [["sh", "-c", "mkdir -p dist && cat src/calc/__init__.py > dist/calc.txt && echo packaged"]]
+inputs = ["src/**"]
+outputs = ["dist/*"]
+"#;
+
+/// Two cheap cached sessions (no venv) for the faults.
+const SHELL_SESSIONS: &str = r#"
+[sessions.one]
+venv = false
+commands = [["sh", "-c", "mkdir -p out && echo one > out/one.txt"]]
+inputs = ["src/**"]
+outputs = ["out/one.txt"]
+
+[sessions.two]
+venv = false
+commands = [["sh", "-c", "mkdir -p out && echo two > out/two.txt"]]
+inputs = ["src/**"]
+outputs = ["out/two.txt"]
+"#;
+
+fn checkout(sessions: &str, url: &str) -> Test {
+    Test::new()
+        .sessions(sessions)
+        .file("src/calc/__init__.py", CALC)
+        .file("tests/test_calc.py", CALC_TESTS)
+        .file(".gitignore", "dist/\nout/\n")
+        .env("FORGE_REMOTE_CACHE", url)
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The records of the test's local store, as (file name, JSON).
+fn local_records(test: &Test) -> Vec<(String, serde_json::Value)> {
+    let mut records = Vec::new();
+    for project in std::fs::read_dir(test.cache_dir().join("cache")).unwrap().flatten() {
+        for record in std::fs::read_dir(project.path().join("records")).unwrap().flatten() {
+            let json = serde_json::from_slice(&read(&record.path())).unwrap();
+            records.push((record.file_name().to_string_lossy().into_owned(), json));
+        }
+    }
+    records.sort_by(|a, b| a.0.cmp(&b.0));
+    records
+}
+
+/// `xml` with the root element's `timestamp="…"` taken out.
+fn without_timestamp(xml: &str) -> String {
+    match xml.find(" timestamp=\"") {
+        Some(start) => {
+            let end = xml[start + 12..].find('"').map_or(xml.len(), |end| start + 12 + end + 1);
+            format!("{}{}", &xml[..start], &xml[end..])
+        }
+        None => xml.to_owned(),
+    }
+}
+
+fn warnings(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|line| line.starts_with("warning:")).collect()
+}
+
+#[test]
+fn a_second_checkout_elsewhere_is_all_cached_remote_with_the_same_reports() {
+    let nginx = Nginx::start(Behaviour::Cache);
+    let first = checkout(PYTEST_SESSIONS, &nginx.url);
+    let ran = first.run();
+    ran.assert_code(0);
+    assert!(ran.stderr.contains("remote cache: 0 hits, 2 misses"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("uploaded (2 results)"), "{}", ran.stderr);
+    assert_eq!(nginx.files("ac").len(), 2, "one record per instance: {:?}", nginx.requests());
+    // Blobs go up before the record naming them: the last request is a record's.
+    let requests = nginx.requests();
+    let puts: Vec<&String> = requests.iter().filter(|request| request.starts_with("PUT ")).collect();
+    assert!(puts[0].starts_with("PUT /cas/") && puts.last().unwrap().starts_with("PUT /ac/"), "{requests:?}");
+
+    let second = checkout(PYTEST_SESSIONS, &nginx.url);
+    assert_ne!(first.root(), second.root());
+    let plan = second.command().arg("-n").output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned() + &String::from_utf8_lossy(&plan.stderr);
+    assert_eq!(plan.matches("cached (remote)").count(), 2, "{plan}");
+
+    let hit = second.run();
+    hit.assert_code(0);
+    assert_eq!(hit.status_of("test"), "cached");
+    assert_eq!(hit.status_of("package"), "cached");
+    let sessions = hit.run_json()["sessions"].clone();
+    for session in sessions.as_array().unwrap() {
+        assert_eq!(session["cache"], "remote", "{session}");
+    }
+    assert!(hit.stderr.contains("2 cached (remote)"), "{}", hit.stderr);
+    assert!(hit.stderr.contains("remote cache: 2 hits, 0 misses"), "{}", hit.stderr);
+    assert!(hit.stderr.contains("CACHED") && hit.stderr.contains("test (remote)"), "{}", hit.stderr);
+    let reports = |test: &Test| test.root().join(".forge/reports");
+    // Equal, except that a coverage report names the checkout it is in (Cobertura's <source>).
+    let text = |test: &Test, file: &str| String::from_utf8(read(&reports(test).join(file))).unwrap();
+    let (here, there) = (second.root().to_string_lossy().into_owned(), first.root().to_string_lossy().into_owned());
+    for file in ["pytest.xml", "cov.xml", "coverage.xml"] {
+        let (ours, theirs) = (text(&second, file), text(&first, file).replace(&there, &here));
+        // The merged coverage.xml is stamped when forge writes it.
+        assert_eq!(without_timestamp(&ours), without_timestamp(&theirs), "{file}");
+    }
+    assert_eq!(
+        text(&second, "cov.xml"),
+        text(&first, "cov.xml").replace(&there, &here),
+        "pytest-cov's own, byte for byte"
+    );
+    // The merged junit.xml: pytest's suite as the first run's; forge's own suite says `cached`.
+    let tool_suite = |test: &Test| {
+        let junit = text(test, "junit.xml");
+        junit[junit.find("<testsuite name=\"test: pytest\"").expect("pytest's suite")..].to_owned()
+    };
+    assert_eq!(tool_suite(&second), tool_suite(&first));
+    assert!(text(&second, "junit.xml").contains(r#"<property name="forge.status" value="cached"/>"#));
+    assert!(text(&second, "cov.xml").contains(&format!("<source>{here}")), "{}", text(&second, "cov.xml"));
+    assert_eq!(read(&second.root().join("dist/calc.txt")), CALC.as_bytes());
+    // The same keys from two directories, and no path of either machine's layout in them.
+    let (ours, theirs) = (local_records(&first), local_records(&second));
+    let digests = |records: &[(String, serde_json::Value)]| {
+        records.iter().map(|(name, json)| (name.clone(), json["digest"].clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(digests(&ours), digests(&theirs));
+    let home = std::env::var("HOME").unwrap();
+    for (name, json) in &theirs {
+        let key = json["key"].to_string();
+        for path in [first.root(), second.root(), first.cache_dir(), second.cache_dir(), Path::new(&home)] {
+            assert!(!key.contains(&*path.to_string_lossy()), "{name}'s key holds {}: {key}", path.display());
+        }
+        assert!(
+            json["key"]["interpreter"].as_str().is_some_and(|identity| identity.contains(' '))
+                || name.starts_with("package")
+        );
+    }
+
+    // Now both caches hold it: a third run is local, and asks the server nothing.
+    let before = nginx.requests().len();
+    let local = second.run();
+    local.assert_code(0);
+    assert!(local.stderr.contains("2 cached (local)"), "{}", local.stderr);
+    assert_eq!(nginx.requests().len(), before, "{:?}", &nginx.requests()[before..]);
+}
+
+#[test]
+fn read_mode_looks_up_but_uploads_nothing() {
+    let nginx = Nginx::start(Behaviour::Cache);
+    let test = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let run = test.run();
+    run.assert_code(0);
+    assert!(run.stderr.contains("remote cache: 0 hits, 2 misses, 0 B downloaded (read only)"), "{}", run.stderr);
+    let requests = nginx.requests();
+    assert!(requests.iter().all(|request| request.starts_with("GET /ac/")), "{requests:?}");
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(nginx.files("ac").is_empty() && nginx.files("cas").is_empty());
+}
+
+#[test]
+fn a_bearer_token_comes_from_the_environment_and_is_never_printed() {
+    let nginx = Nginx::start(Behaviour::Bearer);
+    let mut writer = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_TOKEN", "s3cret-token");
+    let run = writer.rerun(&["-v"]);
+    run.assert_code(0);
+    assert_eq!(nginx.files("ac").len(), 2, "{:?}", nginx.requests());
+    assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
+
+    let wrong = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_TOKEN", "not-the-token");
+    let run = wrong.run();
+    run.assert_code(0);
+    let warned = warnings(&run.stderr);
+    assert_eq!(warned.len(), 1, "{}", run.stderr);
+    assert!(warned[0].contains("HTTP 401"), "{}", warned[0]);
+    assert!(!run.stderr.contains("not-the-token") && !run.stdout.contains("not-the-token"));
+
+    let reader = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_TOKEN", "s3cret-token");
+    let run = reader.run();
+    assert!(run.stderr.contains("2 cached (remote)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cret") && !run.stdout.contains("s3cret"));
+}
+
+/// Runs the shell sessions against `url` (after `prepare`), expecting both to run and succeed
+/// with exactly one warning naming `problem`.
+fn assert_one_warning_and_a_normal_run(url: &str, problem: &str, extra: &[(&str, &str)]) -> Vec<String> {
+    let mut test = checkout(SHELL_SESSIONS, url).env("FORGE_REMOTE_CACHE_TIMEOUT", "1s");
+    for (key, value) in extra {
+        test = test.env(key, value);
+    }
+    let run = test.run();
+    run.assert_code(0);
+    assert_eq!(run.status_of("one"), "success", "{}", run.stderr);
+    assert_eq!(run.status_of("two"), "success", "{}", run.stderr);
+    assert_eq!(read(&run.root.join("out/one.txt")), b"one\n");
+    let warned: Vec<String> = warnings(&run.stderr).into_iter().map(str::to_owned).collect();
+    assert_eq!(warned.len(), 1, "{}", run.stderr);
+    assert!(warned[0].starts_with(&format!("warning: remote cache {url}: ")), "{}", warned[0]);
+    assert!(warned[0].contains(problem), "{problem}: {}", warned[0]);
+    assert!(warned[0].contains("each failure was a cache miss"), "{}", warned[0]);
+    warned
+}
+
+#[test]
+fn a_server_that_is_down_is_one_warning_and_not_asked_again() {
+    let url = closed_port_url();
+    let warned = assert_one_warning_and_a_normal_run(&url, "GET /ac/", &[]);
+    assert!(warned[0].contains("not used for the rest of the run"), "{}", warned[0]);
+}
+
+#[test]
+fn a_server_answering_500_is_one_warning() {
+    let nginx = Nginx::start(Behaviour::Error500);
+    let warned = assert_one_warning_and_a_normal_run(&nginx.url, "HTTP 500", &[]);
+    // Two lookups and, read-write, an upload attempt per result: every one failed, one warning.
+    assert!(warned[0].contains("failed requests in all"), "{}", warned[0]);
+}
+
+#[test]
+fn a_server_slower_than_the_timeout_is_one_warning() {
+    let nginx = Nginx::start(Behaviour::Slow);
+    let warned = assert_one_warning_and_a_normal_run(&nginx.url, "timed out", &[]);
+    assert!(warned[0].contains("not used for the rest of the run"), "{}", warned[0]);
+}
+
+/// A server holding both results of [`SHELL_SESSIONS`], and its blobs.
+fn populated() -> (Nginx, Vec<PathBuf>) {
+    let nginx = Nginx::start(Behaviour::Cache);
+    checkout(SHELL_SESSIONS, &nginx.url).run().assert_code(0);
+    let blobs = nginx.files("cas");
+    assert!(blobs.len() >= 2, "{:?}", nginx.requests());
+    (nginx, blobs)
+}
+
+#[test]
+fn a_blob_whose_hash_does_not_match_its_address_is_refused() {
+    let (nginx, blobs) = populated();
+    for blob in &blobs {
+        // Same length, other bytes.
+        let length = read(blob).len();
+        std::fs::write(blob, vec![b'x'; length]).unwrap();
+    }
+    assert_one_warning_and_a_normal_run(&nginx.url, "has SHA-256", &[("FORGE_REMOTE_CACHE_MODE", "read")]);
+}
+
+#[test]
+fn a_truncated_body_is_refused() {
+    let (nginx, _) = populated();
+    let proxy = TruncatingProxy::start(&nginx.url);
+    assert_one_warning_and_a_normal_run(&proxy.url, "GET /cas/", &[("FORGE_REMOTE_CACHE_MODE", "read")]);
+}
+
+#[test]
+fn a_url_with_credentials_or_another_scheme_is_exit_2_without_the_secret() {
+    let test = Test::new()
+        .sessions("[forge]\nremote-cache = \"http://me:hunter2@cache:8080\"\n\n[sessions.a]\nvenv = false\ncommands = [\"true\"]\n");
+    let run = test.run();
+    run.assert_code(2);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("remote-cache") && run.stderr.contains("FORGE_REMOTE_CACHE_TOKEN"), "{}", run.stderr);
+
+    let test = Test::new().sessions("[sessions.a]\nvenv = false\ncommands = [\"true\"]\n");
+    let run = test.command().args(["--remote-cache", "ftp://cache"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.starts_with("error: --remote-cache") && stderr.contains("hint:"), "{stderr}");
+    let run = test.command().env("FORGE_REMOTE_CACHE", "http://u:p4ss@cache").output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&run.stderr).contains("p4ss"));
+}

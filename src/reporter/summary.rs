@@ -6,7 +6,6 @@ use crate::error::Hint as _;
 
 use super::display::status_line;
 use super::style::{BOLD, ERROR, SUCCESS};
-use crate::cache::{RemoteMode, RemoteSummary};
 use crate::report::{Merged, TestCounts};
 use crate::runner::{CacheSource, RunOutcome, SessionStatus};
 
@@ -64,7 +63,7 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
         let _ = writeln!(stderr, "{indent}coverage: {}/{} lines, {:.2}%", total.covered, total.valid, total.percent());
     }
     if let Some(remote) = &run.remote_cache {
-        let _ = writeln!(stderr, "{indent}{}", remote_line(remote));
+        let _ = writeln!(stderr, "{indent}remote cache: {}", remote.counts());
     }
     // As nextest does: the sessions that need a look (each finished session already had its line).
     for outcome in run
@@ -91,38 +90,6 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
             let _ = writeln!(stderr, "  {BOLD}{rerun_prefix} -s {name} --no-deps{rerun_suffix}{BOLD:#}");
         }
     }
-}
-
-/// `remote cache: 3 hits, 1 miss, 1.2 MiB downloaded, 20.0 KiB uploaded (1 result)`.
-pub(super) fn remote_line(remote: &RemoteSummary) -> String {
-    let plural = |count: u64, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
-    let mut line = format!(
-        "remote cache: {}, {}, {} downloaded",
-        plural(remote.hits, "hit"),
-        if remote.misses == 1 { "1 miss".to_owned() } else { format!("{} misses", remote.misses) },
-        bytes(remote.bytes_downloaded)
-    );
-    if remote.mode == RemoteMode::ReadWrite.as_str() {
-        line.push_str(&format!(", {} uploaded ({})", bytes(remote.bytes_uploaded), plural(remote.uploads, "result")));
-    } else {
-        line.push_str(" (read only)");
-    }
-    line
-}
-
-/// Bytes as people read them: `512 B`, `1.5 KiB`, `12.0 MiB` (binary units, as uv and cargo).
-fn bytes(count: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if count < 1024 {
-        return format!("{count} B");
-    }
-    let mut value = count as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// `908 tests: 905 passed, 3 failed, 1 errored, 2 skipped` (counts of 0 left out, but passed).

@@ -117,6 +117,9 @@ fn a_second_checkout_elsewhere_is_all_cached_remote_with_the_same_reports() {
     assert!(hit.stderr.contains("2 cached (remote)"), "{}", hit.stderr);
     assert!(hit.stderr.contains("remote cache: 2 hits, 0 misses"), "{}", hit.stderr);
     assert!(hit.stderr.contains("CACHED") && hit.stderr.contains("test (remote)"), "{}", hit.stderr);
+    let page = String::from_utf8(read(&second.root().join(".forge/reports/report.html"))).unwrap();
+    assert_eq!(page.matches(r#"<span class="status s-cached">cached (remote)</span>"#).count(), 2, "{page}");
+    assert!(page.contains(&format!(r#"<p class="meta" id="remote-cache">remote cache {}: 2 hits"#, nginx.url)));
     let reports = |test: &Test| test.root().join(".forge/reports");
     // Equal, except that a coverage report names the checkout it is in (Cobertura's <source>).
     let text = |test: &Test, file: &str| String::from_utf8(read(&reports(test).join(file))).unwrap();

@@ -49,6 +49,37 @@ pub struct RemoteSummary {
     pub warning: Option<String>,
 }
 
+impl RemoteSummary {
+    /// `3 hits, 1 miss, 1.2 MiB downloaded, 20.0 KiB uploaded (1 result)`, or `… downloaded
+    /// (read only)`: what the summary and the HTML report say.
+    pub fn counts(&self) -> String {
+        let plural = |count: u64, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+        let misses = if self.misses == 1 { "1 miss".to_owned() } else { format!("{} misses", self.misses) };
+        let mut line = format!("{}, {misses}, {} downloaded", plural(self.hits, "hit"), bytes(self.bytes_downloaded));
+        if self.mode == super::RemoteMode::ReadWrite.as_str() {
+            line.push_str(&format!(", {} uploaded ({})", bytes(self.bytes_uploaded), plural(self.uploads, "result")));
+        } else {
+            line.push_str(" (read only)");
+        }
+        line
+    }
+}
+
+/// Bytes as people read them: `512 B`, `1.5 KiB`, `12.0 MiB` (binary units, as uv and cargo).
+fn bytes(count: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if count < 1024 {
+        return format!("{count} B");
+    }
+    let mut value = count as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 impl Health {
     /// Whether requests should still be made (the server has not proved unreachable).
     pub fn usable(&self) -> bool {
@@ -119,6 +150,22 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_a_sentence() {
+        let summary = RemoteSummary {
+            mode: "read-write".into(),
+            hits: 1,
+            misses: 2,
+            bytes_downloaded: 1536,
+            bytes_uploaded: 3 * 1024 * 1024,
+            uploads: 1,
+            ..RemoteSummary::default()
+        };
+        assert_eq!(summary.counts(), "1 hit, 2 misses, 1.5 KiB downloaded, 3.0 MiB uploaded (1 result)");
+        let read = RemoteSummary { mode: "read".into(), misses: 1, bytes_downloaded: 10, ..summary };
+        assert_eq!(read.counts(), "1 hit, 1 miss, 10 B downloaded (read only)");
+    }
 
     #[test]
     fn one_warning_names_the_first_problem_and_counts_the_rest() {

@@ -218,17 +218,8 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
             None => None,
         },
         remote_cache_mode: file.forge.remote_cache_mode,
-        remote_cache_timeout: match file.forge.remote_cache_timeout {
-            Some(timeout) if timeout.0.is_zero() => {
-                return Err(checker.error(
-                    &forge_key("remote-cache-timeout"),
-                    "[forge] remote-cache-timeout",
-                    "the timeout is zero",
-                    Some("give a duration such as \"5s\"".into()),
-                ));
-            }
-            other => other.map(|timeout| timeout.0),
-        },
+        // DurationSpec refuses zero when the file is read.
+        remote_cache_timeout: file.forge.remote_cache_timeout.map(|timeout| timeout.0),
     };
     for session in &sessions {
         check_outputs(&checker, &root, session, &run_defaults)?;

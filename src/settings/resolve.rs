@@ -219,7 +219,6 @@ pub fn remote_cache(args: &RunArgs, project: &Project) -> Result<Option<RemoteCo
             .remote_cache_timeout
             .map(|timeout| timeout.0)
             .or(defaults.remote_cache_timeout)
-            .filter(|timeout| !timeout.is_zero())
             .unwrap_or(DEFAULT_TIMEOUT),
     }))
 }

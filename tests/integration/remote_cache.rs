@@ -292,4 +292,14 @@ fn a_url_with_credentials_or_another_scheme_is_exit_2_without_the_secret() {
     let run = test.command().env("FORGE_REMOTE_CACHE", "http://u:p4ss@cache").output().unwrap();
     assert_eq!(run.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&run.stderr).contains("p4ss"));
+    let run = test.command().args(["--remote-cache", "http://cache", "--remote-cache-timeout", "0s"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("`0s` is zero"));
+    let run = test.command().args(["--remote-cache-mode", "sometimes"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("'sometimes'"));
+    let test = Test::new().sessions("[forge]\nremote-cache = \"http://cache\"\nremote-cache-timeout = \"0s\"\n\n[sessions.a]\nvenv = false\ncommands = [\"true\"]\n");
+    let run = test.run();
+    run.assert_code(2);
+    assert!(run.stderr.contains("forge.remote-cache-timeout`: `0s` is zero"), "{}", run.stderr);
 }

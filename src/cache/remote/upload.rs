@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::client::{Area, HttpCache};
+use super::client::{Area, HttpCache, RemoteError};
 use super::fetch::action_key;
 use super::health::Health;
 use crate::cache::record::Record;
@@ -95,6 +95,13 @@ fn upload(client: &HttpCache, health: &Health, job: &Job) {
     let bytes = body.len() as u64;
     match client.put(Area::ActionCache, &address, body, bytes) {
         Ok(()) => health.uploaded(bytes, true),
+        // bazel-remote validates /ac/ bodies as REAPI ActionResults unless told not to.
+        Err(RemoteError::Status(400)) => health.failed(
+            &format!("PUT /ac/{address}"),
+            &RemoteError::Record(
+                "HTTP 400: the server refused the record (bazel-remote needs --disable_http_ac_validation)".into(),
+            ),
+        ),
         Err(error) => health.failed(&format!("PUT /ac/{address}"), &error),
     }
 }

@@ -303,3 +303,28 @@ fn a_url_with_credentials_or_another_scheme_is_exit_2_without_the_secret() {
     run.assert_code(2);
     assert!(run.stderr.contains("forge.remote-cache-timeout`: `0s` is zero"), "{}", run.stderr);
 }
+
+#[test]
+fn a_record_edited_on_the_server_is_refused_and_one_of_another_format_is_a_quiet_miss() {
+    let (nginx, _) = populated();
+    let records = nginx.files("ac");
+    let edit = |change: &dyn Fn(&mut serde_json::Value)| {
+        for record in &records {
+            let mut json: serde_json::Value = serde_json::from_slice(&read(record)).unwrap();
+            change(&mut json);
+            std::fs::write(record, json.to_string()).unwrap();
+        }
+    };
+    // A record whose digest is not its key's: refused, with the run's one warning.
+    edit(&|json| json["digest"] = serde_json::json!("0".repeat(64)));
+    assert_one_warning_and_a_normal_run(&nginx.url, "does not match its key", &[("FORGE_REMOTE_CACHE_MODE", "read")]);
+
+    // A record of another cache format (another forge wrote it): a miss, and no warning.
+    edit(&|json| json["format"] = serde_json::json!(999));
+    let mut test = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let run = test.rerun(&["-v"]);
+    run.assert_code(0);
+    assert_eq!(run.status_of("one"), "success");
+    assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.contains("cache: no stored result; the remote result is of cache format 999"), "{}", run.stderr);
+}

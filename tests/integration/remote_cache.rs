@@ -172,10 +172,16 @@ fn a_second_checkout_elsewhere_is_all_cached_remote_with_the_same_reports() {
 #[test]
 fn read_mode_looks_up_but_uploads_nothing() {
     let nginx = Nginx::start(Behaviour::Cache);
-    let test = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let test = checkout(SHELL_SESSIONS, &nginx.url)
+        .env("FORGE_REMOTE_CACHE_MODE", "read")
+        .env("GITHUB_STEP_SUMMARY", &summary.path().to_string_lossy())
+        .args(&["--ci", "github"]);
     let run = test.run();
     run.assert_code(0);
     assert!(run.stderr.contains("remote cache: 0 hits, 2 misses, 0 B downloaded (read only)"), "{}", run.stderr);
+    let markdown = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(markdown.contains("**Remote cache:** 0 hits, 2 misses, 0 B downloaded (read only)"), "{markdown}");
     let requests = nginx.requests();
     assert!(requests.iter().all(|request| request.starts_with("GET /ac/")), "{requests:?}");
     assert_eq!(requests.len(), 2, "{requests:?}");

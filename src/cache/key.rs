@@ -191,10 +191,11 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn key() -> CacheKey {
+    /// A key of every part, for the store's and the remote cache's tests too.
+    pub(crate) fn key() -> CacheKey {
         CacheKey {
             format: CACHE_FORMAT_VERSION,
             posargs: None,

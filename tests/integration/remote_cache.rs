@@ -6,29 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+// The pytest project of the local cache's tests: JUnit, Cobertura and an output-producing step.
+use crate::cache::{CALC, CALC_TESTS, PYTEST_SESSIONS};
 use crate::nginx::{Behaviour, Nginx, TruncatingProxy, closed_port_url};
 use crate::support::Test;
-
-const CALC: &str = "def add(a, b):\n    return a + b\n";
-const CALC_TESTS: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n";
-
-/// pytest with JUnit and Cobertura (real uv, real pytest-cov), and an output-producing step.
-const PYTEST_SESSIONS: &str = r#"
-[sessions.test]
-deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
-env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }
-commands = ["python -m pytest tests -q -p no:cacheprovider --junitxml={reports}/pytest.xml --cov=calc --cov-report=xml:{reports}/cov.xml"]
-junit = ["{reports}/pytest.xml"]
-coverage = ["{reports}/cov.xml"]
-inputs = ["src/**/*.py", "tests/**/*.py"]
-
-[sessions.package]
-venv = false
-requires = ["test"]
-commands = [["sh", "-c", "mkdir -p dist && cat src/calc/__init__.py > dist/calc.txt && echo packaged"]]
-inputs = ["src/**"]
-outputs = ["dist/*"]
-"#;
 
 /// Two cheap cached sessions (no venv) for the faults.
 const SHELL_SESSIONS: &str = r#"
@@ -79,6 +60,14 @@ fn without_timestamp(xml: &str) -> String {
             format!("{}{}", &xml[..start], &xml[end..])
         }
         None => xml.to_owned(),
+    }
+}
+
+/// How many requests a remote-cache warning says failed.
+fn failed_requests(warning: &str) -> usize {
+    match warning.split_once(" failed requests in all") {
+        Some((before, _)) => before.rsplit('(').next().unwrap().parse().unwrap(),
+        None => 1,
     }
 }
 
@@ -167,6 +156,23 @@ fn a_second_checkout_elsewhere_is_all_cached_remote_with_the_same_reports() {
     local.assert_code(0);
     assert!(local.stderr.contains("2 cached (local)"), "{}", local.stderr);
     assert_eq!(nginx.requests().len(), before, "{:?}", &nginx.requests()[before..]);
+
+    // Re-proving with --force uploads the new records, and no blob the server already holds
+    // (the package's output is the same file): each blob went up once.
+    let mut first = first;
+    first.rerun(&["--force"]).assert_code(0);
+    let requests = nginx.requests();
+    let mut blob_puts: Vec<&str> = requests
+        .iter()
+        .filter(|request| request.starts_with("PUT /cas/"))
+        .map(|request| request.split(' ').nth(1).unwrap())
+        .collect();
+    let count = blob_puts.len();
+    blob_puts.sort();
+    blob_puts.dedup();
+    assert_eq!(blob_puts.len(), count, "a blob was uploaded twice: {requests:?}");
+    assert!(requests.iter().any(|request| request.starts_with("HEAD /cas/") && request.ends_with(" 200")));
+    assert_eq!(requests.iter().filter(|request| request.starts_with("PUT /ac/")).count(), 4, "{requests:?}");
 }
 
 #[test]
@@ -236,6 +242,8 @@ fn a_server_that_is_down_is_one_warning_and_not_asked_again() {
     let url = closed_port_url();
     let warned = assert_one_warning_and_a_normal_run(&url, "GET /ac/", &[]);
     assert!(warned[0].contains("not used for the rest of the run"), "{}", warned[0]);
+    // The two lookups (made at once) failed; no upload was tried after them.
+    assert!(failed_requests(&warned[0]) <= 2, "{}", warned[0]);
 }
 
 #[test]
@@ -251,6 +259,8 @@ fn a_server_slower_than_the_timeout_is_one_warning() {
     let nginx = Nginx::start(Behaviour::Slow);
     let warned = assert_one_warning_and_a_normal_run(&nginx.url, "timed out", &[]);
     assert!(warned[0].contains("not used for the rest of the run"), "{}", warned[0]);
+    assert!(warned[0].contains("timed out after 1s"), "{}", warned[0]);
+    assert!(failed_requests(&warned[0]) <= 2, "one wait per lookup, then no more: {}", warned[0]);
 }
 
 /// A server holding both results of [`SHELL_SESSIONS`], and its blobs.

@@ -75,7 +75,7 @@ impl RemoteCache {
             .as_mut()
             .map_or(0, |uploader| uploader.finish(limit));
         if unsent > 0 {
-            let error = super::client::RemoteError::Timeout(limit);
+            let error = super::client::RemoteError::Timeout { after: limit, phase: "uploading".into() };
             self.health.failed(&format!("{unsent} upload(s) still queued at the end of the run"), &error);
         }
         self.health.summary(&self.config.url, self.config.mode.as_str())

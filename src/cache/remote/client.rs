@@ -27,9 +27,14 @@ pub enum RemoteError {
     /// No connection, a reset, a DNS failure, a TLS failure.
     #[error("{0}")]
     Transport(String),
-    /// A timeout expired.
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    /// A timeout expired: after how long, and in which phase (`receive response`).
+    #[error("timed out after {} ({phase})", humantime::format_duration(*after))]
+    Timeout {
+        /// The limit that expired.
+        after: Duration,
+        /// What the request was doing.
+        phase: String,
+    },
     /// An answer that is neither 200 nor 404.
     #[error("HTTP {0}")]
     Status(u16),
@@ -62,7 +67,7 @@ impl RemoteError {
     /// Whether the server is unusable for the rest of the run (it cannot be reached or does not
     /// answer in time): later requests would each wait out their timeout.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, RemoteError::Transport(_) | RemoteError::Timeout(_))
+        matches!(self, RemoteError::Transport(_) | RemoteError::Timeout { .. })
     }
 }
 
@@ -122,9 +127,12 @@ impl HttpCache {
 
     fn error(&self, error: ureq::Error, bytes: u64) -> RemoteError {
         match error {
-            ureq::Error::Timeout(_) => RemoteError::Timeout(self.call_limit(bytes)),
+            ureq::Error::Timeout(ureq::Timeout::PerCall | ureq::Timeout::Global) => {
+                RemoteError::Timeout { after: self.call_limit(bytes), phase: "the whole request".into() }
+            }
+            ureq::Error::Timeout(phase) => RemoteError::Timeout { after: self.timeout, phase: phase.to_string() },
             ureq::Error::Io(error) if error.kind() == std::io::ErrorKind::TimedOut => {
-                RemoteError::Timeout(self.call_limit(bytes))
+                RemoteError::Timeout { after: self.timeout, phase: "read".into() }
             }
             // ureq's messages name the host, never the Authorization header.
             other => RemoteError::Transport(other.to_string()),
@@ -148,19 +156,21 @@ impl HttpCache {
         found(response.status().as_u16())
     }
 
-    /// `GET` of an entry of at most `limit` bytes into memory; `None` when there is none.
+    /// `GET` of an entry of at most `limit` bytes into memory; `None` when there is none. The
+    /// whole request is given the time a 1 MiB body needs (records are far smaller).
     ///
     /// # Errors
     /// [`RemoteError`]: transport, timeout, a status but 200 and 404, a body over `limit`.
     pub fn get(&self, area: Area, key: &str, limit: u64) -> Result<Option<Vec<u8>>, RemoteError> {
+        let expected = limit.min(SLOWEST_RATE);
         let mut response =
-            self.request(self.agent.get(self.url(area, key)), limit).call().map_err(|e| self.error(e, limit))?;
+            self.request(self.agent.get(self.url(area, key)), expected).call().map_err(|e| self.error(e, expected))?;
         if !found(response.status().as_u16())? {
             return Ok(None);
         }
         let mut body = Vec::new();
         let mut reader = response.body_mut().with_config().limit(limit.saturating_add(1)).reader();
-        reader.read_to_end(&mut body).map_err(|error| self.io_error(error, limit))?;
+        reader.read_to_end(&mut body).map_err(|error| self.io_error(error, expected))?;
         if body.len() as u64 > limit {
             return Err(RemoteError::Length { expected: limit, got: body.len() as u64 });
         }
@@ -223,7 +233,7 @@ impl HttpCache {
     /// transport failure.
     fn io_error(&self, error: std::io::Error, bytes: u64) -> RemoteError {
         match error.kind() {
-            std::io::ErrorKind::TimedOut => RemoteError::Timeout(self.call_limit(bytes)),
+            std::io::ErrorKind::TimedOut => RemoteError::Timeout { after: self.timeout, phase: "read".into() },
             _ => match error.into_inner() {
                 Some(inner) => match inner.downcast::<ureq::Error>() {
                     Ok(error) => self.error(*error, bytes),

@@ -173,7 +173,10 @@ mod tests {
         assert!(health.summary("http://c", "read").warning.is_none());
         health.failed("GET /ac/1", &RemoteError::Status(500));
         assert!(health.usable(), "a 500 is one miss, the server stays in use");
-        health.failed("GET /ac/2", &RemoteError::Timeout(std::time::Duration::from_secs(1)));
+        health.failed(
+            "GET /ac/2",
+            &RemoteError::Timeout { after: std::time::Duration::from_secs(1), phase: "receive response".into() },
+        );
         assert!(!health.usable(), "a timeout: the server is not asked again");
         let warning = health.summary("http://c", "read").warning.unwrap();
         assert_eq!(

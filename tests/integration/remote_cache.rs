@@ -343,4 +343,18 @@ fn a_record_edited_on_the_server_is_refused_and_one_of_another_format_is_a_quiet
     assert_eq!(run.status_of("one"), "success");
     assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
     assert!(run.stderr.contains("cache: no stored result; the remote result is of cache format 999"), "{}", run.stderr);
+
+    // A later format whose layout forge cannot even read: the same quiet miss.
+    for record in &records {
+        std::fs::write(record, r#"{"format": 999, "entries": []}"#).unwrap();
+    }
+    let mut test = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let run = test.rerun(&["-v"]);
+    assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.contains("the remote result is of another cache format"), "{}", run.stderr);
+    // Not a record at all (of this format or any): refused with the warning.
+    for record in &records {
+        std::fs::write(record, r#"{"format": 2, "instance": 7}"#).unwrap();
+    }
+    assert_one_warning_and_a_normal_run(&nginx.url, "not a forge cache record", &[("FORGE_REMOTE_CACHE_MODE", "read")]);
 }

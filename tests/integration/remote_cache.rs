@@ -358,3 +358,16 @@ fn a_record_edited_on_the_server_is_refused_and_one_of_another_format_is_a_quiet
     }
     assert_one_warning_and_a_normal_run(&nginx.url, "not a forge cache record", &[("FORGE_REMOTE_CACHE_MODE", "read")]);
 }
+
+#[test]
+fn a_record_at_another_instances_address_is_refused() {
+    // One instance's record at the other's address: the first hits, the second is refused.
+    let (nginx, _) = populated();
+    let records = nginx.files("ac");
+    std::fs::copy(&records[0], &records[1]).unwrap();
+    let run = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read").run();
+    run.assert_code(0);
+    assert!(run.stderr.contains("1 cached (remote)"), "{}", run.stderr);
+    let warned = warnings(&run.stderr);
+    assert!(warned.len() == 1 && warned[0].contains("does not match its key"), "{}", run.stderr);
+}

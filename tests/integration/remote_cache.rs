@@ -104,6 +104,13 @@ fn a_second_checkout_elsewhere_is_all_cached_remote_with_the_same_reports() {
         assert_eq!(session["cache"], "remote", "{session}");
     }
     assert!(hit.stderr.contains("2 cached (remote)"), "{}", hit.stderr);
+    // Everything the server holds was downloaded once: both records and every blob.
+    let held: u64 = ["ac", "cas"]
+        .iter()
+        .flat_map(|area| nginx.files(area))
+        .map(|file| std::fs::metadata(file).unwrap().len())
+        .sum();
+    assert_eq!(hit.run_json()["remote_cache"]["bytes_downloaded"], held, "{}", hit.run_json()["remote_cache"]);
     assert!(hit.stderr.contains("remote cache: 2 hits, 0 misses"), "{}", hit.stderr);
     assert!(hit.stderr.contains("CACHED") && hit.stderr.contains("test (remote)"), "{}", hit.stderr);
     let page = String::from_utf8(read(&second.root().join(".forge/reports/report.html"))).unwrap();
@@ -192,6 +199,43 @@ fn read_mode_looks_up_but_uploads_nothing() {
     assert!(requests.iter().all(|request| request.starts_with("GET /ac/")), "{requests:?}");
     assert_eq!(requests.len(), 2, "{requests:?}");
     assert!(nginx.files("ac").is_empty() && nginx.files("cas").is_empty());
+    // A checkout with nothing stored locally: -n asks the (empty) server.
+    let fresh = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let plan = fresh.command().arg("-n").output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    assert_eq!(plan.matches("cache: runs: no stored result; not in the remote cache").count(), 2, "{plan}");
+}
+
+#[test]
+fn a_record_naming_a_blob_the_server_lost_is_a_quiet_miss() {
+    let (nginx, blobs) = populated();
+    for blob in &blobs {
+        std::fs::remove_file(blob).unwrap();
+    }
+    let test = checkout(SHELL_SESSIONS, &nginx.url).env("FORGE_REMOTE_CACHE_MODE", "read");
+    let plan = test.command().arg("-n").output().unwrap();
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    assert_eq!(plan.matches("; the remote cache lacks blob ").count(), 2, "{plan}");
+    let run = test.run();
+    run.assert_code(0);
+    assert_eq!((run.status_of("one"), run.status_of("two")), ("success".into(), "success".into()));
+    assert!(warnings(&run.stderr).is_empty(), "a server that evicted a blob is not a fault: {}", run.stderr);
+}
+
+#[test]
+fn a_blob_two_outputs_share_is_downloaded_once() {
+    let nginx = Nginx::start(Behaviour::Cache);
+    let sessions = SHELL_SESSIONS.replace("echo one >", "echo same >").replace("echo two >", "echo same >");
+    checkout(&sessions, &nginx.url).run().assert_code(0);
+    let held: u64 = ["ac", "cas"]
+        .iter()
+        .flat_map(|area| nginx.files(area))
+        .map(|file| std::fs::metadata(file).unwrap().len())
+        .sum();
+    // One at a time, so the second lookup finds the shared blob already in the local store.
+    let run = checkout(&sessions, &nginx.url).args(&["-j", "1"]).run();
+    assert!(run.stderr.contains("2 cached (remote)"), "{}", run.stderr);
+    assert_eq!(run.run_json()["remote_cache"]["bytes_downloaded"], held);
 }
 
 #[test]

@@ -174,6 +174,7 @@ impl Pipeline<'_> {
         let args = self.args;
         let (project, cwd) = load_project(args.file.as_deref(), args.profile.as_deref())?;
         let mut settings = Settings::new(args, &project, &cwd);
+        settings.remote_cache = settings::remote_cache(args, &project)?;
         if args.last_failed {
             if self.last_failed.is_none() {
                 let Ok(names) = last_failed(&settings.layout.reports_dir) else { return Ok(None) };
@@ -203,19 +204,29 @@ impl Pipeline<'_> {
             let reference = Some(reference.as_str()).filter(|reference| !reference.is_empty());
             settings.changed = Some(std::sync::Arc::new(crate::changes::changed_since(&project.root, reference)?));
         }
+        let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
+        let remote = settings.remote_cache.clone().map(|config| {
+            let auth = crate::cache::remote::Auth::from_env(|name| std::env::var(name).ok());
+            std::sync::Arc::new(crate::cache::RemoteCache::new(config, &auth))
+        });
         if args.dry_run {
-            let verdicts = runner::dry_run_verdicts(&project, &plan, &settings);
+            // Without uv, cached instances' keys lack their interpreter: -n then says they run.
+            let finder = needs_venv
+                .then(venv::find_uv)
+                .and_then(Result::ok)
+                .map(|uv| InterpreterFinder::new(uv, Some(settings.layout.interpreter_cache())));
+            let verdicts =
+                runner::dry_run_verdicts(&project, &plan, &settings, finder.as_ref(), remote.as_deref()).await;
             reporter::print_plan(&project, &plan, &settings, &verdicts);
             return Ok(None);
         }
         settings.fit(&plan);
 
-        let needs_venv = plan.instances.iter().any(|instance| project.sessions[instance.session].needs_venv());
         let uv = if needs_venv { Some(venv::find_uv()?) } else { None };
         let finder = uv.map(|uv| InterpreterFinder::new(uv, Some(settings.layout.interpreter_cache())));
         // The watch needs them after the run, which owns its context.
         let kept = args.watch.then(|| (project.clone(), plan.clone()));
-        let context = RunContext { finder, project, plan, settings: settings.clone() };
+        let context = RunContext { finder, project, plan, settings: settings.clone(), remote: remote.clone() };
 
         let mut reporter =
             Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity, settings.ci);
@@ -236,6 +247,9 @@ impl Pipeline<'_> {
         let rerun =
             report::RerunCommand { prefix: settings.rerun.prefix.clone(), suffix: settings.rerun.suffix.clone() };
         let ((outcome, reports), late_signal) = runner::finish_honouring_signals(move || {
+            let mut outcome = outcome;
+            // Uploads still queued are waited for (bounded), so run.json counts what they moved.
+            outcome.remote_cache = remote.map(|remote| remote.finish(crate::cache::remote::UPLOAD_WAIT));
             let reports = report::write_run(&report::ReportInput {
                 root: &layout.root,
                 reports_dir: &layout.reports_dir,

@@ -1,6 +1,7 @@
 //! The command line, parsed with clap: flags exactly as the contract names them. A few options
 //! can also come from `FORGE_*` environment variables (`FORGE_JOBS`, `FORGE_TIMEOUT`,
-//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`, `FORGE_PROFILE`): the command line wins
+//! `FORGE_GRACE`, `FORGE_REPORTS_DIR`, `FORGE_SKIP_MISSING_INTERPRETERS`, `FORGE_CI`, `FORGE_PROFILE`,
+//! `FORGE_REMOTE_CACHE`, `FORGE_REMOTE_CACHE_MODE`, `FORGE_REMOTE_CACHE_TIMEOUT`): the command line wins
 //! over the variable, which wins over `[forge]` in sessions.toml (see `settings`).
 
 use std::path::PathBuf;
@@ -172,6 +173,17 @@ pub struct RunArgs {
     /// Run cached sessions even when a stored result matches (and store the new result).
     #[arg(long)]
     pub force: bool,
+    /// Share cached results through this remote cache (Bazel's HTTP protocol), over `[forge]
+    /// remote-cache`; an empty value turns it off. Credentials come from
+    /// FORGE_REMOTE_CACHE_TOKEN, or FORGE_REMOTE_CACHE_USER and FORGE_REMOTE_CACHE_PASSWORD.
+    #[arg(long, value_name = "URL", env = "FORGE_REMOTE_CACHE", hide_env_values = true)]
+    pub remote_cache: Option<String>,
+    /// `read-write` (default) or `read`: whether this run uploads its new results.
+    #[arg(long, value_enum, value_name = "MODE", env = "FORGE_REMOTE_CACHE_MODE")]
+    pub remote_cache_mode: Option<crate::cache::RemoteMode>,
+    /// The longest one remote-cache request waits (default `[forge] remote-cache-timeout`, else 5s).
+    #[arg(long, value_name = "DURATION", env = "FORGE_REMOTE_CACHE_TIMEOUT")]
+    pub remote_cache_timeout: Option<DurationSpec>,
     /// Where reports go (default: `[forge] reports-dir`, else `.forge/reports`).
     #[arg(long, value_name = "DIR", env = "FORGE_REPORTS_DIR")]
     pub reports_dir: Option<PathBuf>,

@@ -14,7 +14,9 @@ use sha2::{Digest as _, Sha256};
 
 /// Bumped whenever the key's parts or the record's layout change: a record of another format is
 /// a miss, never misread.
-pub const CACHE_FORMAT_VERSION: u32 = 1;
+///
+/// 2: the interpreter's identity is part of the key (records are shared between machines).
+pub const CACHE_FORMAT_VERSION: u32 = 2;
 
 /// Everything a cached result depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +32,9 @@ pub struct CacheKey {
     /// The env fingerprint's digest (deps, requirements files, interpreter request, project files
     /// for `install-project`); `None` for `venv = false`.
     pub env_fingerprint: Option<String>,
+    /// The interpreter the env is made from, as `VERSION OS-ARCH` (`3.12.7 linux-x86_64`): the
+    /// part of a key that is the machine's, never a path; `None` for `venv = false`.
+    pub interpreter: Option<String>,
     /// For `venv = false`: each program as resolved on PATH, with its identity.
     pub programs: Vec<ProgramIdentity>,
     /// `(variable, digest of its value)` per `env` entry, in file order.
@@ -96,6 +101,14 @@ impl CacheKey {
         }
         if self.env_fingerprint != stored.env_fingerprint {
             return Some("deps changed".into());
+        }
+        if self.interpreter != stored.interpreter {
+            let shown = |interpreter: &Option<String>| interpreter.clone().unwrap_or_else(|| "none".into());
+            return Some(format!(
+                "interpreter changed ({} → {})",
+                shown(&stored.interpreter),
+                shown(&self.interpreter)
+            ));
         }
         if self.programs != stored.programs {
             let changed = self.programs.iter().find(|program| !stored.programs.contains(program));
@@ -178,16 +191,18 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn key() -> CacheKey {
+    /// A key of every part, for the store's and the remote cache's tests too.
+    pub(crate) fn key() -> CacheKey {
         CacheKey {
             format: CACHE_FORMAT_VERSION,
             posargs: None,
             commands: vec![digest_of_list(&["pytest"])],
             working_directory: None,
             env_fingerprint: Some("f".into()),
+            interpreter: Some("3.12.7 linux-x86_64".into()),
             programs: Vec::new(),
             env: vec![("TOKEN".into(), hex(b"secret"))],
             inputs: vec![
@@ -206,7 +221,7 @@ mod tests {
         assert_eq!(base.difference(&base), None);
         type Change = Box<dyn Fn(&mut CacheKey)>;
         let cases: Vec<(Change, &str)> = vec![
-            (Box::new(|key| key.format += 1), "cache format changed (1 → 2)"),
+            (Box::new(|key| key.format += 1), "cache format changed (2 → 3)"),
             (Box::new(|key| key.inputs[0].sha256 = "9".into()), "input a.py changed"),
             (Box::new(|key| drop(key.inputs.remove(1))), "input b.py removed"),
             (
@@ -217,6 +232,10 @@ mod tests {
             (Box::new(|key| key.commands[0] = digest_of_list(&["pytest", "-q"])), "command changed"),
             (Box::new(|key| key.working_directory = Some("docs".into())), "working directory changed"),
             (Box::new(|key| key.env_fingerprint = Some("g".into())), "deps changed"),
+            (
+                Box::new(|key| key.interpreter = Some("3.12.8 linux-x86_64".into())),
+                "interpreter changed (3.12.7 linux-x86_64 → 3.12.8 linux-x86_64)",
+            ),
             (
                 Box::new(|key| {
                     key.programs.push(ProgramIdentity { name: "uv".into(), path: None, size: 0, mtime_ns: 0 });

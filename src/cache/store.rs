@@ -70,6 +70,23 @@ impl Store {
         self.dir.join("blobs").join(sha256.get(..2).unwrap_or("00")).join(sha256)
     }
 
+    /// Whether the store holds `blob` (a file of its size under its address).
+    pub fn has_blob(&self, blob: &Blob) -> bool {
+        std::fs::symlink_metadata(self.blob_path(&blob.sha256))
+            .is_ok_and(|metadata| metadata.is_file() && metadata.len() == blob.size)
+    }
+
+    /// The store's directory for files being written (downloads land there before
+    /// [`Store::save`] takes them in), created when missing.
+    ///
+    /// # Errors
+    /// The directory cannot be created.
+    pub fn temporary_dir(&self) -> std::io::Result<PathBuf> {
+        let temporary = self.dir.join("tmp");
+        std::fs::create_dir_all(&temporary)?;
+        Ok(temporary)
+    }
+
     /// The stored record of `instance`, if one can be read (of any key).
     pub fn read(&self, instance: &str) -> Option<Record> {
         let bytes = crate::input_file::read_regular(&self.record_path(instance), RECORD_LIMIT).ok()?;
@@ -125,10 +142,7 @@ impl Store {
         if let Some(reason) = key.difference(&record.key) {
             return Err(reason);
         }
-        let complete = record.blobs().all(|blob| {
-            std::fs::symlink_metadata(self.blob_path(&blob.sha256))
-                .is_ok_and(|metadata| metadata.is_file() && metadata.len() == blob.size)
-        });
+        let complete = record.blobs().all(|blob| self.has_blob(blob));
         if !complete {
             return Err("the stored result is incomplete".into());
         }
@@ -141,8 +155,7 @@ impl Store {
     pub fn save(&self, record: &Record, blob_sources: &[(&Blob, &Path)]) -> bool {
         let Some(_lock) = self.lock(true) else { return false };
         let written = (|| -> std::io::Result<()> {
-            let temporary = self.dir.join("tmp");
-            std::fs::create_dir_all(&temporary)?;
+            let temporary = self.temporary_dir()?;
             for (blob, source) in blob_sources {
                 let target = self.blob_path(&blob.sha256);
                 if target.is_file() {
@@ -241,5 +254,78 @@ impl Store {
             let _ = std::fs::remove_dir_all(self.dir.join(directory));
         }
         Some(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::cache::record::Blob;
+
+    fn record(instance: &str, log: &Blob) -> Record {
+        let key = crate::cache::key::tests::key();
+        Record {
+            format: CACHE_FORMAT_VERSION,
+            instance: instance.into(),
+            digest: key.digest(),
+            key,
+            created: 0,
+            duration_ms: 1,
+            python: None,
+            log: log.clone(),
+            outputs: Vec::new(),
+            reports: Vec::new(),
+        }
+    }
+
+    /// Stores `instance` with a log of its own 1000 bytes.
+    fn save(store: &Store, directory: &Path, instance: &str) {
+        let path = directory.join(format!("{instance}.log"));
+        std::fs::write(&path, instance.repeat(1000 / instance.len())).unwrap();
+        let log = Blob { sha256: crate::cache::hash_file(&path).unwrap(), size: 1000 };
+        assert!(store.save(&record(instance, &log), &[(&log, &path)]));
+    }
+
+    fn used_at(store: &Store, instance: &str, seconds_ago: u64) {
+        let file = File::options().append(true).open(store.record_path(instance)).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(seconds_ago)).unwrap();
+    }
+
+    fn stored(store: &Store) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(store.dir.join("records"))
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().trim_end_matches(".json").to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn eviction_removes_the_least_recently_used_first_and_a_hit_counts_as_use() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut store = Store { dir: directory.path().join("store"), size_limit: u64::MAX };
+        save(&store, directory.path(), "a");
+        // Room for two results (a 1000-byte log and a record each), not three.
+        let record = std::fs::metadata(store.record_path("a")).unwrap().len();
+        store.size_limit = 2 * (1000 + record) + record / 2;
+        save(&store, directory.path(), "b");
+        // `a` was stored first but used last: `b` is the one to go.
+        used_at(&store, "b", 300);
+        used_at(&store, "a", 200);
+        save(&store, directory.path(), "c");
+        assert_eq!(stored(&store), ["a", "c"]);
+        // A hit on `a` makes `c` the least recently used.
+        used_at(&store, "a", 300);
+        used_at(&store, "c", 200);
+        let key = crate::cache::key::tests::key();
+        assert!(matches!(store.lookup("a", &key, |_, _| Ok::<(), String>(())), Lookup::Hit(_)));
+        save(&store, directory.path(), "d");
+        assert_eq!(stored(&store), ["a", "d"]);
+        // The evicted results' blobs went with them.
+        let blobs = std::fs::read_dir(store.dir.join("blobs")).unwrap().flatten();
+        assert_eq!(blobs.flat_map(|prefix| std::fs::read_dir(prefix.path()).unwrap().flatten()).count(), 2);
     }
 }

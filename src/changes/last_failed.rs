@@ -96,6 +96,7 @@ mod tests {
             log: None,
             message: None,
             leaked: Vec::new(),
+            cache: None,
             setup_output: String::new(),
             junit: Vec::new(),
             coverage: Vec::new(),
@@ -113,6 +114,7 @@ mod tests {
             timed_out: false,
             profile: None,
             merged_from: Vec::new(),
+            remote_cache: None,
             sessions,
         }
     }

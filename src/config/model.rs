@@ -96,6 +96,20 @@ pub struct ForgeTable {
     /// Skip instances whose interpreter is not found instead of failing them (tox's
     /// `skip_missing_interpreters`); `--skip-missing-interpreters` and its variable win over it.
     pub skip_missing_interpreters: Option<bool>,
+    /// A remote cache shared by CI jobs and colleagues, spoken to with Bazel's HTTP remote-cache
+    /// protocol (`/ac/KEY`, `/cas/SHA256`): `http://host:port[/prefix]` or `https://…`, with no
+    /// credentials in it (they come from `FORGE_REMOTE_CACHE_TOKEN`, or
+    /// `FORGE_REMOTE_CACHE_USER` and `FORGE_REMOTE_CACHE_PASSWORD`). `--remote-cache` and
+    /// `FORGE_REMOTE_CACHE` win over it.
+    #[schemars(regex(pattern = r"^https?://"))]
+    pub remote_cache: Option<String>,
+    /// `read-write` (default: look results up, and upload each new one) or `read` (look up
+    /// only, e.g. for pull-request jobs).
+    pub remote_cache_mode: Option<crate::cache::RemoteMode>,
+    /// The longest one remote-cache request may wait to connect, for an answer or between two
+    /// reads (default `"5s"`); past it the request is a miss and the remote cache is not used
+    /// for the rest of the run.
+    pub remote_cache_timeout: Option<DurationSpec>,
 }
 
 /// `[coverage]`: the gate on merged line coverage.

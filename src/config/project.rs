@@ -44,6 +44,12 @@ pub struct RunDefaults {
     pub jobs: Option<u32>,
     /// `[forge] skip-missing-interpreters`, `None` when unset.
     pub skip_missing_interpreters: Option<bool>,
+    /// `[forge] remote-cache`, checked and without a trailing `/`; `None` when unset.
+    pub remote_cache: Option<String>,
+    /// `[forge] remote-cache-mode`, `None` when unset.
+    pub remote_cache_mode: Option<crate::cache::RemoteMode>,
+    /// `[forge] remote-cache-timeout`, `None` when unset.
+    pub remote_cache_timeout: Option<Duration>,
 }
 
 /// The env directory when `[forge] env-dir` is unset: `CACHE/envs/NAME-HASH`, outside the

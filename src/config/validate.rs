@@ -201,6 +201,25 @@ pub fn validate(path: PathBuf, file: SessionsFile, locator: &Locator<'_>) -> Res
         },
         jobs: file.forge.jobs,
         skip_missing_interpreters: file.forge.skip_missing_interpreters,
+        remote_cache: match &file.forge.remote_cache {
+            Some(url) => Some(crate::cache::remote::check_url(url).map_err(|message| {
+                let hint = format!(
+                    "write the server's base URL, e.g. \"http://cache.internal:8080\"; credentials go in {}",
+                    crate::cache::remote::TOKEN_VARIABLE
+                );
+                // The message never repeats the URL: it may hold a password.
+                checker.error(
+                    &forge_key("remote-cache"),
+                    "[forge] remote-cache",
+                    format!("the URL {message}"),
+                    Some(hint),
+                )
+            })?),
+            None => None,
+        },
+        remote_cache_mode: file.forge.remote_cache_mode,
+        // DurationSpec refuses zero when the file is read.
+        remote_cache_timeout: file.forge.remote_cache_timeout.map(|timeout| timeout.0),
     };
     for session in &sessions {
         check_outputs(&checker, &root, session, &run_defaults)?;

@@ -52,6 +52,7 @@ pub fn from_outcome(run: &RunOutcome) -> RunReport {
         timed_out: run.timed_out,
         profile: None,
         merged_from: Vec::new(),
+        remote_cache: run.remote_cache.clone(),
         sessions: run.sessions.iter().map(session).collect(),
     }
 }
@@ -87,6 +88,7 @@ fn session(outcome: &SessionOutcome) -> SessionReport {
         log: outcome.log.clone(),
         message: outcome.message.clone(),
         leaked: outcome.leaked.clone(),
+        cache: outcome.cache_source.map(|source| source.as_str().to_owned()),
         setup_output: if outcome.attempts.is_empty() { sanitize::output(&outcome.output_tail) } else { String::new() },
         junit: outcome.junit.clone(),
         coverage: outcome.coverage.clone(),

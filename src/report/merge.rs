@@ -128,6 +128,7 @@ fn merge_runs(paths: &[PathBuf], inputs: &[PathBuf]) -> Result<RunReport, Report
         timed_out: runs.iter().any(|run| run.timed_out),
         profile: (!profiles.is_empty()).then(|| profiles.join(", ")),
         merged_from: inputs.iter().map(|input| input.display().to_string()).collect(),
+        remote_cache: None,
         sessions: runs.into_iter().flat_map(|run| run.sessions).collect(),
     })
 }
@@ -171,6 +172,7 @@ mod tests {
             timed_out: signal.is_none(),
             profile: None,
             merged_from: Vec::new(),
+            remote_cache: None,
             sessions: Vec::new(),
         };
         let write = |name: &str, run: RunReport| {

@@ -41,6 +41,9 @@ pub struct RunReport {
     /// The input directories, when `forge report` merged several runs into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// What the remote cache did (hits, misses, bytes moved), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_cache: Option<crate::cache::RemoteSummary>,
     /// Session instances in plan (or input) order.
     pub sessions: Vec<SessionReport>,
 }
@@ -80,6 +83,9 @@ pub struct SessionReport {
     /// absent when there were none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaked: Vec<String>,
+    /// For a `cached` instance, the cache that restored it: `local` or `remote`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
     /// What preparing the session printed when no attempt ran (e.g. a failed env build),
     /// sanitized; otherwise empty, the output living in the attempts. Not in run.json.
     #[serde(skip)]
@@ -305,6 +311,7 @@ mod tests {
             timed_out: false,
             profile: None,
             merged_from: Vec::new(),
+            remote_cache: None,
             sessions: vec![SessionReport {
                 name: "test-3.12".into(),
                 session: "test".into(),
@@ -326,6 +333,7 @@ mod tests {
                 log: Some("/p/.forge/reports/logs/test-3.12.log".into()),
                 message: Some("`pytest` exited with status 1".into()),
                 leaked: Vec::new(),
+                cache: None,
                 setup_output: String::new(),
                 junit: Vec::new(),
                 coverage: Vec::new(),

@@ -147,6 +147,9 @@ pub fn status_line(outcome: &SessionOutcome) -> String {
         },
         None => {}
     }
+    if let Some(source) = outcome.cache_source {
+        detail.push(source.as_str().to_owned());
+    }
     if outcome.attempts.len() > 1 {
         detail.push(format!("{} attempts", outcome.attempts.len()));
     }

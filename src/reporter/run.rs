@@ -43,6 +43,9 @@ impl Reporter {
                 super::print_warning(&format!("{}: {warning}", session.name));
             }
         }
+        if let Some(warning) = outcome.remote_cache.as_ref().and_then(|remote| remote.warning.as_ref()) {
+            super::print_warning(warning);
+        }
         if let Some(ci) = &self.ci {
             ci.finish(outcome, reports);
         }

@@ -7,7 +7,7 @@ use crate::error::Hint as _;
 use super::display::status_line;
 use super::style::{BOLD, ERROR, SUCCESS};
 use crate::report::{Merged, TestCounts};
-use crate::runner::{RunOutcome, SessionStatus};
+use crate::runner::{CacheSource, RunOutcome, SessionStatus};
 
 /// Prints the summary to stderr: the session counts; the tools' test counts merged over every
 /// session (`908 tests: 905 passed, 3 failed`, what one test run would have said) and the coverage
@@ -27,7 +27,15 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
         (SessionStatus::Cached, "cached"),
         (SessionStatus::Unchanged, "unchanged"),
     ] {
-        if count(status) > 0 {
+        if status == SessionStatus::Cached && run.remote_cache.is_some() {
+            // With a remote cache, where each hit came from.
+            for source in [CacheSource::Remote, CacheSource::Local] {
+                let hits = run.sessions.iter().filter(|outcome| outcome.cache_source == Some(source)).count();
+                if hits > 0 {
+                    parts.push(format!("{hits} cached ({})", source.as_str()));
+                }
+            }
+        } else if count(status) > 0 {
             parts.push(format!("{} {word}", count(status)));
         }
     }
@@ -53,6 +61,9 @@ pub fn print_summary(run: &RunOutcome, (rerun_prefix, rerun_suffix): (&str, &str
     }
     if let Some(total) = reports.coverage {
         let _ = writeln!(stderr, "{indent}coverage: {}/{} lines, {:.2}%", total.covered, total.valid, total.percent());
+    }
+    if let Some(remote) = &run.remote_cache {
+        let _ = writeln!(stderr, "{indent}remote cache: {}", remote.counts());
     }
     // As nextest does: the sessions that need a look (each finished session already had its line).
     for outcome in run

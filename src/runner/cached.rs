@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::cache::{
-    Blob, CACHE_FORMAT_VERSION, CacheKey, Lookup, ProgramIdentity, Record, Store, StoredFile, digest_of_list, hex,
+    Blob, CACHE_FORMAT_VERSION, CacheKey, Lookup, ProgramIdentity, Record, RemoteCache, Store, StoredFile,
+    digest_of_list, hex,
 };
 use crate::config::{SessionDef, TemplateContext};
 use crate::settings::Settings;
 
 use super::instance::InstanceContext;
-use super::outcome::SessionOutcome;
+use super::outcome::{CacheSource, SessionOutcome};
 
 /// A cached instance's key, ready for a lookup.
 #[derive(Debug, Clone)]
@@ -31,8 +32,31 @@ pub fn store(settings: &Settings) -> Store {
     Store { dir: settings.layout.cache_dir.clone(), size_limit: settings.cache_size }
 }
 
+/// The interpreter's part of a cache key: its full version and the machine's OS and
+/// architecture (`3.12.7 linux-x86_64`), never its path, so two machines with the same Python
+/// share keys wherever it is installed.
+pub fn interpreter_identity(version: &str) -> String {
+    format!("{version} {}-{}", std::env::consts::OS, std::env::consts::ARCH)
+}
+
+/// The identity of the interpreter instance `values`' env is (or would be) made from, as
+/// [`interpreter_identity`]; `None` without a venv, or when no interpreter is found (the session
+/// then fails, and a failure is never stored).
+pub async fn find_interpreter(
+    finder: Option<&crate::venv::InterpreterFinder>,
+    definition: &SessionDef,
+    values: &InstanceContext,
+) -> Option<String> {
+    if !definition.needs_venv() {
+        return None;
+    }
+    let request = Some(values.python_request.as_str()).filter(|request| !request.is_empty());
+    let interpreter = finder?.find(request).await.ok()?;
+    Some(interpreter_identity(&interpreter.version))
+}
+
 /// Computes the key of a cached instance; `requirements` are its required instances with their
-/// keys (`None` for an uncached one).
+/// keys (`None` for an uncached one), `interpreter` its [`find_interpreter`].
 ///
 /// # Errors
 /// Why no key could be computed (an unreadable input or requirements file): the session runs
@@ -43,6 +67,7 @@ pub fn compute_key(
     definition: &SessionDef,
     values: &InstanceContext,
     requirements: Vec<(String, Option<String>)>,
+    interpreter: Option<String>,
 ) -> Result<Keyed, String> {
     let globs = definition.inputs.as_deref().unwrap_or_default();
     let layout = &settings.layout;
@@ -83,6 +108,7 @@ pub fn compute_key(
             .as_ref()
             .map(|directory| directory.strip_prefix(root).unwrap_or(directory).display().to_string()),
         env_fingerprint,
+        interpreter,
         programs,
         env,
         inputs: inputs.files,
@@ -103,9 +129,16 @@ fn identify(program: &str, shown: &str, root: &Path) -> ProgramIdentity {
         .and_then(|metadata| metadata.modified().ok())
         .and_then(|modified| modified.duration_since(SystemTime::UNIX_EPOCH).ok())
         .map_or(0, |since| i128::try_from(since.as_nanos()).unwrap_or(i128::MAX));
-    let path = real.map(|path| match path.strip_prefix(root) {
-        Ok(relative) => format!("{{root}}/{}", relative.display()),
-        Err(_) => path.display().to_string(),
+    let home = etcetera::home_dir().ok();
+    let path = real.map(|path| {
+        if let Ok(relative) = path.strip_prefix(root) {
+            return format!("{{root}}/{}", relative.display());
+        }
+        // Not the user's home directory: `~/.local/bin/ruff` reads the same for everyone.
+        match home.as_deref().and_then(|home| path.strip_prefix(home).ok()) {
+            Some(relative) => format!("~/{}", relative.display()),
+            None => path.display().to_string(),
+        }
     });
     ProgramIdentity { name: shown.to_owned(), path, size: metadata.map_or(0, |metadata| metadata.len()), mtime_ns }
 }
@@ -116,14 +149,37 @@ pub struct Restored {
     pub log: Vec<u8>,
     /// The record.
     pub record: Record,
+    /// Where the result came from.
+    pub source: CacheSource,
 }
 
-/// Looks `instance` up and, on a hit, restores its outputs under `root` and its report files to
-/// `reports` (the rendered `junit` then `coverage` paths), byte for byte.
+/// Looks `instance` up, locally then in `remote` (which brings a hit into the local store), and
+/// on a hit restores its outputs under `root` and its report files to `reports` (the rendered
+/// `junit` then `coverage` paths), byte for byte.
 ///
 /// # Errors
-/// The miss's reason.
+/// The miss's reason: the local store's, with the remote cache's after it.
 pub fn restore(
+    store: &Store,
+    remote: Option<&RemoteCache>,
+    instance: &str,
+    keyed: &Keyed,
+    root: &Path,
+    reports: &[Option<PathBuf>],
+) -> Result<Restored, String> {
+    let local = match restore_local(store, instance, keyed, root, reports) {
+        Ok(restored) => return Ok(restored),
+        Err(reason) => reason,
+    };
+    let Some(remote) = remote else { return Err(local) };
+    if let Err(reason) = remote.fetch(store, instance, &keyed.key, &keyed.digest) {
+        return Err(format!("{local}; {reason}"));
+    }
+    restore_local(store, instance, keyed, root, reports)
+        .map(|restored| Restored { source: CacheSource::Remote, ..restored })
+}
+
+fn restore_local(
     store: &Store,
     instance: &str,
     keyed: &Keyed,
@@ -137,16 +193,31 @@ pub fn restore(
         }
         for (blob, path) in record.reports.iter().zip(reports) {
             if let (Some(blob), Some(path)) = (blob, path) {
-                write_blob(store, blob, path, false)?;
+                write_report(store, blob, path, root)?;
             }
         }
         log = std::fs::read(store.blob_path(&record.log.sha256))?;
         Ok(())
     });
     match lookup {
-        Lookup::Hit(record) => Ok(Restored { log, record: *record }),
+        Lookup::Hit(record) => Ok(Restored { log, record: *record, source: CacheSource::Local }),
         Lookup::Miss(reason) => Err(reason),
     }
+}
+
+/// Writes a stored report to `target`, with this checkout's root where a portable coverage
+/// report has [`crate::cache::relocate::ROOT_TOKEN`].
+fn write_report(store: &Store, blob: &Blob, target: &Path, root: &Path) -> std::io::Result<()> {
+    let bytes = std::fs::read(store.blob_path(&blob.sha256))?;
+    let Some(local) = crate::cache::relocate::to_local(&bytes, &root.display().to_string()) else {
+        return write_blob(store, blob, target, false);
+    };
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let mut temporary = tempfile::NamedTempFile::new_in(parent)?;
+    std::io::Write::write_all(&mut temporary, &local)?;
+    temporary.persist(target).map_err(|error| error.error)?;
+    Ok(())
 }
 
 /// Copies a blob to `target` through a temporary file beside it, so a reader never sees half.
@@ -163,6 +234,31 @@ fn write_blob(store: &Store, blob: &Blob, target: &Path, executable: bool) -> st
     Ok(())
 }
 
+/// The project root as forge names it and as the filesystem resolves it (a tool may write
+/// either into a report).
+fn root_forms(root: &Path) -> Vec<String> {
+    let mut forms = vec![root.display().to_string()];
+    if let Ok(real) = std::fs::canonicalize(root)
+        && real != root
+    {
+        forms.push(real.display().to_string());
+    }
+    forms
+}
+
+/// A coverage report made portable ([`crate::cache::relocate`]) in a temporary file of the
+/// store; `None` when it names no root (it is stored as it is).
+fn portable_copy(store: &Store, report: &Path, roots: &[&str]) -> Option<tempfile::NamedTempFile> {
+    let bytes = crate::input_file::read_regular(report, REPORT_LIMIT).ok()?;
+    let portable = crate::cache::relocate::to_portable(&bytes, roots)?;
+    let mut file = tempfile::NamedTempFile::new_in(store.temporary_dir().ok()?).ok()?;
+    std::io::Write::write_all(&mut file, &portable).ok()?;
+    Some(file)
+}
+
+/// The largest coverage report made portable, in bytes (a bigger one is stored as it is).
+const REPORT_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Whether `outcome` may be stored: a plain success (one attempt, nothing leaked, log complete).
 /// Failures, errors, interruptions and flaky-then-passed results never are.
 pub fn storable(outcome: &SessionOutcome) -> bool {
@@ -174,8 +270,16 @@ pub fn storable(outcome: &SessionOutcome) -> bool {
 }
 
 /// Stores `outcome` (a [`storable`] success) under `keyed`: its log, the files its `outputs`
-/// globs match now, and its declared report files. Returns whether the store was written.
-pub fn save(store: &Store, keyed: &Keyed, definition: &SessionDef, outcome: &SessionOutcome, root: &Path) -> bool {
+/// globs match now, and its declared report files; then queues it for upload to `remote`.
+/// Returns whether the local store was written.
+pub fn save(
+    store: &Store,
+    remote: Option<&RemoteCache>,
+    keyed: &Keyed,
+    definition: &SessionDef,
+    outcome: &SessionOutcome,
+    root: &Path,
+) -> bool {
     let Some(log_path) = &outcome.log else { return false };
     let blob_of = |path: &Path| -> Option<Blob> {
         let metadata = std::fs::symlink_metadata(path).ok().filter(std::fs::Metadata::is_file)?;
@@ -192,10 +296,21 @@ pub fn save(store: &Store, keyed: &Keyed, definition: &SessionDef, outcome: &Ses
         outputs.push(StoredFile { path: relative, blob, executable });
     }
     let mut reports = Vec::new();
-    for path in outcome.junit.iter().chain(&outcome.coverage) {
-        let blob = blob_of(path);
+    // Portable copies of coverage reports, alive until the store has taken them in.
+    let mut portable = Vec::new();
+    let roots = root_forms(root);
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    for (index, path) in outcome.junit.iter().chain(&outcome.coverage).enumerate() {
+        let mut path = path.clone();
+        if index >= outcome.junit.len()
+            && let Some(copy) = portable_copy(store, &path, &roots)
+        {
+            path = copy.path().to_path_buf();
+            portable.push(copy);
+        }
+        let blob = blob_of(&path);
         if let Some(blob) = &blob {
-            sources.push((blob.clone(), path.clone()));
+            sources.push((blob.clone(), path));
         }
         reports.push(blob);
     }
@@ -213,48 +328,9 @@ pub fn save(store: &Store, keyed: &Keyed, definition: &SessionDef, outcome: &Ses
         reports,
     };
     let sources: Vec<(&Blob, &Path)> = sources.iter().map(|(blob, path)| (blob, path.as_path())).collect();
-    store.save(&record, &sources)
-}
-
-/// What `forge -n` says per instance about the cache: `None` for an instance without `inputs`,
-/// else the lines to show (`cached`, or why it will run, and each glob that matched nothing).
-/// Keys are computed in plan order, so each sees its requirements' keys; nothing is restored.
-pub fn dry_run_verdicts(
-    project: &crate::config::Project,
-    plan: &crate::plan::Plan,
-    settings: &Settings,
-) -> Vec<Option<Vec<String>>> {
-    let store = store(settings);
-    let mut keys: Vec<Option<String>> = vec![None; plan.instances.len()];
-    let mut verdicts = Vec::with_capacity(plan.instances.len());
-    for (index, instance) in plan.instances.iter().enumerate() {
-        let definition = &project.sessions[instance.session];
-        if !definition.is_cached() {
-            verdicts.push(None);
-            continue;
-        }
-        let values = InstanceContext::new(project, settings, index, instance);
-        let requirements = instance
-            .requires
-            .iter()
-            .map(|&required| (plan.instances[required].name.clone(), keys[required].clone()))
-            .collect();
-        let mut lines = Vec::new();
-        match compute_key(settings, &project.root, definition, &values, requirements) {
-            Ok(keyed) => {
-                keys[index] = Some(keyed.digest.clone());
-                lines.push(match (settings.force, store.peek(&instance.name, &keyed.key)) {
-                    (true, _) => "runs: --force".to_owned(),
-                    (false, Lookup::Hit(_)) => "cached".to_owned(),
-                    (false, Lookup::Miss(reason)) => format!("runs: {reason}"),
-                });
-                lines.extend(
-                    keyed.missing.iter().map(|glob| format!("input `{glob}` matches no file (not part of the key)")),
-                );
-            }
-            Err(error) => lines.push(format!("runs: no cache key: {error}")),
-        }
-        verdicts.push(Some(lines));
+    let saved = store.save(&record, &sources);
+    if saved && let Some(remote) = remote {
+        remote.upload(store, &record);
     }
-    verdicts
+    saved
 }

@@ -211,6 +211,7 @@ impl<'a> Dispatcher<'a> {
             signal: self.first_signal,
             timed_out: self.timed_out,
             internal_error: self.internal_error,
+            remote_cache: None,
         }
     }
 

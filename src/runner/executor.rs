@@ -89,10 +89,11 @@ async fn run(
     };
 
     let keyed = if definition.is_cached() {
+        let interpreter = cached::find_interpreter(context.finder.as_ref(), definition, &values).await;
         let (settings, root) = (context.settings.clone(), context.project.root.clone());
         let (definition, values) = (definition.clone(), values.clone());
         let computed = tokio::task::spawn_blocking(move || {
-            cached::compute_key(&settings, &root, &definition, &values, requirements)
+            cached::compute_key(&settings, &root, &definition, &values, requirements, interpreter)
         })
         .await;
         Some(computed.unwrap_or_else(|error| Err(error.to_string())))
@@ -113,7 +114,8 @@ async fn run(
                         outcome.python = restored.record.python;
                         outcome.junit = definition.junit.iter().map(|template| values.path(template)).collect();
                         outcome.coverage = definition.coverage.iter().map(|template| values.path(template)).collect();
-                        outcome.cache_verdict = Some("cached".into());
+                        outcome.cache_verdict = Some(format!("cached ({})", restored.source.as_str()));
+                        outcome.cache_source = Some(restored.source);
                         outcome.output_tail = log.tail();
                         let log_end = log.finish();
                         outcome.log = log_end.path;
@@ -204,8 +206,11 @@ async fn run(
     {
         let store = cached::store(&context.settings);
         let (definition, root, stored) = (definition.clone(), context.project.root.clone(), outcome.clone());
-        let saved =
-            tokio::task::spawn_blocking(move || cached::save(&store, &keyed, &definition, &stored, &root)).await;
+        let remote = context.remote.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            cached::save(&store, remote.as_deref(), &keyed, &definition, &stored, &root)
+        })
+        .await;
         tracing::debug!(session = %outcome.name, saved = ?saved.ok(), "stored the result in the cache");
     }
     outcome
@@ -230,7 +235,8 @@ async fn restore(
         .collect();
     let store = cached::store(&context.settings);
     let (name, keyed, root) = (values.name.clone(), keyed.clone(), context.project.root.clone());
-    tokio::task::spawn_blocking(move || cached::restore(&store, &name, &keyed, &root, &reports))
+    let remote = context.remote.clone();
+    tokio::task::spawn_blocking(move || cached::restore(&store, remote.as_deref(), &name, &keyed, &root, &reports))
         .await
         .unwrap_or_else(|error| Err(error.to_string()))
 }

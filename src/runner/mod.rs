@@ -5,6 +5,7 @@ mod cached;
 mod channel;
 mod directories;
 mod dispatcher;
+mod dry_run;
 mod env;
 mod environment;
 mod event;
@@ -20,11 +21,11 @@ mod run;
 mod signals;
 mod stop;
 
-pub use cached::dry_run_verdicts;
+pub use dry_run::dry_run_verdicts;
 pub use event::{EnvProgress, Event};
 pub use instance::InstanceContext;
 pub use log::TAIL_BYTES;
-pub use outcome::{Attempt, EnvState, RunOutcome, SessionOutcome, SessionStatus};
+pub use outcome::{Attempt, CacheSource, EnvState, RunOutcome, SessionOutcome, SessionStatus};
 pub use process::StdinMode;
 pub use run::{run, run_until};
 pub use signals::finish_honouring_signals;
@@ -46,6 +47,8 @@ pub struct RunContext {
     pub settings: Settings,
     /// `uv` and interpreter discovery, when any session needs a virtualenv.
     pub finder: Option<InterpreterFinder>,
+    /// The remote cache, when one is configured.
+    pub remote: Option<std::sync::Arc<crate::cache::RemoteCache>>,
 }
 
 /// Receives the run's events synchronously, in order, from the dispatcher.

@@ -62,6 +62,26 @@ pub enum EnvState {
     Built,
 }
 
+/// Where a cached result came from (run.json's `cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheSource {
+    /// This machine's store.
+    Local,
+    /// The remote cache (then kept in the local store too).
+    Remote,
+}
+
+impl CacheSource {
+    /// `local` or `remote`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheSource::Local => "local",
+            CacheSource::Remote => "remote",
+        }
+    }
+}
+
 /// One attempt at a session (more than one with `retries`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
@@ -139,6 +159,9 @@ pub struct SessionOutcome {
     /// What the cache said: `cached`, or why the session ran (`input src/a.py changed`).
     #[serde(skip)]
     pub cache_verdict: Option<String>,
+    /// For a `cached` instance, which cache restored it.
+    #[serde(skip)]
+    pub cache_source: Option<CacheSource>,
 }
 
 impl SessionOutcome {
@@ -165,6 +188,7 @@ impl SessionOutcome {
             coverage: Vec::new(),
             cache_key: None,
             cache_verdict: None,
+            cache_source: None,
         }
     }
 
@@ -192,6 +216,8 @@ pub struct RunOutcome {
     pub timed_out: bool,
     /// Whether forge itself failed while running a session (exit status 3).
     pub internal_error: bool,
+    /// What the remote cache did, when one was configured (set once uploads are done).
+    pub remote_cache: Option<crate::cache::RemoteSummary>,
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

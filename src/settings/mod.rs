@@ -9,4 +9,4 @@ mod resolve;
 
 pub use layout::Layout;
 pub use profile::Profile;
-pub use resolve::{Ci, EnvPolicy, Rerun, Settings, Verbosity, selection};
+pub use resolve::{Ci, EnvPolicy, Rerun, Settings, Verbosity, remote_cache, selection};

@@ -48,6 +48,9 @@ pub fn apply(file: &mut SessionsFile, path: &std::path::Path, name: &str) -> Res
     forge.env_dir = over.env_dir.or(forge.env_dir.take());
     forge.reports_dir = over.reports_dir.or(forge.reports_dir.take());
     forge.jobs = over.jobs.or(forge.jobs);
+    forge.remote_cache = over.remote_cache.or(forge.remote_cache.take());
+    forge.remote_cache_mode = over.remote_cache_mode.or(forge.remote_cache_mode);
+    forge.remote_cache_timeout = over.remote_cache_timeout.or(forge.remote_cache_timeout);
     if let Some(percent) = profile.coverage.fail_under {
         // Checked here, as the file's `[coverage]` is checked later under its own name.
         if !(0.0..=100.0).contains(&percent) {

@@ -5,8 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Layout;
+use crate::cache::remote::{DEFAULT_TIMEOUT, RemoteConfig, RemoteMode, check_url};
 use crate::cli::{CiChoice, MaxFail, RunArgs};
 use crate::config::Project;
+use crate::error::Error;
 use crate::plan::{Plan, Selection};
 use crate::runner::StdinMode;
 
@@ -101,6 +103,8 @@ pub struct Settings {
     /// `--changed`: the files changed since its REF (instances whose inputs are all unchanged
     /// are not run); `None` without `--changed`.
     pub changed: Option<std::sync::Arc<crate::changes::ChangedSince>>,
+    /// The remote cache, when one is configured; set by [`remote_cache`].
+    pub remote_cache: Option<RemoteConfig>,
 }
 
 impl Settings {
@@ -156,6 +160,7 @@ impl Settings {
             live: false,
             stdin: StdinMode::Null,
             changed: None,
+            remote_cache: None,
         }
     }
 
@@ -185,6 +190,37 @@ fn skip_missing_interpreters(
         return false;
     }
     project.run_defaults.skip_missing_interpreters.unwrap_or(false)
+}
+
+/// The remote cache: `--remote-cache` (or `FORGE_REMOTE_CACHE`; empty turns it off) over
+/// `[forge] remote-cache` (already checked at load); mode and timeout the same way, defaulting
+/// to read-write and [`DEFAULT_TIMEOUT`].
+///
+/// # Errors
+/// [`Error::Usage`] (exit 2) when the command line's or the variable's URL is not usable; the
+/// message never repeats the URL, which may hold a password.
+pub fn remote_cache(args: &RunArgs, project: &Project) -> Result<Option<RemoteConfig>, Error> {
+    let defaults = &project.run_defaults;
+    let url = match args.remote_cache.as_deref().map(str::trim) {
+        Some("") => return Ok(None),
+        Some(url) => check_url(url).map_err(|message| Error::Usage {
+            message: format!("--remote-cache (or FORGE_REMOTE_CACHE): the URL {message}"),
+            hint: Some("give the server's base URL, e.g. --remote-cache http://cache.internal:8080".into()),
+        })?,
+        None => match &defaults.remote_cache {
+            Some(url) => url.clone(),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(RemoteConfig {
+        url,
+        mode: args.remote_cache_mode.or(defaults.remote_cache_mode).unwrap_or(RemoteMode::ReadWrite),
+        timeout: args
+            .remote_cache_timeout
+            .map(|timeout| timeout.0)
+            .or(defaults.remote_cache_timeout)
+            .unwrap_or(DEFAULT_TIMEOUT),
+    }))
 }
 
 /// What the command line selects (`-s -t -k -p --no-deps`); all `forge -l` needs.

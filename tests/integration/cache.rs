@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{Test, output_within};
 
-const CALC: &str = "def add(a, b):\n    return a + b\n";
-const CALC_TESTS: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n";
+pub(crate) const CALC: &str = "def add(a, b):\n    return a + b\n";
+pub(crate) const CALC_TESTS: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n";
 
 /// A pytest session with inputs, JUnit and coverage, and a cheap `venv = false` one after it.
-const PYTEST_SESSIONS: &str = r#"
+pub(crate) const PYTEST_SESSIONS: &str = r#"
 [sessions.test]
 deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
 env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }

@@ -1,5 +1,6 @@
 //! forge's integration tests: the real binary, real uv, real Python, in temporary projects.
 
+mod nginx;
 mod support;
 
 mod bad_config;
@@ -20,6 +21,7 @@ mod last_failed;
 mod locked;
 mod matrix;
 mod real_projects;
+mod remote_cache;
 mod reports;
 mod robust_example;
 mod schema;

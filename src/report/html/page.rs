@@ -37,6 +37,8 @@ pub struct Page {
     pub profile: Option<String>,
     /// Input directories of `forge report`.
     pub merged_from: Vec<String>,
+    /// `remote cache http://…: 2 hits, …`, when the run had one.
+    pub remote_cache: Option<String>,
     /// Failed, errored and interrupted instances, in plan order.
     pub problems: Vec<Problem>,
     /// The timeline, when any instance started.
@@ -125,6 +127,8 @@ pub struct InstanceRow {
     pub name: String,
     /// Its status.
     pub status: String,
+    /// Its status as shown: `cached (remote)` for a remote hit.
+    pub status_label: String,
     /// Interpreter version, when known.
     pub python: String,
     /// Wall time, formatted, and in milliseconds for sorting.
@@ -191,6 +195,7 @@ pub fn build(input: &PageInput<'_>) -> Page {
     }
     let mut warnings: Vec<String> = input.merged.problems.iter().map(ToString::to_string).collect();
     warnings.extend(input.warnings.iter().cloned());
+    warnings.extend(run.remote_cache.iter().filter_map(|remote| remote.warning.clone()));
     Page {
         verdict: verdict.to_owned(),
         verdict_class: verdict.replace(' ', "-"),
@@ -200,6 +205,7 @@ pub fn build(input: &PageInput<'_>) -> Page {
         duration: duration(run.duration),
         profile: run.profile.clone(),
         merged_from: run.merged_from.clone(),
+        remote_cache: run.remote_cache.as_ref().map(|remote| format!("{}: {}", remote.url, remote.counts())),
         problems: run
             .sessions
             .iter()
@@ -311,6 +317,10 @@ fn instance_row(reports_dir: &Path, session: &SessionReport) -> InstanceRow {
     InstanceRow {
         name: session.name.clone(),
         status: session.status.as_str().to_owned(),
+        status_label: match &session.cache {
+            Some(source) => format!("{} ({source})", session.status.as_str()),
+            None => session.status.as_str().to_owned(),
+        },
         python: session.python.clone().unwrap_or_default(),
         duration: duration(session.duration),
         millis: session.duration.as_millis(),

@@ -195,6 +195,7 @@ mod tests {
             signal: None,
             timed_out: false,
             internal_error: false,
+            remote_cache: None,
         };
         let (report, problems) = run_report(&from_outcome(&run));
         assert!(problems.is_empty());
@@ -249,6 +250,7 @@ mod tests {
             signal: None,
             timed_out: false,
             internal_error: false,
+            remote_cache: None,
         };
         let (report, problems) = run_report(&from_outcome(&run));
         assert!(problems.is_empty());

@@ -41,6 +41,9 @@ pub fn markdown(run: &RunOutcome, reports: &Merged) -> String {
     if let Some(total) = reports.coverage {
         let _ = writeln!(tail, "\n**Coverage:** {}/{} lines, {:.2}%", total.covered, total.valid, total.percent());
     }
+    if let Some(remote) = &run.remote_cache {
+        let _ = writeln!(tail, "\n**Remote cache:** {}", remote.counts());
+    }
     let mut text = format!(
         "\n## forge: {} session{} in {:.3}s\n\n| session | status | duration |\n|---|---|---|\n",
         run.sessions.len(),
@@ -48,12 +51,12 @@ pub fn markdown(run: &RunOutcome, reports: &Merged) -> String {
         run.duration.as_secs_f64()
     );
     for (shown, session) in run.sessions.iter().enumerate() {
-        let row = format!(
-            "| {} | {} | {:.3}s |\n",
-            session.name.replace('|', "\\|"),
-            session.status.as_str(),
-            session.duration.as_secs_f64()
-        );
+        let status = match session.cache_source {
+            Some(source) => format!("{} ({})", session.status.as_str(), source.as_str()),
+            None => session.status.as_str().to_owned(),
+        };
+        let row =
+            format!("| {} | {status} | {:.3}s |\n", session.name.replace('|', "\\|"), session.duration.as_secs_f64());
         if text.len() + row.len() + tail.len() + 100 > LIMIT {
             let _ = writeln!(text, "| … {} more | | |", run.sessions.len() - shown);
             break;
@@ -86,6 +89,7 @@ mod tests {
             signal: None,
             timed_out: false,
             internal_error: false,
+            remote_cache: None,
         }
     }
 

@@ -182,7 +182,7 @@ commands = [["true"]]
     assert_eq!(run.status_of("unit"), "cached");
     let page = Page::of(&run.root);
     assert_eq!(page.text("//header//*[contains(@class, 'verdict')]"), "passed");
-    assert_eq!(page.text("//tr[@data-name='unit']/td[2]"), "cached");
+    assert_eq!(page.text("//tr[@data-name='unit']/td[2]"), "cached (local)");
     assert_eq!(page.text("//tr[@data-name='always']/td[2]"), "success");
     // The hit's bar is marked, the session that ran is not.
     assert_eq!(page.text("//*[@class='span'][@data-status='cached']/@data-name"), "unit");

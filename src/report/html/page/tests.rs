@@ -31,6 +31,7 @@ fn session(name: &str, status: Status, start: Option<u64>, seconds: u64, require
         log: Some(format!("/p/.forge/reports/logs/{name}.log").into()),
         message: None,
         leaked: Vec::new(),
+        cache: None,
         setup_output: String::new(),
         junit: Vec::new(),
         coverage: Vec::new(),
@@ -48,6 +49,7 @@ fn run_of(sessions: Vec<SessionReport>) -> RunReport {
         timed_out: false,
         profile: Some("staging".into()),
         merged_from: Vec::new(),
+        remote_cache: None,
         sessions,
     }
 }

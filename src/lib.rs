@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod init;
 pub mod input_file;
+pub mod output_file;
 pub mod plan;
 pub mod report;
 pub mod reporter;

@@ -129,7 +129,8 @@ fn push_err(problems: &mut Vec<ReportError>, result: Result<(), ReportError>) {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written report. The temporary file has a random name and is created
+/// reader never sees a half-written report (the old report is removed just before, see
+/// [`crate::output_file`]). The temporary file has a random name and is created
 /// exclusively (`O_CREAT | O_EXCL`, by `tempfile`), so nothing planted there — a symlink to
 /// another file — is followed; it is removed when the write or the rename fails. Permissions are
 /// `0666` less the umask, as for any file a program creates.
@@ -150,6 +151,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .map_err(error)?;
     temporary.write_all(bytes).map_err(error)?;
     // On failure the returned error owns the temporary file and removes it when dropped.
+    crate::output_file::clear_for(path);
     temporary.persist(path).map_err(|failed| error(failed.error))?;
     Ok(())
 }

@@ -85,7 +85,7 @@ impl SessionLog {
         let Self { file, partial, path, error, .. } = self;
         let error = error.map(|error| format!("cannot write log {}: {error}", path.display()));
         drop(file);
-        match std::fs::rename(&partial, &path) {
+        match crate::output_file::replace(&partial, &path) {
             Ok(()) => LogEnd { path: Some(path), error },
             Err(rename) => {
                 let _ = std::fs::remove_file(&partial);

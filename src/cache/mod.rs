@@ -14,7 +14,7 @@ pub use inputs::{InputError, InputSet, collect as collect_inputs, collect_output
 pub use key::{CACHE_FORMAT_VERSION, CacheKey, InputFile, ProgramIdentity, digest_of_list, hex, to_hex};
 pub use record::{Blob, Record, StoredFile};
 pub use remote::{RemoteCache, RemoteConfig, RemoteMode, RemoteSummary};
-pub use store::{Lookup, Store};
+pub use store::{BlobSource, Lookup, Store};
 
 /// The default `[forge] cache-size`: 1 GiB.
 pub const DEFAULT_CACHE_SIZE: u64 = 1024 * 1024 * 1024;

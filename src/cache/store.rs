@@ -41,6 +41,15 @@ pub enum Lookup {
     Miss(String),
 }
 
+/// Where a blob [`Store::save`] stores comes from.
+#[derive(Debug)]
+pub enum BlobSource<'a> {
+    /// A file to copy in (a session's output, report file or log).
+    Copy(&'a Path),
+    /// A complete file in [`Store::temporary_dir`] (a verified download), renamed into place.
+    Move(tempfile::NamedTempFile),
+}
+
 /// A held store lock, released on drop.
 struct StoreLock(#[allow(dead_code)] File);
 
@@ -149,10 +158,10 @@ impl Store {
         Ok(record)
     }
 
-    /// Stores `blob_sources` (files to copy in) and `record` atomically, then evicts down to the
-    /// size limit. Returns `false` when the store could not be written (a full disk, a lock held
-    /// too long): the run goes on, uncached.
-    pub fn save(&self, record: &Record, blob_sources: &[(&Blob, &Path)]) -> bool {
+    /// Stores `blob_sources` and `record` atomically, then evicts down to the size limit. Returns
+    /// `false` when the store could not be written (a full disk, a lock held too long): the run
+    /// goes on, uncached.
+    pub fn save(&self, record: &Record, blob_sources: Vec<(&Blob, BlobSource<'_>)>) -> bool {
         let Some(_lock) = self.lock(true) else { return false };
         let written = (|| -> std::io::Result<()> {
             let temporary = self.temporary_dir()?;
@@ -162,8 +171,14 @@ impl Store {
                     continue;
                 }
                 std::fs::create_dir_all(target.parent().unwrap_or(&self.dir))?;
-                let mut file = tempfile::NamedTempFile::new_in(&temporary)?;
-                std::io::copy(&mut File::open(source)?, &mut file)?;
+                let file = match source {
+                    BlobSource::Copy(path) => {
+                        let mut file = tempfile::NamedTempFile::new_in(&temporary)?;
+                        std::io::copy(&mut File::open(path)?, &mut file)?;
+                        file
+                    }
+                    BlobSource::Move(file) => file,
+                };
                 file.as_file().sync_data()?;
                 file.persist(&target).map_err(|error| error.error)?;
             }
@@ -285,7 +300,7 @@ mod tests {
         let path = directory.join(format!("{instance}.log"));
         std::fs::write(&path, instance.repeat(1000 / instance.len())).unwrap();
         let log = Blob { sha256: crate::cache::hash_file(&path).unwrap(), size: 1000 };
-        assert!(store.save(&record(instance, &log), &[(&log, &path)]));
+        assert!(store.save(&record(instance, &log), vec![(&log, BlobSource::Copy(&path))]));
     }
 
     fn used_at(store: &Store, instance: &str, seconds_ago: u64) {

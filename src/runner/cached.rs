@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::cache::{
-    Blob, CACHE_FORMAT_VERSION, CacheKey, Lookup, ProgramIdentity, Record, RemoteCache, Store, StoredFile,
+    Blob, BlobSource, CACHE_FORMAT_VERSION, CacheKey, Lookup, ProgramIdentity, Record, RemoteCache, Store, StoredFile,
     digest_of_list, hex,
 };
 use crate::config::{SessionDef, TemplateContext};
@@ -209,23 +209,21 @@ fn restore_local(
 /// report has [`crate::cache::relocate::ROOT_TOKEN`].
 fn write_report(store: &Store, blob: &Blob, target: &Path, root: &Path) -> std::io::Result<()> {
     let bytes = std::fs::read(store.blob_path(&blob.sha256))?;
-    let Some(local) = crate::cache::relocate::to_local(&bytes, &root.display().to_string()) else {
-        return write_blob(store, blob, target, false);
-    };
-    let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(parent)?;
-    std::io::Write::write_all(&mut temporary, &local)?;
-    temporary.persist(target).map_err(|error| error.error)?;
-    Ok(())
+    let local = crate::cache::relocate::to_local(&bytes, &root.display().to_string());
+    write_through_temporary(target, &mut local.as_deref().unwrap_or(&bytes), false)
 }
 
-/// Copies a blob to `target` through a temporary file beside it, so a reader never sees half.
+/// Copies a blob to `target`.
 fn write_blob(store: &Store, blob: &Blob, target: &Path, executable: bool) -> std::io::Result<()> {
+    write_through_temporary(target, &mut std::fs::File::open(store.blob_path(&blob.sha256))?, executable)
+}
+
+/// Writes `content` to `target` through a temporary file beside it, so a reader never sees half.
+fn write_through_temporary(target: &Path, content: &mut impl std::io::Read, executable: bool) -> std::io::Result<()> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let mut temporary = tempfile::NamedTempFile::new_in(parent)?;
-    std::io::copy(&mut std::fs::File::open(store.blob_path(&blob.sha256))?, &mut temporary)?;
+    std::io::copy(content, &mut temporary)?;
     if executable {
         use std::os::unix::fs::PermissionsExt as _;
         temporary.as_file().set_permissions(std::fs::Permissions::from_mode(0o755))?;
@@ -327,8 +325,8 @@ pub fn save(
         outputs,
         reports,
     };
-    let sources: Vec<(&Blob, &Path)> = sources.iter().map(|(blob, path)| (blob, path.as_path())).collect();
-    let saved = store.save(&record, &sources);
+    let sources = sources.iter().map(|(blob, path)| (blob, BlobSource::Copy(path))).collect();
+    let saved = store.save(&record, sources);
     if saved && let Some(remote) = remote {
         remote.upload(store, &record);
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::client::HttpCache;
 use super::config::{Auth, RemoteConfig, RemoteMode};
+use super::fetch::Wanted;
 use super::health::{Health, RemoteSummary};
 use super::upload::Uploader;
 use crate::cache::key::CacheKey;
@@ -25,19 +26,10 @@ pub struct RemoteCache {
 }
 
 impl RemoteCache {
-    /// A remote cache for `config`, authenticating with `auth`; in read-write mode, its upload
-    /// thread is started.
+    /// A remote cache for `config`, authenticating with `auth`.
     pub fn new(config: RemoteConfig, auth: &Auth) -> Self {
         let client = Arc::new(HttpCache::new(&config, auth));
-        let health = Arc::new(Health::default());
-        let uploader =
-            (config.mode == RemoteMode::ReadWrite).then(|| Uploader::start(Arc::clone(&client), Arc::clone(&health)));
-        Self { config, client, health, uploader: Mutex::new(uploader) }
-    }
-
-    /// The server's base URL.
-    pub fn url(&self) -> &str {
-        &self.config.url
+        Self { config, client, health: Arc::default(), uploader: Mutex::new(None) }
     }
 
     /// Looks `instance` up under `key` (its digest `digest`) and, on a hit, writes the record
@@ -46,7 +38,7 @@ impl RemoteCache {
     /// # Errors
     /// The miss's reason.
     pub fn fetch(&self, store: &Store, instance: &str, key: &CacheKey, digest: &str) -> Result<(), String> {
-        super::fetch::fetch(&self.client, &self.health, store, instance, key, digest)
+        super::fetch::fetch(&self.client, &self.health, store, Wanted { instance, key, digest })
     }
 
     /// Whether [`RemoteCache::fetch`] would hit, downloading no blob.
@@ -54,15 +46,19 @@ impl RemoteCache {
     /// # Errors
     /// The miss's reason.
     pub fn peek(&self, store: &Store, instance: &str, key: &CacheKey, digest: &str) -> Result<(), String> {
-        super::fetch::peek(&self.client, &self.health, store, instance, key, digest)
+        super::fetch::peek(&self.client, &self.health, store, Wanted { instance, key, digest })
     }
 
-    /// Queues `record` (just written to `store`) for upload; nothing in read mode.
+    /// Queues `record` (just written to `store`) for upload, starting the upload thread with the
+    /// first one (a run of hits, or `-n`, starts none); nothing in read mode.
     pub fn upload(&self, store: &Store, record: &Record) {
-        let uploader = self.uploader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(uploader) = uploader.as_ref() {
-            uploader.push(record.clone(), |sha256| store.blob_path(sha256));
+        if self.config.mode != RemoteMode::ReadWrite {
+            return;
         }
+        let mut uploader = self.uploader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        uploader
+            .get_or_insert_with(|| Uploader::start(Arc::clone(&self.client), Arc::clone(&self.health)))
+            .push(record.clone(), |sha256| store.blob_path(sha256));
     }
 
     /// Waits for queued uploads (at most `limit`) and returns what the run moved, with its

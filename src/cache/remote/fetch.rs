@@ -7,12 +7,29 @@ use super::client::{Area, HttpCache, RECORD_LIMIT, RemoteError};
 use super::health::Health;
 use crate::cache::key::{CACHE_FORMAT_VERSION, CacheKey, digest_of_list};
 use crate::cache::record::{Blob, Record};
-use crate::cache::store::Store;
+use crate::cache::store::{BlobSource, Store};
 
 /// The action key of `instance` under the cache key `digest`: the hex SHA-256 Bazel's protocol
 /// addresses `/ac/` entries by. The instance is part of it, as a record is one instance's.
 pub fn action_key(instance: &str, digest: &str) -> String {
     digest_of_list(&["forge-action", instance, digest])
+}
+
+/// The result a lookup wants: an instance's, under its cache key.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// The instance name.
+    pub instance: &'a str,
+    /// Its cache key now.
+    pub key: &'a CacheKey,
+    /// The key's digest.
+    pub digest: &'a str,
+}
+
+/// Records a failed request (`what`) in `health` and returns the miss's reason.
+fn failed(health: &Health, what: &str, error: &RemoteError) -> String {
+    health.failed(what, error);
+    format!("remote cache: {error}")
 }
 
 /// What a remote lookup found.
@@ -28,13 +45,8 @@ pub struct Found {
 ///
 /// # Errors
 /// The miss's reason; a failed request or a corrupt record is also recorded in `health`.
-pub fn record(
-    client: &HttpCache,
-    health: &Health,
-    instance: &str,
-    key: &CacheKey,
-    digest: &str,
-) -> Result<Found, String> {
+pub fn record(client: &HttpCache, health: &Health, wanted: Wanted<'_>) -> Result<Found, String> {
+    let Wanted { instance, key, digest } = wanted;
     if !health.usable() {
         return Err("the remote cache is not used for the rest of this run".into());
     }
@@ -42,10 +54,7 @@ pub fn record(
     let bytes = match client.get(Area::ActionCache, &address, RECORD_LIMIT) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Err("not in the remote cache".into()),
-        Err(error) => {
-            health.failed(&format!("GET /ac/{address}"), &error);
-            return Err(format!("remote cache: {error}"));
-        }
+        Err(error) => return Err(failed(health, &format!("GET /ac/{address}"), &error)),
     };
     let size = bytes.len() as u64;
     let record: Record = match serde_json::from_slice(&bytes) {
@@ -58,8 +67,7 @@ pub fn record(
         }
         Err(error) => {
             let error = RemoteError::Record(format!("not a forge cache record ({error})"));
-            health.failed(&format!("GET /ac/{address}"), &error);
-            return Err(format!("remote cache: {error}"));
+            return Err(failed(health, &format!("GET /ac/{address}"), &error));
         }
     };
     if record.format != CACHE_FORMAT_VERSION || record.key.format != CACHE_FORMAT_VERSION {
@@ -69,33 +77,25 @@ pub fn record(
     // keys imply an equal digest): not this result.
     if record.instance != instance || record.key != *key || record.digest != digest {
         let error = RemoteError::Record("the record does not match its key".into());
-        health.failed(&format!("GET /ac/{address}"), &error);
-        return Err(format!("remote cache: {error}"));
+        return Err(failed(health, &format!("GET /ac/{address}"), &error));
     }
     Ok(Found { record, bytes: size })
 }
 
-/// Looks `instance` up and, on a usable record, downloads what the local store lacks and stores
-/// the record there. Counts the hit or the miss in `health`.
+/// Looks `wanted` up and, on a usable record, downloads what the local store lacks (verified,
+/// then moved in) and stores the record there. Counts the hit or the miss in `health`.
 ///
 /// # Errors
 /// The miss's reason.
-pub fn fetch(
-    client: &HttpCache,
-    health: &Health,
-    store: &Store,
-    instance: &str,
-    key: &CacheKey,
-    digest: &str,
-) -> Result<(), String> {
+pub fn fetch(client: &HttpCache, health: &Health, store: &Store, wanted: Wanted<'_>) -> Result<(), String> {
     let mut bytes = 0;
     let result = (|| {
-        let found = record(client, health, instance, key, digest)?;
+        let found = record(client, health, wanted)?;
         bytes += found.bytes;
         let temporary = store.temporary_dir().map_err(|error| format!("cannot write the local cache: {error}"))?;
-        let mut downloaded: Vec<(Blob, tempfile::NamedTempFile)> = Vec::new();
+        let (mut blobs, mut files): (Vec<Blob>, Vec<tempfile::NamedTempFile>) = (Vec::new(), Vec::new());
         for blob in found.record.blobs() {
-            if store.has_blob(blob) || downloaded.iter().any(|(done, _)| done.sha256 == blob.sha256) {
+            if store.has_blob(blob) || blobs.iter().any(|done| done.sha256 == blob.sha256) {
                 continue;
             }
             let mut file = tempfile::NamedTempFile::new_in(&temporary)
@@ -104,16 +104,13 @@ pub fn fetch(
                 Ok(true) => bytes += blob.size,
                 // The server evicted it: an ordinary miss.
                 Ok(false) => return Err(format!("the remote cache lacks blob {}", blob.sha256)),
-                Err(error) => {
-                    health.failed(&format!("GET /cas/{}", blob.sha256), &error);
-                    return Err(format!("remote cache: {error}"));
-                }
+                Err(error) => return Err(failed(health, &format!("GET /cas/{}", blob.sha256), &error)),
             }
-            downloaded.push((blob.clone(), file));
+            blobs.push(blob.clone());
+            files.push(file);
         }
-        let sources: Vec<(&Blob, &std::path::Path)> =
-            downloaded.iter().map(|(blob, file)| (blob, file.path())).collect();
-        if !store.save(&found.record, &sources) {
+        let sources = blobs.iter().zip(files.into_iter().map(BlobSource::Move)).collect();
+        if !store.save(&found.record, sources) {
             return Err("the remote result could not be written to the local cache".into());
         }
         Ok(())
@@ -130,23 +127,13 @@ pub fn fetch(
 ///
 /// # Errors
 /// The miss's reason.
-pub fn peek(
-    client: &HttpCache,
-    health: &Health,
-    store: &Store,
-    instance: &str,
-    key: &CacheKey,
-    digest: &str,
-) -> Result<(), String> {
-    let found = record(client, health, instance, key, digest)?;
+pub fn peek(client: &HttpCache, health: &Health, store: &Store, wanted: Wanted<'_>) -> Result<(), String> {
+    let found = record(client, health, wanted)?;
     for blob in found.record.blobs().filter(|blob| !store.has_blob(blob)) {
         match client.exists(Area::ContentAddressed, &blob.sha256) {
             Ok(true) => {}
             Ok(false) => return Err(format!("the remote cache lacks blob {}", blob.sha256)),
-            Err(error) => {
-                health.failed(&format!("HEAD /cas/{}", blob.sha256), &error);
-                return Err(format!("remote cache: {error}"));
-            }
+            Err(error) => return Err(failed(health, &format!("HEAD /cas/{}", blob.sha256), &error)),
         }
     }
     Ok(())

@@ -244,14 +244,14 @@ fn root_forms(root: &Path) -> Vec<String> {
     forms
 }
 
-/// A coverage report made portable ([`crate::cache::relocate`]) in a temporary file of the
-/// store; `None` when it names no root (it is stored as it is).
-fn portable_copy(store: &Store, report: &Path, roots: &[&str]) -> Option<tempfile::NamedTempFile> {
+/// A coverage report made portable ([`crate::cache::relocate`]), with its blob, in a temporary
+/// file of the store; `None` when it names no root (it is stored as it is).
+fn portable_copy(store: &Store, report: &Path, roots: &[&str]) -> Option<(Blob, tempfile::NamedTempFile)> {
     let bytes = crate::input_file::read_regular(report, REPORT_LIMIT).ok()?;
     let portable = crate::cache::relocate::to_portable(&bytes, roots)?;
     let mut file = tempfile::NamedTempFile::new_in(store.temporary_dir().ok()?).ok()?;
     std::io::Write::write_all(&mut file, &portable).ok()?;
-    Some(file)
+    Some((Blob { sha256: hex(&portable), size: portable.len() as u64 }, file))
 }
 
 /// The largest coverage report made portable, in bytes (a bigger one is stored as it is).
@@ -294,21 +294,22 @@ pub fn save(
         outputs.push(StoredFile { path: relative, blob, executable });
     }
     let mut reports = Vec::new();
-    // Portable copies of coverage reports, alive until the store has taken them in.
-    let mut portable = Vec::new();
+    // Portable copies of coverage reports: made in the store's temporary directory, moved in.
+    let (mut moved, mut files) = (Vec::new(), Vec::new());
     let roots = root_forms(root);
     let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
     for (index, path) in outcome.junit.iter().chain(&outcome.coverage).enumerate() {
-        let mut path = path.clone();
         if index >= outcome.junit.len()
-            && let Some(copy) = portable_copy(store, &path, &roots)
+            && let Some((blob, file)) = portable_copy(store, path, &roots)
         {
-            path = copy.path().to_path_buf();
-            portable.push(copy);
+            moved.push(blob.clone());
+            files.push(file);
+            reports.push(Some(blob));
+            continue;
         }
-        let blob = blob_of(&path);
+        let blob = blob_of(path);
         if let Some(blob) = &blob {
-            sources.push((blob.clone(), path));
+            sources.push((blob.clone(), path.clone()));
         }
         reports.push(blob);
     }
@@ -325,7 +326,9 @@ pub fn save(
         outputs,
         reports,
     };
-    let sources = sources.iter().map(|(blob, path)| (blob, BlobSource::Copy(path))).collect();
+    let sources = (sources.iter().map(|(blob, path)| (blob, BlobSource::Copy(path))))
+        .chain(moved.iter().zip(files.into_iter().map(BlobSource::Move)))
+        .collect();
     let saved = store.save(&record, sources);
     if saved && let Some(remote) = remote {
         remote.upload(store, &record);

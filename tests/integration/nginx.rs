@@ -1,7 +1,7 @@
 //! A real nginx (Debian's, with its WebDAV module) serving Bazel's HTTP cache protocol on a port
 //! of 127.0.0.1 the harness picked: `PUT` stores a file under the root, `GET`/`HEAD` serve it.
 //! Each test starts its own and it stops on drop. Faults are nginx configuration: a `return 500`,
-//! a `limit_rate` slower than forge's timeout, an auth check.
+//! a `limit_rate` slower than forge's timeout, a bearer-token check, `auth_basic`.
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -31,6 +31,8 @@ pub enum Behaviour {
     Slow,
     /// Requests without `Authorization: Bearer s3cret-token` get 401.
     Bearer,
+    /// HTTP basic auth (nginx's `auth_basic`): user `ci`, password `open sesame`.
+    Basic,
 }
 
 fn nginx_binary() -> &'static str {
@@ -60,6 +62,11 @@ impl Nginx {
             Behaviour::Error500 => "return 500;".into(),
             Behaviour::Slow => "limit_rate 1;".into(),
             Behaviour::Bearer => "if ($http_authorization != \"Bearer s3cret-token\") { return 401; }".into(),
+            Behaviour::Basic => {
+                let users = dir.path().join("htpasswd");
+                std::fs::write(&users, "ci:{PLAIN}open sesame\n").unwrap();
+                format!("auth_basic \"forge\";\nauth_basic_user_file {};", users.display())
+            }
         };
         let base = dir.path().display();
         let config = format!(

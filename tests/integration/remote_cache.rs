@@ -261,6 +261,30 @@ fn a_bearer_token_comes_from_the_environment_and_is_never_printed() {
     assert!(!run.stderr.contains("s3cret") && !run.stdout.contains("s3cret"));
 }
 
+#[test]
+fn basic_auth_comes_from_the_environment_and_the_password_is_never_printed() {
+    let nginx = Nginx::start(Behaviour::Basic);
+    let as_ci = |password: &str| {
+        checkout(SHELL_SESSIONS, &nginx.url)
+            .env("FORGE_REMOTE_CACHE_USER", "ci")
+            .env("FORGE_REMOTE_CACHE_PASSWORD", password)
+    };
+    let run = as_ci("open sesame").run();
+    run.assert_code(0);
+    assert!(warnings(&run.stderr).is_empty(), "{}", run.stderr);
+    assert_eq!(nginx.files("ac").len(), 2, "{:?}", nginx.requests());
+
+    let run = as_ci("guess").run();
+    run.assert_code(0);
+    let warned = warnings(&run.stderr);
+    assert!(warned.len() == 1 && warned[0].contains("HTTP 401"), "{}", run.stderr);
+    assert!(!run.stderr.contains("guess") && !run.stdout.contains("guess"));
+
+    let run = as_ci("open sesame").run();
+    assert!(run.stderr.contains("2 cached (remote)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("sesame") && !run.stdout.contains("sesame"));
+}
+
 /// Runs the shell sessions against `url` (after `prepare`), expecting both to run and succeed
 /// with exactly one warning naming `problem`.
 fn assert_one_warning_and_a_normal_run(url: &str, problem: &str, extra: &[(&str, &str)]) -> Vec<String> {

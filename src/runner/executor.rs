@@ -178,7 +178,7 @@ async fn run(
     outcome.status = end.status;
     outcome.exit_code = end.exit_code;
     outcome.message = end.message;
-    let leaked = super::leaks::kill_leaked(&values.token);
+    let leaked = super::leaks::kill_leaked(&values.token, values.pid_mark);
     if !leaked.is_empty() {
         let list: Vec<String> = leaked.iter().map(ToString::to_string).collect();
         let note = format!("left {} process(es) running, killed: {}", list.len(), list.join(", "));

@@ -3,7 +3,9 @@
 //! command's process group (`setsid`, a double fork); when the session ends, forge finds what
 //! still carries the token, kills it and reports it — as cargo-nextest reports `LEAK`.
 //!
-//! Linux only: the search reads `/proc/PID/environ` of the processes forge's user may read.
+//! Linux only: the search reads `/proc/PID/environ` of the processes forge's user may read. Only
+//! the process ids allocated since the instance began are looked at ([`PidMark`]), unless the
+//! kernel's counters cannot prove that range holds all of them; then every process is.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,35 +35,123 @@ pub fn token(index: usize) -> String {
     format!("{}.{nonce:x}.{index}", std::process::id())
 }
 
-/// Kills (SIGKILL) every process whose environment holds `token` and returns them.
+/// The kernel's process counters when an instance began: every process it starts afterwards
+/// gets a later process id, so at its end only those ids need looking at.
 ///
-/// Every process on the machine is looked at after every session, so each costs as few system
-/// calls as it can: its `environ` is read into one buffer reused for all of them (see
-/// [`EnvironReader`]).
-pub fn kill_leaked(token: &str) -> Vec<LeakedProcess> {
+/// Linux allocates process ids cyclically (the id after the last one given, wrapping at
+/// `/proc/sys/kernel/pid_max`). The ids given out since the mark are those after its `last_pid`
+/// up to the current one, unless the counter wrapped: that takes at least `pid_max - last_pid`
+/// new tasks, and `/proc/stat`'s `processes` (every fork and thread since boot, machine-wide)
+/// bounds how many there were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidMark(Option<Counters>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counters {
+    /// The newest process id (`/proc/loadavg`'s fifth field).
+    last_pid: u32,
+    /// Tasks the kernel knows now (`/proc/loadavg`'s fourth field, after the `/`).
+    tasks: u32,
+    /// Forks since boot (`/proc/stat`'s `processes`).
+    forks: u64,
+}
+
+impl PidMark {
+    /// The counters now; a mark that makes the search look at every process when they cannot be
+    /// read.
+    pub fn now() -> Self {
+        Self(Counters::read())
+    }
+
+    /// A mark that makes the search look at every process.
+    pub const fn unknown() -> Self {
+        Self(None)
+    }
+}
+
+impl Counters {
+    fn read() -> Option<Self> {
+        let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+        let mut fields = loadavg.split_ascii_whitespace().skip(3);
+        let tasks = fields.next()?.split_once('/')?.1.parse().ok()?;
+        let last_pid = fields.next()?.parse().ok()?;
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let forks = stat.lines().find_map(|line| line.strip_prefix("processes "))?.trim().parse().ok()?;
+        Some(Self { last_pid, tasks, forks })
+    }
+}
+
+/// Which process ids to look at.
+#[derive(Debug, PartialEq, Eq)]
+enum Scan {
+    /// Those in the range: every process started since the mark has one.
+    Range(std::ops::RangeInclusive<u32>),
+    /// Every process in `/proc`.
+    All,
+}
+
+/// The ids given out between `start` and `end` when they provably hold every process started in
+/// between and are fewer than the processes a full listing would visit, else [`Scan::All`].
+fn scan(start: PidMark, end: PidMark, pid_max: Option<u32>) -> Scan {
+    let (PidMark(Some(start)), PidMark(Some(end)), Some(pid_max)) = (start, end, pid_max) else { return Scan::All };
+    let wrapped = end.last_pid < start.last_pid
+        || end.forks.saturating_sub(start.forks) >= u64::from(pid_max.saturating_sub(start.last_pid));
+    if wrapped || end.last_pid - start.last_pid > end.tasks.max(64) {
+        return Scan::All;
+    }
+    Scan::Range(start.last_pid + 1..=end.last_pid)
+}
+
+fn pid_max() -> Option<u32> {
+    static PID_MAX: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *PID_MAX.get_or_init(|| std::fs::read_to_string("/proc/sys/kernel/pid_max").ok()?.trim().parse().ok())
+}
+
+/// Kills (SIGKILL) every process whose environment holds `token` and returns them. `since` is
+/// the mark taken before the instance started its first process.
+///
+/// Each process looked at costs as few system calls as it can: its `environ` is read into one
+/// buffer reused for all of them (see [`EnvironReader`]). An id in the range may name a thread
+/// (`/proc/TID` resolves though `/proc` does not list it): only a thread group's leader counts.
+pub fn kill_leaked(token: &str, since: PidMark) -> Vec<LeakedProcess> {
     let needle = format!("{TOKEN_VARIABLE}={token}");
-    let own = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     let mut reader = EnvironReader::default();
     let mut leaked = Vec::new();
-    for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()) else { continue };
-        if pid as u32 == own {
-            continue;
-        }
+    let visit = |pid: i32| {
+        let directory = std::path::PathBuf::from(format!("/proc/{pid}"));
         // Unreadable (another user's, a kernel thread's, or gone): not ours.
-        let Ok(environ) = reader.read(&entry.path().join("environ")) else { continue };
-        if !environ.split(|&byte| byte == 0).any(|variable| variable == needle.as_bytes()) {
-            continue;
+        let Ok(environ) = reader.read(&directory.join("environ")) else { return };
+        if !environ.split(|&byte| byte == 0).any(|variable| variable == needle.as_bytes())
+            || !is_leader(&directory, pid)
+        {
+            return;
         }
-        let name = std::fs::read_to_string(entry.path().join("comm"))
+        let name = std::fs::read_to_string(directory.join("comm"))
             .map_or_else(|_| "?".to_owned(), |name| name.trim().to_owned());
         if nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).is_ok() {
             tracing::info!(pid, %name, "killed a process the session left behind");
             leaked.push(LeakedProcess { pid, name });
         }
+    };
+    let own = std::process::id();
+    match scan(since, PidMark::now(), pid_max()) {
+        Scan::Range(range) => range.filter(|&pid| pid != own).filter_map(|pid| i32::try_from(pid).ok()).for_each(visit),
+        Scan::All => {
+            let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()))
+                .filter(|&pid| pid as u32 != own)
+                .for_each(visit);
+        }
     }
     leaked
+}
+
+/// Whether `pid` is a process (its thread group's leader), not another of its threads.
+fn is_leader(directory: &std::path::Path, pid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(directory.join("status")) else { return false };
+    status.lines().find_map(|line| line.strip_prefix("Tgid:")).is_some_and(|tgid| tgid.trim() == pid.to_string())
 }
 
 /// Reads `/proc/PID/environ` files into one buffer kept across them. procfs reports their size
@@ -104,26 +194,98 @@ impl EnvironReader {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_process_carrying_the_token_is_killed_and_reported() {
-        let token = format!("{}-test", token(7));
-        let mut child = std::process::Command::new("sleep").arg("600").env(TOKEN_VARIABLE, &token).spawn().unwrap();
-        let pid = child.id() as i32;
-        // Until the child has exec'd, /proc shows the parent's environment: wait (bounded) for
-        // the child's own.
-        let environ = format!("/proc/{pid}/environ");
+    /// `program` with `token` in its environment, once it has exec'd (until then /proc shows
+    /// the parent's environment: waited for, bounded).
+    fn spawn_with_token(program: &str, args: &[&str], token: &str) -> std::process::Child {
+        let child = std::process::Command::new(program).args(args).env(TOKEN_VARIABLE, token).spawn().unwrap();
+        let environ = format!("/proc/{}/environ", child.id());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while !std::fs::read(&environ)
             .is_ok_and(|bytes| bytes.windows(token.len()).any(|window| window == token.as_bytes()))
         {
-            assert!(std::time::Instant::now() < deadline, "sleep never started");
+            assert!(std::time::Instant::now() < deadline, "{program} never started");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        let leaked = kill_leaked(&token);
-        assert_eq!(leaked, [LeakedProcess { pid, name: "sleep".into() }]);
+        child
+    }
+
+    fn killed(child: &mut std::process::Child) -> Option<i32> {
         use std::os::unix::process::ExitStatusExt as _;
-        assert_eq!(child.wait().unwrap().signal(), Some(9));
-        assert!(kill_leaked(&token).is_empty());
+        child.wait().unwrap().signal()
+    }
+
+    #[test]
+    fn a_process_started_after_the_mark_is_killed_and_reported() {
+        let token = format!("{}-test", token(7));
+        let mark = PidMark::now();
+        assert_ne!(mark, PidMark::unknown(), "Linux's counters are readable");
+        let mut child = spawn_with_token("sleep", &["600"], &token);
+        let leaked = kill_leaked(&token, mark);
+        assert_eq!(leaked, [LeakedProcess { pid: child.id() as i32, name: "sleep".into() }]);
+        assert_eq!(killed(&mut child), Some(9));
+        assert!(kill_leaked(&token, mark).is_empty());
+    }
+
+    #[test]
+    fn without_a_mark_every_process_is_looked_at() {
+        let token = format!("{}-unmarked", token(9));
+        let mut child = spawn_with_token("sleep", &["600"], &token);
+        let leaked = kill_leaked(&token, PidMark::unknown());
+        assert_eq!(leaked, [LeakedProcess { pid: child.id() as i32, name: "sleep".into() }]);
+        assert_eq!(killed(&mut child), Some(9));
+    }
+
+    #[test]
+    fn a_process_with_threads_is_reported_once() {
+        // Its threads' ids follow its own in the range, and /proc/TID/environ is its environ.
+        let token = format!("{}-threads", token(10));
+        let mark = PidMark::now();
+        let program = "import threading, time\nfor _ in range(3): threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\ntime.sleep(600)";
+        let mut child = spawn_with_token("python3", &["-c", program], &token);
+        let task = format!("/proc/{}/task", child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::fs::read_dir(&task).unwrap().count() < 4 {
+            assert!(std::time::Instant::now() < deadline, "the threads never started");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let leaked = kill_leaked(&token, mark);
+        assert_eq!(leaked, [LeakedProcess { pid: child.id() as i32, name: "python3".into() }]);
+        assert_eq!(killed(&mut child), Some(9));
+    }
+
+    fn mark(last_pid: u32, tasks: u32, forks: u64) -> PidMark {
+        PidMark(Some(Counters { last_pid, tasks, forks }))
+    }
+
+    #[test]
+    fn the_range_is_the_ids_given_out_since_the_mark() {
+        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5012), Some(32768)), Scan::Range(1001..=1010));
+        // Nothing started: an empty range.
+        assert_eq!(scan(mark(1000, 90, 5000), mark(1000, 90, 5000), Some(32768)), Scan::Range(1001..=1000));
+    }
+
+    #[test]
+    fn a_counter_that_wrapped_or_may_have_wrapped_means_every_process() {
+        // The newest id is below the mark's: it wrapped.
+        assert_eq!(scan(mark(32000, 90, 5000), mark(400, 90, 6000), Some(32768)), Scan::All);
+        // 68 forks from 32700 may have wrapped it back past the mark; 67 cannot have.
+        assert_eq!(scan(mark(32700, 90, 5000), mark(32710, 90, 5068), Some(32768)), Scan::All);
+        assert_eq!(scan(mark(32700, 90, 5000), mark(32710, 90, 5067), Some(32768)), Scan::Range(32701..=32710));
+    }
+
+    #[test]
+    fn a_range_longer_than_a_full_listing_means_every_process() {
+        assert_eq!(scan(mark(1000, 90, 0), mark(1091, 90, 100), Some(32768)), Scan::All);
+        assert_eq!(scan(mark(1000, 90, 0), mark(1090, 90, 100), Some(32768)), Scan::Range(1001..=1090));
+        // A listing visits at least its kernel threads: 64 ids are always worth probing.
+        assert_eq!(scan(mark(1000, 10, 0), mark(1064, 10, 100), Some(32768)), Scan::Range(1001..=1064));
+    }
+
+    #[test]
+    fn unreadable_counters_mean_every_process() {
+        assert_eq!(scan(PidMark::unknown(), mark(1010, 90, 5012), Some(32768)), Scan::All);
+        assert_eq!(scan(mark(1000, 90, 5000), PidMark::unknown(), Some(32768)), Scan::All);
+        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5012), None), Scan::All);
     }
 
     #[test]

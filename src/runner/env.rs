@@ -74,15 +74,18 @@ pub async fn prepare(
     let policy = context.settings.env_policy;
     // Check under a shared lock (many runs may use one env at once); rebuild under an exclusive
     // one, deciding again, since another process may have built it meanwhile.
-    let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
-    tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
-    if let Decision::Reuse { marker, stale, refresh } = crate::venv::decide(&request, policy, finder).await?
-        && refresh.is_empty()
-    {
-        tracing::debug!(session = %instance.name, ?stale, "virtualenv reused");
-        return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
+    // Without a marker there is nothing to reuse, so a new env goes straight to the exclusive lock
+    // and is decided once (the fingerprint hashes the lock file and pyproject.toml).
+    if request.path.join(crate::venv::MARKER_FILE).exists() {
+        let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
+        tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
+        if let Decision::Reuse { marker, stale, refresh } = crate::venv::decide(&request, policy, finder).await?
+            && refresh.is_empty()
+        {
+            tracing::debug!(session = %instance.name, ?stale, "virtualenv reused");
+            return Ok(reused(channel, instance, marker.python_version, stale, shared, log).await);
+        }
     }
-    drop(shared);
     let exclusive = lock(channel, &lock_path, LockMode::Exclusive, log).await?;
     // uv sees the session's `env` too (an index URL, a proxy), rendered before the interpreter is
     // known: `{python}` is the request there.

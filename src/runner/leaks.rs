@@ -38,11 +38,14 @@ pub fn token(index: usize) -> String {
 /// The kernel's process counters when an instance began: every process it starts afterwards
 /// gets a later process id, so at its end only those ids need looking at.
 ///
-/// Linux allocates process ids cyclically (the id after the last one given, wrapping at
-/// `/proc/sys/kernel/pid_max`). The ids given out since the mark are those after its `last_pid`
-/// up to the current one, unless the counter wrapped: that takes at least `pid_max - last_pid`
-/// new tasks, and `/proc/stat`'s `processes` (every fork and thread since boot, machine-wide)
-/// bounds how many there were.
+/// Linux allocates process ids cyclically: each new task gets the first free id after the last
+/// one given, wrapping at `/proc/sys/kernel/pid_max` back to 300 (`RESERVED_PIDS`). The ids given
+/// out since the mark are therefore those after its `last_pid` up to the current one, unless the
+/// allocation wrapped. A wrap that ends below the mark's id shows (the current id is lower); one
+/// that came all the way round again must have allocated every id that was free between 300 and
+/// the mark's id: at least `last_pid - 300 - tasks` of them, where `tasks` bounds the ids in use
+/// (those alive at the mark plus every task created since). `/proc/stat`'s `processes` (every
+/// fork and thread since boot, machine-wide) bounds how many were created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PidMark(Option<Counters>);
 
@@ -92,19 +95,18 @@ enum Scan {
 
 /// The ids given out between `start` and `end` when they provably hold every process started in
 /// between and are fewer than the processes a full listing would visit, else [`Scan::All`].
-fn scan(start: PidMark, end: PidMark, pid_max: Option<u32>) -> Scan {
-    let (PidMark(Some(start)), PidMark(Some(end)), Some(pid_max)) = (start, end, pid_max) else { return Scan::All };
-    let wrapped = end.last_pid < start.last_pid
-        || end.forks.saturating_sub(start.forks) >= u64::from(pid_max.saturating_sub(start.last_pid));
+fn scan(start: PidMark, end: PidMark) -> Scan {
+    /// The ids below this are not given out again after a wrap (the kernel's `RESERVED_PIDS`).
+    const RESERVED_PIDS: u64 = 300;
+    let (PidMark(Some(start)), PidMark(Some(end))) = (start, end) else { return Scan::All };
+    let created = end.forks.saturating_sub(start.forks);
+    let in_use = u64::from(start.tasks) + created;
+    let free_below_mark = u64::from(start.last_pid).saturating_sub(RESERVED_PIDS).saturating_sub(in_use);
+    let wrapped = end.last_pid < start.last_pid || created >= free_below_mark;
     if wrapped || end.last_pid - start.last_pid > end.tasks.max(64) {
         return Scan::All;
     }
     Scan::Range(start.last_pid + 1..=end.last_pid)
-}
-
-fn pid_max() -> Option<u32> {
-    static PID_MAX: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
-    *PID_MAX.get_or_init(|| std::fs::read_to_string("/proc/sys/kernel/pid_max").ok()?.trim().parse().ok())
 }
 
 /// Kills (SIGKILL) every process whose environment holds `token` and returns them. `since` is
@@ -134,7 +136,7 @@ pub fn kill_leaked(token: &str, since: PidMark) -> Vec<LeakedProcess> {
         }
     };
     let own = std::process::id();
-    match scan(since, PidMark::now(), pid_max()) {
+    match scan(since, PidMark::now()) {
         Scan::Range(range) => range.filter(|&pid| pid != own).filter_map(|pid| i32::try_from(pid).ok()).for_each(visit),
         Scan::All => {
             let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
@@ -259,34 +261,38 @@ mod tests {
 
     #[test]
     fn the_range_is_the_ids_given_out_since_the_mark() {
-        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5012), Some(32768)), Scan::Range(1001..=1010));
+        assert_eq!(scan(mark(10_000, 90, 5000), mark(10_010, 90, 5012)), Scan::Range(10_001..=10_010));
         // Nothing started: an empty range.
-        let Scan::Range(range) = scan(mark(1000, 90, 5000), mark(1000, 90, 5000), Some(32768)) else { panic!() };
+        let Scan::Range(range) = scan(mark(10_000, 90, 5000), mark(10_000, 90, 5000)) else { panic!() };
         assert!(range.is_empty());
     }
 
     #[test]
     fn a_counter_that_wrapped_or_may_have_wrapped_means_every_process() {
         // The newest id is below the mark's: it wrapped.
-        assert_eq!(scan(mark(32000, 90, 5000), mark(400, 90, 6000), Some(32768)), Scan::All);
-        // 68 forks from 32700 may have wrapped it back past the mark; 67 cannot have.
-        assert_eq!(scan(mark(32700, 90, 5000), mark(32710, 90, 5068), Some(32768)), Scan::All);
-        assert_eq!(scan(mark(32700, 90, 5000), mark(32710, 90, 5067), Some(32768)), Scan::Range(32701..=32710));
+        assert_eq!(scan(mark(32_000, 90, 5000), mark(400, 90, 6000)), Scan::All);
+        // From id 1,000 with 90 tasks alive, coming round again means allocating every id free in
+        // 300..1000: at least 700 - 90 - N of them after N were created (each may hold one). 305
+        // created are enough (305 >= 700 - 90 - 305): every process; 304 are not.
+        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5000 + 305)), Scan::All);
+        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5000 + 304)), Scan::Range(1001..=1010));
+        // Low ids (a container's namespace): a few forks are already too many (8 >= 20 - 5 - 8).
+        assert_eq!(scan(mark(320, 5, 0), mark(330, 5, 8)), Scan::All);
+        assert_eq!(scan(mark(320, 5, 0), mark(326, 5, 7)), Scan::Range(321..=326));
     }
 
     #[test]
     fn a_range_longer_than_a_full_listing_means_every_process() {
-        assert_eq!(scan(mark(1000, 90, 0), mark(1091, 90, 100), Some(32768)), Scan::All);
-        assert_eq!(scan(mark(1000, 90, 0), mark(1090, 90, 100), Some(32768)), Scan::Range(1001..=1090));
+        assert_eq!(scan(mark(10_000, 90, 0), mark(10_091, 90, 100)), Scan::All);
+        assert_eq!(scan(mark(10_000, 90, 0), mark(10_090, 90, 100)), Scan::Range(10_001..=10_090));
         // A listing visits at least its kernel threads: 64 ids are always worth probing.
-        assert_eq!(scan(mark(1000, 10, 0), mark(1064, 10, 100), Some(32768)), Scan::Range(1001..=1064));
+        assert_eq!(scan(mark(10_000, 10, 0), mark(10_064, 10, 100)), Scan::Range(10_001..=10_064));
     }
 
     #[test]
     fn unreadable_counters_mean_every_process() {
-        assert_eq!(scan(PidMark::unknown(), mark(1010, 90, 5012), Some(32768)), Scan::All);
-        assert_eq!(scan(mark(1000, 90, 5000), PidMark::unknown(), Some(32768)), Scan::All);
-        assert_eq!(scan(mark(1000, 90, 5000), mark(1010, 90, 5012), None), Scan::All);
+        assert_eq!(scan(PidMark::unknown(), mark(10_010, 90, 5012)), Scan::All);
+        assert_eq!(scan(mark(10_000, 90, 5000), PidMark::unknown()), Scan::All);
     }
 
     #[test]

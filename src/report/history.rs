@@ -245,6 +245,19 @@ mod tests {
     }
 
     #[test]
+    fn a_history_that_cannot_be_read_starts_anew_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(HISTORY_FILE)).unwrap();
+        let (entries, warnings, problem) = record(dir.path(), entry(1.0));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("history.jsonl not read ("), "{warnings:?}");
+        // A directory there is not forge's to replace: the write fails and says so.
+        assert!(problem.is_some());
+        assert!(dir.path().join(HISTORY_FILE).is_dir());
+    }
+
+    #[test]
     fn a_symlink_planted_as_the_history_is_not_followed() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("elsewhere");

@@ -159,12 +159,13 @@ pub fn record(dir: &Path, entry: HistoryEntry) -> (Vec<HistoryEntry>, Vec<String
 fn append(path: &Path, line: &[u8]) -> Result<(), ReportError> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    let write = |path: &Path| -> std::io::Result<()> {
-        let mut file =
-            std::fs::OpenOptions::new().append(true).create(true).custom_flags(nix::libc::O_NOFOLLOW).open(path)?;
-        file.write_all(line)
-    };
-    write(path).map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|mut file| file.write_all(line))
+        .map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
 }
 
 /// Reads `dir`'s history without changing it (for `forge report`, which records no run).

@@ -76,7 +76,7 @@ pub async fn prepare(
     // one, deciding again, since another process may have built it meanwhile.
     // Without a marker there is nothing to reuse, so a new env goes straight to the exclusive lock
     // and is decided once (the fingerprint hashes the lock file and pyproject.toml).
-    if request.path.join(crate::venv::MARKER_FILE).exists() {
+    if crate::venv::Marker::exists(&request.path) {
         let shared = lock(channel, &lock_path, LockMode::Shared, log).await?;
         tracing::debug!(session = %instance.name, inputs = ?request.inputs, ?policy, "checking the virtualenv");
         if let Decision::Reuse { marker, stale, refresh } = crate::venv::decide(&request, policy, finder).await?

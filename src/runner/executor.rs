@@ -76,6 +76,8 @@ async fn run(
     let definition = &context.project.sessions[instance.session];
     let mut outcome = SessionOutcome::not_run(&instance.name, &instance.base, SessionStatus::Error, String::new());
     outcome.message = None;
+    // Before the instance starts anything: where its leaks can be (see leaks.rs).
+    let pid_mark = super::leaks::PidMark::now();
     let mut values = InstanceContext::new(&context.project, &context.settings, channel.index, instance);
 
     let live = context.settings.live.then(|| channel.live_output());
@@ -178,7 +180,7 @@ async fn run(
     outcome.status = end.status;
     outcome.exit_code = end.exit_code;
     outcome.message = end.message;
-    let leaked = super::leaks::kill_leaked(&values.token, values.pid_mark);
+    let leaked = super::leaks::kill_leaked(&values.token, pid_mark);
     if !leaked.is_empty() {
         let list: Vec<String> = leaked.iter().map(ToString::to_string).collect();
         let note = format!("left {} process(es) running, killed: {}", list.len(), list.join(", "));

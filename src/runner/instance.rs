@@ -33,8 +33,6 @@ pub struct InstanceContext {
     pub working_directory: PathBuf,
     /// The leak token every command and uv step of this instance carries (see `leaks.rs`).
     pub token: String,
-    /// The process counters before the instance started anything: where its leaks can be.
-    pub pid_mark: super::leaks::PidMark,
 }
 
 impl InstanceContext {
@@ -55,7 +53,6 @@ impl InstanceContext {
             matrix: instance.matrix.clone(),
             working_directory: definition.working_directory.clone().unwrap_or_else(|| project.root.clone()),
             token: super::leaks::token(index),
-            pid_mark: super::leaks::PidMark::now(),
         }
     }
 

@@ -66,8 +66,9 @@ impl PidMark {
         Self(Counters::read())
     }
 
-    /// A mark that makes the search look at every process.
-    pub const fn unknown() -> Self {
+    /// A mark that makes the search look at every process (what unreadable counters give).
+    #[cfg(test)]
+    const fn unknown() -> Self {
         Self(None)
     }
 }
@@ -119,7 +120,11 @@ pub fn kill_leaked(token: &str, since: PidMark) -> Vec<LeakedProcess> {
     let needle = format!("{TOKEN_VARIABLE}={token}");
     let mut reader = EnvironReader::default();
     let mut leaked = Vec::new();
+    let own = std::process::id();
     let visit = |pid: i32| {
+        if pid as u32 == own {
+            return;
+        }
         let directory = std::path::PathBuf::from(format!("/proc/{pid}"));
         // Unreadable (another user's, a kernel thread's, or gone): not ours.
         let Ok(environ) = reader.read(&directory.join("environ")) else { return };
@@ -135,15 +140,13 @@ pub fn kill_leaked(token: &str, since: PidMark) -> Vec<LeakedProcess> {
             leaked.push(LeakedProcess { pid, name });
         }
     };
-    let own = std::process::id();
     match scan(since, PidMark::now()) {
-        Scan::Range(range) => range.filter(|&pid| pid != own).filter_map(|pid| i32::try_from(pid).ok()).for_each(visit),
+        Scan::Range(range) => range.filter_map(|pid| i32::try_from(pid).ok()).for_each(visit),
         Scan::All => {
             let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
             entries
                 .flatten()
                 .filter_map(|entry| entry.file_name().to_str().and_then(|name| name.parse::<i32>().ok()))
-                .filter(|&pid| pid as u32 != own)
                 .for_each(visit);
         }
     }

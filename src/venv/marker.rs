@@ -52,6 +52,12 @@ impl Marker {
         })
     }
 
+    /// Whether the env at `env` has a marker (complete or not, readable or not): without one
+    /// there is nothing to reuse.
+    pub fn exists(env: &Path) -> bool {
+        env.join(MARKER_FILE).exists()
+    }
+
     /// The marker of the env at `env`, if it has one that can be read.
     pub fn read(env: &Path) -> Option<Self> {
         let text = read_regular(&env.join(MARKER_FILE), CONFIG_FILE_LIMIT).ok()?;

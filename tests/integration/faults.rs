@@ -136,6 +136,35 @@ fn two_forges_on_one_cold_env_build_it_once() {
 }
 
 #[test]
+fn two_forges_use_one_warm_env_at_once() {
+    // The first run's command waits (bounded) for a file the second run's command writes: it
+    // passes only if the second could use the env while the first held it, i.e. neither run asked
+    // for the env's exclusive lock to reuse it.
+    let waiter = "import pathlib, time\n\
+                  pathlib.Path('started').write_text('running\\n')\n\
+                  deadline = time.monotonic() + 30\n\
+                  while not pathlib.Path('go').exists() and time.monotonic() < deadline:\n    time.sleep(0.01)\n\
+                  raise SystemExit(0 if pathlib.Path('go').exists() else 1)\n";
+    let test = Test::new()
+        .sessions("[sessions.shared]\ndeps = [\"iniconfig\"]\ncommands = [[\"python\", \"-c\", \"{posargs}\"]]\n");
+    let warm = test.command().args(["-s", "shared", "--", "pass"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    assert!(warm.unwrap().success(), "the env is built");
+    let spawn = |reports: &str, code: &str| {
+        test.command()
+            .args(["-s", "shared", "--reports-dir", reports, "--", code])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = spawn("reports-1", waiter);
+    wait_for_file(&test.root().join("started"));
+    let mut second = spawn("reports-2", "import pathlib; pathlib.Path('go').touch()");
+    assert_eq!(wait_for_exit(&mut second), Some(0));
+    assert_eq!(wait_for_exit(&mut first), Some(0), "the first run saw the second's file");
+}
+
+#[test]
 #[expect(clippy::zombie_processes, reason = "forge is reaped with wait4, which also gives its rusage")]
 fn huge_output_streams_to_the_log_in_bounded_memory() {
     const SIZE: u64 = 500 * 1024 * 1024;

@@ -13,7 +13,7 @@ pub(crate) const CALC_TESTS: &str = "from calc import add\n\n\ndef test_add():\n
 pub(crate) const PYTEST_SESSIONS: &str = r#"
 [sessions.test]
 deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
-env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }
+env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/{session}.coverage" }
 commands = ["python -m pytest tests -q -p no:cacheprovider --junitxml={reports}/pytest.xml --cov=calc --cov-report=xml:{reports}/cov.xml"]
 junit = ["{reports}/pytest.xml"]
 coverage = ["{reports}/cov.xml"]

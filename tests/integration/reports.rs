@@ -29,7 +29,7 @@ const CALC_SESSIONS: &str = r#"
 [sessions.test]
 python = ["3.11", "3"]
 deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
-env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }
+env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/{session}.coverage" }
 commands = ["python -m pytest tests -q -p no:cacheprovider --junitxml={reports}/pytest-{session}.xml --cov=calc --cov-branch --cov-report=xml:{reports}/cov-{session}.xml"]
 junit = ["{reports}/pytest-{session}.xml"]
 coverage = ["{reports}/cov-{session}.xml"]
@@ -64,7 +64,8 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
     let root = root_attributes(&junit);
     let expected = [("tests", 12), ("failures", 4), ("errors", 1), ("skipped", 3)];
     for (name, value) in expected {
-        assert_eq!(number(&root, name), value, "{name} in {root}");
+        let written = std::fs::read_to_string(&junit).unwrap_or_default();
+        assert_eq!(number(&root, name), value, "{name} in {root}:\n{written}\n{}", run.stderr);
     }
     let read = python_json(
         "import sys, json\nfrom junitparser import JUnitXml, Failure, Error, Skipped\nxml = JUnitXml.fromfile(sys.argv[1])\ncounts = dict(tests=0, failures=0, errors=0, skipped=0)\nsuites = []\nfor suite in xml:\n    suites.append(suite.name)\n    for case in suite:\n        counts['tests'] += 1\n        kinds = [type(result) for result in case.result]\n        counts['failures'] += Failure in kinds\n        counts['errors'] += Error in kinds\n        counts['skipped'] += Skipped in kinds\nprint(json.dumps(dict(counts=counts, suites=suites)))",
@@ -147,7 +148,7 @@ fn merged_coverage_equals_coverage_combine_for_cobertura_and_lcov() {
 [sessions.half]
 python = "3.11"
 deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
-env = { COVERAGE_FILE = "{root}/data/.coverage.{session}" }
+env = { COVERAGE_FILE = "{root}/data/{session}.coverage" }
 commands = ["python -m pytest toolz/tests -q -p no:cacheprovider -k {posargs} --cov=toolz --cov-branch --cov-report=xml:{root}/out/{session}.xml --cov-report=lcov:{root}/stash/{session}.lcov --junitxml={reports}/{session}.xml"]
 junit = ["{reports}/{session}.xml"]
 coverage = ["{root}/out/{session}.xml"]
@@ -182,8 +183,8 @@ coverage = ["{root}/out/{session}.xml"]
         "combine",
         "--keep",
         &format!("--data-file={combined_text}"),
-        &half(".coverage.half-a"),
-        &half(".coverage.half-b"),
+        &half("half-a.coverage"),
+        &half("half-b.coverage"),
     ]);
     let oracle_path = run.root.join("combined.xml");
     coverage(&["xml", &format!("--data-file={combined_text}"), "-o", &oracle_path.to_string_lossy()]);
@@ -246,7 +247,7 @@ fn forge_report_over_two_directories_equals_one_run_with_both() {
 [sessions.NAME]
 python = "3.11"
 deps = ["pytest", "pytest-cov", "coverage==7.17.3"]
-env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/.coverage.{session}" }
+env = { PYTHONPATH = "{root}/src", COVERAGE_FILE = "{reports}/{session}.coverage" }
 commands = ["python -m pytest tests -q -p no:cacheprovider -k PICK --junitxml={reports}/pytest-{session}.xml --cov=calc --cov-branch --cov-report=xml:{reports}/cov-{session}.xml"]
 junit = ["{reports}/pytest-{session}.xml"]
 coverage = ["{reports}/cov-{session}.xml"]

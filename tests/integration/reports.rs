@@ -63,8 +63,8 @@ fn consumers_accept_junit_and_cobertura_and_read_the_same_figures() {
     // test-3.11, test-3 (failed), broken (error) and after (skipped).
     let root = root_attributes(&junit);
     let expected = [("tests", 12), ("failures", 4), ("errors", 1), ("skipped", 3)];
+    let written = std::fs::read_to_string(&junit).unwrap_or_default();
     for (name, value) in expected {
-        let written = std::fs::read_to_string(&junit).unwrap_or_default();
         assert_eq!(number(&root, name), value, "{name} in {root}:\n{written}\n{}", run.stderr);
     }
     let read = python_json(

@@ -126,6 +126,26 @@ CASES = [
 ]
 
 
+# Cases judged on bench/ab's interleaved runs ({case}-paired.json) when bench/run recorded them:
+# check(median of forge ÷ bare per round, median of forge − bare per round in ms) -> bool, the same
+# target as CASES states.
+PAIRED = {
+    "locked-cold": lambda ratio, difference: ratio <= 1.05,
+    "locked-warm": lambda ratio, difference: difference <= 5.0,
+}
+
+
+def paired(path):
+    """bench/ab's JSON as (rounds, medians {name: ms}, forge ÷ bare, forge − bare), per round."""
+    data = json.loads(path.read_text())
+    times = data["times_ms"]
+    bare, forge = times["bare"], times["forge"]
+    ratio = statistics.median(mine / theirs for mine, theirs in zip(forge, bare))
+    difference = statistics.median(mine - theirs for mine, theirs in zip(forge, bare))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return data["rounds"], medians, ratio, difference
+
+
 def load_meta(work):
     meta = {}
     for line in (work / "meta.txt").read_text().splitlines():
@@ -221,11 +241,29 @@ def main():
         forge_ms = forge["median"]
         bare_ms = bare["median"] if bare else 0.0
         met = "**met**" if check(forge_ms, bare_ms) else "**missed**"
+        forge_cell = f"{fmt_ms(forge_ms)} ms"
+        paired_path = work / "json" / f"{name}-paired.json"
+        paired_lines = []
+        if name in PAIRED and paired_path.exists():
+            rounds, medians, ratio_, difference = paired(paired_path)
+            met = "**met**" if PAIRED[name](ratio_, difference) else "**missed**"
+            met += " (paired)"
+            forge_cell += f"; paired: {difference:+.1f} ms, {ratio_:.3f}×"
+            paired_lines = [
+                "",
+                f"Paired (`bench/ab`, {rounds} rounds, bare and forge alternating; the target is "
+                "judged on this):",
+                "",
+                "| command | median ms | forge − bare, median per round | forge ÷ bare, median per round |",
+                "|---|---:|---:|---:|",
+                f"| bare | {medians['bare']:.1f} | – | – |",
+                f"| forge | {medians['forge']:.1f} | {difference:+.2f} ms | {ratio_:.3f}× |",
+            ]
         doc.append(
-            f"| {title.split(' ', 1)[1]} | {target} | {fmt_ms(forge_ms)} ms | "
+            f"| {title.split(' ', 1)[1]} | {target} | {forge_cell} | "
             f"{fmt_ms(bare_ms) + ' ms' if bare else '–'} | {met} |"
         )
-        sections += ["", f"## {title}", "", what, "", *lines]
+        sections += ["", f"## {title}", "", what, "", *lines, *paired_lines]
     doc += sections
     stale = work / "stale.txt"
     if stale.exists():

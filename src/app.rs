@@ -230,38 +230,16 @@ impl Pipeline<'_> {
 
         let mut reporter =
             Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity, settings.ci);
-        // The reports are written on tokio's blocking pool once the last session ends
-        // (`finish_honouring_signals` below). Its thread is started now, while the sessions run,
-        // so the end of the run hands the work to an idle thread instead of waiting for a new one
-        // to be created and scheduled: ~0.06 ms on an idle machine, up to milliseconds when the
-        // CPUs are busy. An idle blocking thread lives 10 s (tokio's default); a longer run
-        // starts a new one at its end, as before.
-        drop(tokio::task::spawn_blocking(|| ()));
+        // With a remote cache the reports are written on tokio's blocking pool (uploads are
+        // waited for first, see `write_reports`). Its thread is started now, while the sessions
+        // run, so the end of the run hands the work to an idle thread instead of waiting for a new
+        // one to be created and scheduled: ~0.06 ms on an idle machine, up to milliseconds when
+        // the CPUs are busy. An idle blocking thread lives 10 s (tokio's default).
+        if remote.is_some() {
+            drop(tokio::task::spawn_blocking(|| ()));
+        }
         let outcome = runner::run(context, &mut reporter).await.context("cannot install signal handlers")?;
-
-        // The reports are written after an interrupted run too, and a signal while they are
-        // written still ends forge with 128+N.
-        let layout = settings.layout.clone();
-        let fail_under = settings.fail_under;
-        let profile = settings.profile.clone();
-        let rerun =
-            report::RerunCommand { prefix: settings.rerun.prefix.clone(), suffix: settings.rerun.suffix.clone() };
-        let ((outcome, reports), late_signal) = runner::finish_honouring_signals(move || {
-            let mut outcome = outcome;
-            // Uploads still queued are waited for (bounded), so run.json counts what they moved.
-            outcome.remote_cache = remote.map(|remote| remote.finish(crate::cache::remote::UPLOAD_WAIT));
-            let reports = report::write_run(&report::ReportInput {
-                root: &layout.root,
-                reports_dir: &layout.reports_dir,
-                fail_under,
-                profile: profile.as_deref(),
-                rerun: &rerun,
-                run: &outcome,
-            });
-            (outcome, reports)
-        })
-        .await
-        .context("cannot install signal handlers")?;
+        let (outcome, reports, late_signal) = write_reports(outcome, &settings, remote).await?;
         reporter.finish(&outcome, &reports, &settings.rerun);
         let status = match late_signal {
             Some(signal) => ExitStatus::Signal(signal),
@@ -278,4 +256,41 @@ impl crate::watch::Runs for Pipeline<'_> {
         };
         Ok(Some(crate::watch::Ran::new(status, &project, &plan, &layout)))
     }
+}
+
+/// The report phase of a run, interrupted ones included; a signal while the reports are written
+/// still ends forge with 128+N (the signal returned). Without a remote cache and with the
+/// reports directory's lock free — every run but one ending together with another — it is ~1 ms
+/// of local file I/O that cannot wait, done on this thread; otherwise on a blocking thread, so a
+/// second signal ends forge at once while uploads or the lock are waited for.
+async fn write_reports(
+    outcome: runner::RunOutcome,
+    settings: &Settings,
+    remote: Option<std::sync::Arc<crate::cache::RemoteCache>>,
+) -> Result<(runner::RunOutcome, report::Merged, Option<i32>), Error> {
+    let layout = settings.layout.clone();
+    let fail_under = settings.fail_under;
+    let profile = settings.profile.clone();
+    let rerun = report::RerunCommand { prefix: settings.rerun.prefix.clone(), suffix: settings.rerun.suffix.clone() };
+    let held = if remote.is_none() { report::ReportsLock::try_acquire(&layout.reports_dir) } else { None };
+    let inline = held.is_some();
+    let work = move || {
+        let mut outcome = outcome;
+        // Uploads still queued are waited for (bounded), so run.json counts what they moved.
+        outcome.remote_cache = remote.map(|remote| remote.finish(crate::cache::remote::UPLOAD_WAIT));
+        let input = report::ReportInput {
+            root: &layout.root,
+            reports_dir: &layout.reports_dir,
+            fail_under,
+            profile: profile.as_deref(),
+            rerun: &rerun,
+            run: &outcome,
+        };
+        let reports = report::write_run(&input, held);
+        (outcome, reports)
+    };
+    let ((outcome, reports), late_signal) =
+        if inline { runner::finish_inline(work).await } else { runner::finish_honouring_signals(work).await }
+            .context("cannot install signal handlers")?;
+    Ok((outcome, reports, late_signal))
 }

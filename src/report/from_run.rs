@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::model::{AttemptReport, EnvState, FORMAT_VERSION, RunReport, SessionReport, Status};
-use super::{Merged, Reports, RerunCommand, WriteOptions, sanitize, write_reports};
+use super::{Merged, Reports, ReportsLock, RerunCommand, WriteOptions, sanitize, write_reports_holding};
 use crate::runner::{self, RunOutcome, SessionOutcome, SessionStatus};
 
 /// What the report writer needs from a finished run.
@@ -28,13 +28,13 @@ pub struct ReportInput<'a> {
 /// history.jsonl) into the reports directory,
 /// whatever the sessions' statuses (failed and interrupted runs included), and returns what they
 /// say. A report that cannot be read or written is in [`Merged::problems`]; the others are still
-/// written.
-pub fn write_run(input: &ReportInput<'_>) -> Merged {
+/// written. `lock`: the reports directory's lock, when the caller already holds it.
+pub fn write_run(input: &ReportInput<'_>, lock: Option<ReportsLock>) -> Merged {
     let mut run = from_outcome(input.run);
     run.profile = input.profile.map(str::to_owned);
     let reports = Reports::of_run(run, input.root);
     let options = WriteOptions { fail_under: input.fail_under, rerun: input.rerun.clone(), record_history: true };
-    write_reports(input.reports_dir, reports, &options)
+    write_reports_holding(input.reports_dir, reports, &options, lock)
 }
 
 /// The report of a finished (or interrupted) run. Output tails are sanitized here, once, and kept

@@ -29,7 +29,7 @@ pub use html::{HTML_FILE, RerunCommand};
 pub use merge::{check_inputs, merge_dirs};
 pub use merged::{CoverageTotal, Merged, TestCounts, gate};
 pub use model::RunReport;
-pub use write::{WriteOptions, write_atomically, write_reports};
+pub use write::{ReportsLock, WriteOptions, write_atomically, write_reports, write_reports_holding};
 
 use std::path::Path;
 

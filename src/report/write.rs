@@ -34,6 +34,17 @@ pub struct WriteOptions {
 /// second forge writing the same directory waits for it. Every problem, the assembler's included,
 /// is in [`Merged::problems`]; a file that cannot be written does not stop the others.
 pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Merged {
+    write_reports_holding(dir, reports, options, None)
+}
+
+/// [`write_reports`] with the directory's lock already taken by [`ReportsLock::try_acquire`]
+/// (`None`: taken here, waiting for another holder).
+pub fn write_reports_holding(
+    dir: &Path,
+    reports: Reports,
+    options: &WriteOptions,
+    held: Option<ReportsLock>,
+) -> Merged {
     let fail_under = options.fail_under;
     let mut merged = Merged { problems: reports.problems, ..Merged::default() };
     let problems = &mut merged.problems;
@@ -41,7 +52,10 @@ pub fn write_reports(dir: &Path, reports: Reports, options: &WriteOptions) -> Me
         problems.push(ReportError::Write { path: dir.to_path_buf(), source });
         return merged;
     }
-    let _lock = lock(dir).map_err(|problem| problems.push(problem)).ok();
+    let _lock = match held {
+        Some(held) => Some(held),
+        None => open_lock(dir).and_then(ReportsLock::wait).map_err(|problem| problems.push(problem)).ok(),
+    };
 
     let junit_path = dir.join(JUNIT_FILE);
     match &reports.junit {
@@ -166,10 +180,34 @@ fn remove_stale(path: &Path) -> Result<(), ReportError> {
     }
 }
 
-/// Takes the exclusive lock of reports directory `dir`, waiting for another holder. The lock file
-/// is opened without following a symlink (`O_NOFOLLOW`) or blocking on a FIFO (`O_NONBLOCK`), and
-/// never written.
-fn lock(dir: &Path) -> Result<std::fs::File, ReportError> {
+/// The exclusive lock of a reports directory ([`LOCK_FILE`], `flock`), held while it is written
+/// and released when dropped.
+#[derive(Debug)]
+pub struct ReportsLock {
+    _file: std::fs::File,
+}
+
+impl ReportsLock {
+    /// Takes the lock of reports directory `dir` (created if need be) when no other forge holds
+    /// it, without waiting: `None` when one does, or when the lock cannot be taken at all (then
+    /// [`write_reports`], taking it itself, reports why).
+    pub fn try_acquire(dir: &Path) -> Option<Self> {
+        std::fs::create_dir_all(dir).ok()?;
+        let (_, file) = open_lock(dir).ok()?;
+        file.try_lock().ok()?;
+        Some(Self { _file: file })
+    }
+
+    /// Waits for the lock of the file [`open_lock`] opened.
+    fn wait((path, file): (PathBuf, std::fs::File)) -> Result<Self, ReportError> {
+        file.lock().map_err(|source| ReportError::Lock { path, source })?;
+        Ok(Self { _file: file })
+    }
+}
+
+/// Opens the lock file of reports directory `dir`, without following a symlink (`O_NOFOLLOW`) or
+/// blocking on a FIFO (`O_NONBLOCK`); it is never written.
+fn open_lock(dir: &Path) -> Result<(PathBuf, std::fs::File), ReportError> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let path: PathBuf = dir.join(LOCK_FILE);
     let error = |source| ReportError::Lock { path: path.clone(), source };
@@ -185,8 +223,7 @@ fn lock(dir: &Path) -> Result<std::fs::File, ReportError> {
     if !file.metadata().map_err(error)?.is_file() {
         return Err(error(std::io::Error::other("not a regular file")));
     }
-    file.lock().map_err(error)?;
-    Ok(file)
+    Ok((path, file))
 }
 
 #[cfg(test)]
@@ -232,6 +269,23 @@ mod tests {
         let merged = write_reports(dir.path(), Reports::default(), &WriteOptions::default());
         assert!(matches!(merged.problems.as_slice(), [ReportError::Lock { .. }]), "{:?}", merged.problems);
         assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    #[test]
+    fn the_lock_is_taken_without_waiting_only_when_no_one_holds_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reports = dir.path().join("reports");
+        let held = ReportsLock::try_acquire(&reports).expect("free: taken, the directory created");
+        // flock locks belong to the open file: a second open, as another forge's, must wait.
+        assert!(ReportsLock::try_acquire(&reports).is_none(), "held");
+        drop(held);
+        assert!(ReportsLock::try_acquire(&reports).is_some(), "released on drop");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("write");
+        let planted = dir.path().join("planted");
+        std::fs::create_dir(&planted).expect("dir");
+        std::os::unix::fs::symlink(&victim, planted.join(LOCK_FILE)).expect("symlink");
+        assert!(ReportsLock::try_acquire(&planted).is_none(), "a symlink is not followed");
     }
 
     #[test]

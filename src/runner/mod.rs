@@ -28,7 +28,7 @@ pub use log::TAIL_BYTES;
 pub use outcome::{Attempt, CacheSource, EnvState, RunOutcome, SessionOutcome, SessionStatus};
 pub use process::StdinMode;
 pub use run::{run, run_until};
-pub use signals::finish_honouring_signals;
+pub use signals::{finish_honouring_signals, finish_inline};
 pub use stop::{StopCause, signal_name};
 
 use crate::config::Project;

@@ -97,7 +97,7 @@ fn a_locked_env_holds_exactly_the_locks_pins_and_a_warm_run_never_syncs() {
     run.assert_code(0);
     assert!(run.stdout.contains("imports ok"), "{}", run.stdout);
     let log = run.log("test");
-    assert!(log.contains("sync --locked --no-default-groups"), "{log}");
+    assert!(log.contains("sync --quiet --locked --no-default-groups"), "{log}");
 
     let env = test.env_dir().join("test");
     let mut installed = distributions(&env);

@@ -47,7 +47,7 @@ fn the_robust_example_checks_tests_on_four_pythons_documents_builds_and_bumps() 
     for version in ["3.10", "3.11", "3.12", "3.13"] {
         let log = std::fs::read_to_string(project.join(format!(".forge/reports/logs/test-{version}.log"))).unwrap();
         assert!(log.contains(&format!("PYTHON {version}")), "test-{version} ran on {version}:\n{log}");
-        assert!(log.contains("sync --locked --no-default-groups"), "{log}");
+        assert!(log.contains("sync --quiet --locked --no-default-groups"), "{log}");
     }
     assert!(stderr.contains("20 tests: 20 passed"), "{stderr}");
     assert!(project.join("site/index.html").is_file(), "mkdocs built the site");

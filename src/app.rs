@@ -231,7 +231,7 @@ impl Pipeline<'_> {
         let mut reporter =
             Reporter::new(settings.live, std::io::stderr().is_terminal(), settings.verbosity, settings.ci);
         // With a remote cache the reports are written on tokio's blocking pool (uploads are
-        // waited for first, see `write_reports`). Its thread is started now, while the sessions
+        // waited for first, see `write_run_reports`). Its thread is started now, while the sessions
         // run, so the end of the run hands the work to an idle thread instead of waiting for a new
         // one to be created and scheduled: ~0.06 ms on an idle machine, up to milliseconds when
         // the CPUs are busy. An idle blocking thread lives 10 s (tokio's default).
@@ -239,7 +239,7 @@ impl Pipeline<'_> {
             drop(tokio::task::spawn_blocking(|| ()));
         }
         let outcome = runner::run(context, &mut reporter).await.context("cannot install signal handlers")?;
-        let (outcome, reports, late_signal) = write_reports(outcome, &settings, remote).await?;
+        let (outcome, reports, late_signal) = write_run_reports(outcome, &settings, remote).await?;
         reporter.finish(&outcome, &reports, &settings.rerun);
         let status = match late_signal {
             Some(signal) => ExitStatus::Signal(signal),
@@ -263,7 +263,7 @@ impl crate::watch::Runs for Pipeline<'_> {
 /// reports directory's lock free — every run but one ending together with another — it is ~1 ms
 /// of local file I/O that cannot wait, done on this thread; otherwise on a blocking thread, so a
 /// second signal ends forge at once while uploads or the lock are waited for.
-async fn write_reports(
+async fn write_run_reports(
     outcome: runner::RunOutcome,
     settings: &Settings,
     remote: Option<std::sync::Arc<crate::cache::RemoteCache>>,

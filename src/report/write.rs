@@ -48,13 +48,16 @@ pub fn write_reports_holding(
     let fail_under = options.fail_under;
     let mut merged = Merged { problems: reports.problems, ..Merged::default() };
     let problems = &mut merged.problems;
-    if let Err(source) = std::fs::create_dir_all(dir) {
-        problems.push(ReportError::Write { path: dir.to_path_buf(), source });
-        return merged;
-    }
+    // A held lock means `try_acquire` created the directory already.
     let _lock = match held {
         Some(held) => Some(held),
-        None => open_lock(dir).and_then(ReportsLock::wait).map_err(|problem| problems.push(problem)).ok(),
+        None => {
+            if let Err(source) = std::fs::create_dir_all(dir) {
+                problems.push(ReportError::Write { path: dir.to_path_buf(), source });
+                return merged;
+            }
+            ReportsLock::wait(dir).map_err(|problem| problems.push(problem)).ok()
+        }
     };
 
     let junit_path = dir.join(JUNIT_FILE);
@@ -198,8 +201,9 @@ impl ReportsLock {
         Some(Self { _file: file })
     }
 
-    /// Waits for the lock of the file [`open_lock`] opened.
-    fn wait((path, file): (PathBuf, std::fs::File)) -> Result<Self, ReportError> {
+    /// Takes the lock of reports directory `dir` (which exists), waiting for another holder.
+    fn wait(dir: &Path) -> Result<Self, ReportError> {
+        let (path, file) = open_lock(dir)?;
         file.lock().map_err(|source| ReportError::Lock { path, source })?;
         Ok(Self { _file: file })
     }

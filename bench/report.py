@@ -176,25 +176,39 @@ def paired(path):
     return result
 
 
+def table(headers, rows):
+    """A Markdown table: the first column left-aligned, the others (numbers) right-aligned."""
+    lines = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
 def paired_table(result, kind):
     """The paired block's lines: whole commands, and (with the timeline) the work and the rest."""
-    rounds = result["rounds"]
+    rounds, medians = result["rounds"], result["medians"]
+
+    def versus_bare(name, cell):
+        return "–" if name == "bare" else cell
+
     if "outside" not in result:
-        lines = [
+        rows = [
+            [
+                name,
+                f"{median:.1f}",
+                versus_bare(name, f"{result['total_difference'][name]:+.2f} ms"),
+                versus_bare(name, f"{result['total_ratio'][name]:.3f}×"),
+            ]
+            for name, median in medians.items()
+        ]
+        return [
             f"Paired (`bench/ab`, {rounds} rounds, bare and forge alternating; the target is judged on this):",
             "",
-            "| command | median ms | − bare, median per round | ÷ bare, median per round |",
-            "|---|---:|---:|---:|",
+            *table(["command", "median ms", "− bare, median per round", "÷ bare, median per round"], rows),
         ]
-        for name, median in result["medians"].items():
-            tail = "– | –" if name == "bare" else f"{result['total_difference'][name]:+.2f} ms | {result['total_ratio'][name]:.3f}×"
-            lines.append(f"| {name} | {median:.1f} | {tail} |")
-        return lines
     work = ", ".join(result["work"])
     again = (
         " `again` is the bare command a second time, into another directory: how far two identical "
         "commands' totals land apart in this run."
-        if "again" in result["medians"]
+        if "again" in medians
         else ""
     )
     judged = (
@@ -202,21 +216,32 @@ def paired_table(result, kind):
         if kind == "ratio"
         else "forge's time outside the work, less bare's"
     )
-    lines = [
+    rows = [
+        [
+            name,
+            f"{median:.1f}",
+            versus_bare(name, f"{result['total_difference'][name]:+.2f} ms"),
+            f"{result['work_median'][name]:.1f}",
+            f"{result['outside'][name]:.2f}",
+            versus_bare(name, f"{result['outside_difference'][name]:+.2f} ms"),
+        ]
+        for name, median in medians.items()
+    ]
+    headers = [
+        "command",
+        "median ms",
+        "− bare, median per round",
+        "work: median ms",
+        "outside it: median ms",
+        "outside − bare's, median per round",
+    ]
+    return [
         f"Paired (`bench/ab --work {','.join(result['work'])}`, {rounds} rounds, the commands alternating; "
         f"perf's exec and exit events split each run into the work — {work} — and the time outside "
         f"it).{again} The target is judged on {judged}.",
         "",
-        "| command | median ms | − bare, median per round | work: median ms | outside it: median ms | outside − bare's, median per round |",
-        "|---|---:|---:|---:|---:|---:|",
+        *table(headers, rows),
     ]
-    for name, median in result["medians"].items():
-        total = "–" if name == "bare" else f"{result['total_difference'][name]:+.2f} ms"
-        outside = "–" if name == "bare" else f"{result['outside_difference'][name]:+.2f} ms"
-        lines.append(
-            f"| {name} | {median:.1f} | {total} | {result['work_median'][name]:.1f} | {result['outside'][name]:.2f} | {outside} |"
-        )
-    return lines
 
 
 def load_meta(work):

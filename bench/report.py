@@ -164,7 +164,7 @@ def paired(path):
             name: statistics.median(mine - theirs for mine, theirs in zip(values, outside["bare"]))
             for name, values in outside.items()
         }
-        result["work"] = data.get("work", ["uv", "python"])
+        result["work"] = data["work"]
         result["work_median"] = {name: statistics.median(values) for name, values in data["work_ms"].items()}
         result["outside"] = {name: statistics.median(values) for name, values in outside.items()}
         result["outside_difference"] = differences

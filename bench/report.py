@@ -333,22 +333,21 @@ def main():
     for name, title, what, target, check in CASES:
         path = work / "json" / f"{name}.json"
         paired_path = work / "json" / f"{name}-paired.json"
+        result = paired(paired_path) if name in PAIRED and paired_path.exists() else None
         if path.exists():
-            rows = [summarize(result) for result in json.loads(path.read_text())["results"]]
+            rows = [summarize(entry) for entry in json.loads(path.read_text())["results"]]
             lines, bare, forge = case_table(rows)
             forge_ms = forge["median"]
             bare_ms = bare["median"] if bare else 0.0
             met = "**met**" if check(forge_ms, bare_ms) else "**missed**"
-        elif name in PAIRED and paired_path.exists():
+        elif result:
             # Timed paired only (case 8b): its table is the paired one.
-            medians = paired(paired_path)["medians"]
-            lines, bare, forge_ms, bare_ms = [], True, medians["forge"], medians["bare"]
+            lines, bare, forge_ms, bare_ms = [], True, result["medians"]["forge"], result["medians"]["bare"]
         else:
             continue
         forge_cell = f"{fmt_ms(forge_ms)} ms"
         paired_lines = []
-        if name in PAIRED and paired_path.exists():
-            result = paired(paired_path)
+        if result:
             judged = check(result["ratio"], 1.0) if PAIRED[name] == "ratio" else check(result["difference"], 0.0)
             how = "paired, outside the work" if "outside" in result else "paired"
             met = ("**met**" if judged else "**missed**") + f" ({how})"

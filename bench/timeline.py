@@ -23,6 +23,7 @@ import select
 import signal
 import subprocess
 import tempfile
+from pathlib import Path
 
 EVENTS = ["-e", "sched:sched_process_exec", "-e", "sched:sched_process_exit", "-e", "sched:sched_process_fork"]
 # `perf script -F pid,time,event,trace --ns`, pid being the thread group's id:
@@ -37,8 +38,8 @@ ACK_TIMEOUT_SECONDS = 30
 
 def available():
     """Whether perf can record the tracepoints here, and the reason when it cannot."""
-    formats = [path for path in EXIT_FORMATS if os.path.exists(path)]
-    if formats and not any("group_dead" in open(path).read() for path in formats):
+    formats = [Path(path) for path in EXIT_FORMATS if os.path.exists(path)]
+    if formats and not any("group_dead" in path.read_text() for path in formats):
         return False, "this kernel's sched_process_exit has no group_dead field (it came in 6.16)"
     try:
         with tempfile.TemporaryDirectory() as scratch:

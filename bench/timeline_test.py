@@ -128,6 +128,23 @@ class Judged(unittest.TestCase):
         self.assertAlmostEqual(result["ratio"], 1.25)
         self.assertNotIn("outside", result)
 
+    def test_a_block_without_forge_gives_each_tool_its_added_time_and_judges_nothing(self):
+        result = self.judge(
+            {
+                "rounds": 3,
+                "times_ms": {"bare": [100.0, 80.0, 120.0], "nox": [700.0, 600.0, 650.0]},
+                "work": ["python", "uv"],
+                "work_ms": {"bare": [96.0, 76.0, 116.0], "nox": [300.0, 200.0, 250.0]},
+                "outside_ms": {"bare": [4.0, 4.0, 4.0], "nox": [404.0, 504.0, 304.0]},
+            }
+        )
+        self.assertNotIn("difference", result)
+        self.assertEqual(result["outside_difference"]["nox"], 400.0)
+        # (bare's median 100 + 400) ÷ 100.
+        self.assertAlmostEqual(result["added_ratio"]["nox"], 5.0)
+        lines = self.report.tools_table(result)
+        self.assertIn("| nox | 650.0 | +400.0 ms | 5.00× |", lines)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -85,7 +85,7 @@ pub struct ReportArgs {
     /// Report directories written by earlier forge runs.
     #[arg(required = true, value_name = "DIR")]
     pub inputs: Vec<PathBuf>,
-    /// Where to write the merged junit.xml, coverage.xml and run.json.
+    /// Where to write the merged junit.xml, coverage.xml, report.html and run.json.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Project root that coverage paths are made relative to (default: current directory).

@@ -25,7 +25,12 @@ pub fn script(shell: Shell) -> String {
     let generated = String::from_utf8(generated).expect("clap_complete writes UTF-8");
     match shell {
         Shell::Bash => format!("{generated}{BASH_SESSIONS}"),
-        Shell::Fish => format!("{generated}{FISH_SESSIONS}"),
+        Shell::Fish => {
+            // The subcommands from clap's definition, so a new one cannot be left out.
+            let cli = Cli::command();
+            let subcommands: Vec<&str> = cli.get_subcommands().map(clap::Command::get_name).collect();
+            format!("{generated}{}", FISH_SESSIONS.replace("SUBCOMMANDS", &subcommands.join(" ")))
+        }
         // `NAME` is `--session`'s value name and no other option's (a test checks both lines).
         Shell::Zsh => generated.replace("]:NAME:_default'", "]:NAME:_forge_sessions'").replacen(
             "\nif [ \"$funcstack[1]\" = \"_forge\" ]; then",
@@ -55,7 +60,7 @@ complete -F _forge_with_sessions -o bashdefault -o default forge
 /// waiting for its value, so that condition is false exactly where a name is wanted.
 const FISH_SESSIONS: &str = r#"
 # forge: session names after -s/--session, from `forge -l --names`.
-complete -c forge -n "not __fish_seen_subcommand_from report clean schema completions help" -s s -l session -x -a '(forge -l --names 2>/dev/null)'
+complete -c forge -n "not __fish_seen_subcommand_from SUBCOMMANDS help" -s s -l session -x -a '(forge -l --names 2>/dev/null)'
 "#;
 
 /// `compadd`, not `_describe`: session names may contain `:`, which `_describe` would split.

@@ -27,7 +27,7 @@ pub use globs::compile as compile_glob;
 pub use groups::{DependencyGroups, GroupError, normalize_group_name};
 pub use load::{find_sessions_file, load, load_with_profile, parse};
 pub use matrix::substitute as substitute_matrix;
-pub use model::{CommandSpec, InstallProjectSpec, ProfileTable, PythonSpec, SessionsFile};
+pub use model::{CommandSpec, ForgeTable, InstallProjectSpec, ProfileTable, PythonSpec, SessionsFile};
 pub use paths::{check_project_inputs, check_requirement_files, check_working_directory, is_inside};
 pub use project::{
     Command, CoverageGate, InstanceSpec, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir,

@@ -40,7 +40,10 @@ fn remove_orphaned_logs(logs: &Path) {
         else {
             continue;
         };
-        if pid.bytes().all(|byte| byte.is_ascii_digit()) && !Path::new("/proc").join(pid).exists() {
+        // Signal 0 checks that the process exists without signalling it; ESRCH means none does
+        // (EPERM: it exists, another user's). Portable, unlike a look in /proc.
+        let Ok(pid) = pid.parse::<i32>() else { continue };
+        if pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) == Err(nix::errno::Errno::ESRCH) {
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -102,6 +102,7 @@ pub async fn run_command(
     if own_group {
         command.process_group(0);
     }
+    #[cfg(target_os = "linux")]
     let parent = std::process::id();
     let inherit_fd = run.inherit_fd;
     // SAFETY: the closure runs between fork and exec and calls only async-signal-safe functions
@@ -109,12 +110,16 @@ pub async fn run_command(
     unsafe {
         command.pre_exec(move || {
             // The command dies with forge, even when forge is killed with SIGKILL and cannot
-            // signal it (Linux; the signal fires when the forking thread exits — forge forks from
-            // its one runtime thread, which lives as long as forge).
-            nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL as nix::libc::c_ulong, 0, 0, 0);
-            if nix::libc::getppid() as u32 != parent {
-                // forge died between fork and prctl.
-                nix::libc::_exit(137);
+            // signal it (the signal fires when the forking thread exits — forge forks from its
+            // one runtime thread, which lives as long as forge). Linux only: macOS has no
+            // parent-death signal, so there a SIGKILLed forge's commands outlive it.
+            #[cfg(target_os = "linux")]
+            {
+                nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL as nix::libc::c_ulong, 0, 0, 0);
+                if nix::libc::getppid() as u32 != parent {
+                    // forge died between fork and prctl.
+                    nix::libc::_exit(137);
+                }
             }
             if let Some(fd) = inherit_fd {
                 nix::libc::fcntl(fd, nix::libc::F_SETFD, 0);

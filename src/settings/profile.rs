@@ -42,15 +42,31 @@ pub fn apply(file: &mut SessionsFile, path: &std::path::Path, name: &str) -> Res
         });
     };
     let forge = &mut file.forge;
-    let over = profile.forge;
-    forge.default = over.default.or(forge.default.take());
-    forge.python = over.python.or(forge.python.take());
-    forge.env_dir = over.env_dir.or(forge.env_dir.take());
-    forge.reports_dir = over.reports_dir.or(forge.reports_dir.take());
-    forge.jobs = over.jobs.or(forge.jobs);
-    forge.remote_cache = over.remote_cache.or(forge.remote_cache.take());
-    forge.remote_cache_mode = over.remote_cache_mode.or(forge.remote_cache_mode);
-    forge.remote_cache_timeout = over.remote_cache_timeout.or(forge.remote_cache_timeout);
+    // Every key, named: a `[forge]` key added later does not compile until it is folded here too.
+    let crate::config::ForgeTable {
+        default,
+        python,
+        env_dir,
+        reports_dir,
+        cache_dir,
+        cache_size,
+        jobs,
+        skip_missing_interpreters,
+        remote_cache,
+        remote_cache_mode,
+        remote_cache_timeout,
+    } = profile.forge;
+    forge.default = default.or(forge.default.take());
+    forge.python = python.or(forge.python.take());
+    forge.env_dir = env_dir.or(forge.env_dir.take());
+    forge.reports_dir = reports_dir.or(forge.reports_dir.take());
+    forge.cache_dir = cache_dir.or(forge.cache_dir.take());
+    forge.cache_size = cache_size.or(forge.cache_size.take());
+    forge.jobs = jobs.or(forge.jobs);
+    forge.skip_missing_interpreters = skip_missing_interpreters.or(forge.skip_missing_interpreters);
+    forge.remote_cache = remote_cache.or(forge.remote_cache.take());
+    forge.remote_cache_mode = remote_cache_mode.or(forge.remote_cache_mode);
+    forge.remote_cache_timeout = remote_cache_timeout.or(forge.remote_cache_timeout);
     if let Some(percent) = profile.coverage.fail_under {
         // Checked here, as the file's `[coverage]` is checked later under its own name.
         if !(0.0..=100.0).contains(&percent) {
@@ -108,7 +124,7 @@ env = { TARGET = "production", EXTRA = "1" }
 retries = 3
 timeout = "1m"
 retry-backoff = 3.0
-forge = { jobs = 8 }
+forge = { jobs = 8, cache-dir = "ci-cache", cache-size = "2GB", skip-missing-interpreters = true }
 
 [profiles.staging]
 "#;
@@ -123,6 +139,10 @@ forge = { jobs = 8 }
         let profile = apply(&mut file, std::path::Path::new("sessions.toml"), "production").expect("applies");
         assert_eq!(profile, Profile { name: "production".into(), description: Some("the real thing".into()) });
         assert_eq!((file.forge.jobs, file.forge.reports_dir.as_deref()), (Some(8), Some("out")));
+        assert_eq!(
+            (file.forge.cache_dir.as_deref(), file.forge.cache_size.as_deref(), file.forge.skip_missing_interpreters),
+            (Some("ci-cache"), Some("2GB"), Some(true))
+        );
         assert_eq!(file.coverage.fail_under, Some(80.0));
         let own = &file.sessions["own"];
         assert_eq!((own.retries, own.timeout.map(|spec| spec.0.as_secs())), (Some(1), Some(5)));

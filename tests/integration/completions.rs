@@ -98,4 +98,9 @@ fn fish_completes_session_names_after_dash_s() {
     // fish sorts the candidates.
     assert_eq!(complete("forge -s "), "build:package\nlint\ntest-3.11\ntest-3.12\n");
     assert!(complete("forge --no-d").starts_with("--no-deps\t"), "options still complete");
+    // After any subcommand, `-s` is not forge's session option: no session names.
+    for subcommand in ["report", "clean", "cache", "schema", "init"] {
+        let offered = complete(&format!("forge {subcommand} -s "));
+        assert!(!offered.contains("lint"), "forge {subcommand} -s offers session names: {offered}");
+    }
 }

@@ -251,11 +251,15 @@ fn environment_values_never_reach_run_json_or_the_display() {
 #[test]
 fn partial_logs_of_dead_forge_processes_are_cleaned_up() {
     // Left by a forge that was SIGKILLed mid-session: no process has this pid (above pid_max).
+    // The second stands for a forge still running (this test's own process): its log is its own.
+    let live = format!(".forge/reports/logs/.y.log.{}.partial", std::process::id());
     let test = Test::new()
         .sessions("[sessions.x]\nvenv = false\ncommands = [[\"true\"]]\n")
         .file(".forge/reports/logs/.x.log.4194999.partial", "half a log")
+        .file(&live, "a log being written")
         .args(&["-s", "x"]);
     test.run().assert_code(0);
     assert!(!test.root().join(".forge/reports/logs/.x.log.4194999.partial").exists());
     assert!(test.root().join(".forge/reports/logs/x.log").exists());
+    assert_eq!(std::fs::read_to_string(test.root().join(&live)).unwrap(), "a log being written");
 }

@@ -17,7 +17,8 @@ use super::ConfigError;
 use super::error::excerpt;
 use super::locate::{Locator, Step};
 use super::model::{SessionTable, SessionsFile};
-use super::validate::{suggest, table_name};
+use super::names::suggest;
+use super::validate::table_name;
 
 /// The keys whose tables merge key by key instead of being replaced.
 const MERGED_TABLES: [&str; 2] = ["env", "matrix"];

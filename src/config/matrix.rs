@@ -12,8 +12,8 @@ use indexmap::IndexMap;
 use super::ConfigError;
 use super::error::excerpt;
 use super::locate::Step;
+use super::names::name_problem;
 use super::project::PYTHON_AXIS;
-use super::validate::name_problem;
 
 /// Axes `(name, values)` in declared order, and the exclude tables as `(axis, value)` pairs.
 pub(super) type Checked = (Vec<(String, Vec<String>)>, Vec<Vec<(String, String)>>);

@@ -10,6 +10,7 @@ mod load;
 mod locate;
 mod matrix;
 mod model;
+mod names;
 mod paths;
 mod project;
 mod python_version;
@@ -28,6 +29,7 @@ pub use groups::{DependencyGroups, GroupError, normalize_group_name};
 pub use load::{find_sessions_file, load, load_with_profile, parse};
 pub use matrix::substitute as substitute_matrix;
 pub use model::{CommandSpec, ForgeTable, InstallProjectSpec, ProfileTable, PythonSpec, SessionsFile};
+pub use names::{is_valid_name, suggest};
 pub use paths::{check_project_inputs, check_requirement_files, check_working_directory, is_inside};
 pub use project::{
     Command, CoverageGate, InstanceSpec, Project, RunDefaults, SessionDef, SessionLines, cache_dir, default_env_dir,
@@ -35,4 +37,3 @@ pub use project::{
 };
 pub use schema::json_schema;
 pub use template::{PosargsDefault, Rendered, Template, TemplateContext, TemplateError, TemplatePart};
-pub use validate::{is_valid_name, suggest};

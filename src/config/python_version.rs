@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::ConfigError;
 use super::error::excerpt;
-use super::validate::is_valid_name;
+use super::names::is_valid_name;
 
 /// The file name.
 pub const FILE_NAME: &str = ".python-version";

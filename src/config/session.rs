@@ -9,8 +9,9 @@ use std::time::Duration;
 use super::error::excerpt;
 use super::locate::Step;
 use super::model::{CommandSpec, PythonSpec, SessionTable};
+use super::names::{MAX_NAME_LENGTH, name_problem};
 use super::project::{Command, SessionDef, SessionLines};
-use super::validate::{Checker, MAX_NAME_LENGTH, check_version, name_problem, table_name};
+use super::validate::{Checker, check_version, table_name};
 use super::{ConfigError, Template, TemplateError, TemplatePart, globs, matrix, paths};
 use crate::runner::RetryPolicy;
 

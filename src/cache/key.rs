@@ -261,4 +261,13 @@ pub(crate) mod tests {
         let reason = changed.difference(&key()).unwrap();
         assert!(!reason.contains("secret"), "{reason}");
     }
+
+    #[test]
+    fn a_removed_variable_is_named_not_one_still_set() {
+        let mut stored = key();
+        stored.env.insert(0, ("KEPT".into(), hex(b"same")));
+        let mut now = stored.clone();
+        now.env.retain(|(name, _)| name == "KEPT");
+        assert_eq!(now.difference(&stored).as_deref(), Some("env TOKEN changed"));
+    }
 }

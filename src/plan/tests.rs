@@ -117,3 +117,20 @@ fn posargs_reach_the_named_sessions_and_through_aggregates_what_they_require() {
     let all = plan(&project, &Selection::default()).unwrap();
     assert!(all.instances.iter().all(|instance| instance.posargs));
 }
+
+#[test]
+fn levels_group_the_instances_that_can_start_together() {
+    let project = project(
+        "[sessions.lint]\ncommands = [\"true\"]\n[sessions.test]\ncommands = [\"true\"]\n\
+         [sessions.check]\nrequires = [\"lint\", \"test\"]\n\
+         [sessions.build]\nrequires = [\"check\"]\ncommands = [\"true\"]\n",
+    );
+    let planned = plan(&project, &selection(&["build"])).unwrap();
+    let levels: Vec<Vec<&str>> = planned
+        .levels()
+        .iter()
+        .map(|level| level.iter().map(|&index| planned.instances[index].name.as_str()).collect())
+        .collect();
+    assert_eq!(levels, [vec!["lint", "test"], vec!["check"], vec!["build"]]);
+    assert!(Plan::default().levels().is_empty());
+}

@@ -281,6 +281,9 @@ mod groups_and_locks {
                 .collect();
         modes.dedup();
         assert_eq!(modes.len(), 3, "each install mode has its own fingerprint");
+        // The same installed project, resolved afresh or synced from the lock: two envs.
+        let editable = EnvInputs { install_project: InstallProjectSpec::Editable, ..grouped(root, &[]) };
+        assert_ne!(digest(&editable), digest(&EnvInputs { locked: true, ..editable.clone() }));
     }
 
     #[test]

@@ -134,3 +134,18 @@ fn levels_group_the_instances_that_can_start_together() {
     assert_eq!(levels, [vec!["lint", "test"], vec!["check"], vec!["build"]]);
     assert!(Plan::default().levels().is_empty());
 }
+
+#[test]
+fn each_of_s_t_k_p_filters_and_no_deps_or_last_failed_alone_does_not() {
+    assert!(!Selection::default().is_filtered());
+    let unfiltered = Selection { no_deps: true, only: Some(["lint".to_owned()].into()), ..Selection::default() };
+    assert!(!unfiltered.is_filtered());
+    for filtered in [
+        selection(&["lint"]),
+        Selection { tags: vec!["ci".into()], ..Selection::default() },
+        Selection { keywords: Some("lint".into()), ..Selection::default() },
+        Selection { pythons: vec!["3.12".into()], ..Selection::default() },
+    ] {
+        assert!(filtered.is_filtered(), "{filtered:?}");
+    }
+}

@@ -191,4 +191,73 @@ mod tests {
         assert_eq!(both.merged_from, ["a", "b"]);
         assert_eq!(both.forge_version, env!("CARGO_PKG_VERSION"));
     }
+
+    /// A reports directory as one CI job uploads it: run.json with one session started
+    /// `offset_ms` after the run, the junit.xml given, and a coverage.xml of `m.py` with
+    /// `lines` (number, hits).
+    fn job(dir: &Path, start: &str, session: &str, offset_ms: u64, junit: bool, lines: &[(u32, u32)]) {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let run = serde_json::json!({
+            "format_version": 1, "forge_version": "0.0.1", "start": start, "end": start, "duration": 1.0,
+            "interrupted_by": null, "timed_out": false, "profile": if session == "lint" { Some("ci") } else { None },
+            "sessions": [{
+                "name": session, "session": session, "python": null, "status": "success",
+                "start_offset": offset_ms as f64 / 1000.0, "duration": 0.5, "requires": [], "exit_code": 0,
+                "attempts": [], "env": null, "log": null, "message": null
+            }]
+        });
+        std::fs::write(dir.join(RUN_FILE), run.to_string()).expect("write");
+        if junit {
+            let xml = format!(
+                "<testsuites><testsuite name=\"t\" tests=\"1\"><testcase name=\"{session}\" classname=\"c\"/></testsuite></testsuites>"
+            );
+            std::fs::write(dir.join(JUNIT_FILE), xml).expect("write");
+        }
+        if !lines.is_empty() {
+            let lines: String =
+                lines.iter().map(|(number, hits)| format!("<line number=\"{number}\" hits=\"{hits}\"/>")).collect();
+            let xml = format!(
+                "<?xml version=\"1.0\" ?><coverage><sources><source>/elsewhere</source></sources><packages>\
+                 <package name=\"p\"><classes><class name=\"m.py\" filename=\"m.py\"><lines>{lines}</lines>\
+                 </class></classes></package></packages></coverage>"
+            );
+            std::fs::write(dir.join(COVERAGE_FILE), xml).expect("write");
+        }
+    }
+
+    #[test]
+    fn directories_merge_their_runs_tests_and_coverage_on_one_timeline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        job(&a, "2026-01-01T00:00:00.000Z", "lint", 100, true, &[(1, 1), (2, 0)]);
+        job(&b, "2026-01-01T00:00:10.000Z", "test", 100, false, &[(2, 3), (3, 0)]);
+        let reports = merge_dirs(&[a.clone(), b.clone()], dir.path(), true);
+        assert!(reports.problems.is_empty(), "{:?}", reports.problems);
+        let run = reports.run.expect("run.json merged");
+        let names: Vec<&str> = run.sessions.iter().map(|session| session.name.as_str()).collect();
+        assert_eq!(names, ["lint", "test"]);
+        // b started 10 s after a: its session's offset moves onto a's timeline.
+        let offsets: Vec<_> = run.sessions.iter().map(|session| session.start_offset).collect();
+        assert_eq!(
+            offsets,
+            [Some(std::time::Duration::from_millis(100)), Some(std::time::Duration::from_millis(10_100))]
+        );
+        assert_eq!(run.profile.as_deref(), Some("ci"));
+        assert!(reports.junit.is_some(), "the one junit.xml is merged");
+        // Lines 1 and 2 hit (2 in b), 3 not: 2 of 3.
+        assert_eq!(reports.coverage.expect("coverage merged").data.line_counts(), (2, 3));
+    }
+
+    #[test]
+    fn no_coverage_is_a_problem_only_with_a_gate_and_no_profile_is_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = dir.path().join("a");
+        job(&a, "2026-01-01T00:00:00.000Z", "test", 0, false, &[]);
+        let reports = merge_dirs(std::slice::from_ref(&a), dir.path(), false);
+        assert!(reports.problems.is_empty(), "{:?}", reports.problems);
+        assert!(reports.junit.is_none() && reports.coverage.is_none());
+        assert_eq!(reports.run.expect("run").profile, None);
+        let gated = merge_dirs(std::slice::from_ref(&a), dir.path(), true);
+        assert_eq!(gated.problems.len(), 1, "{:?}", gated.problems);
+    }
 }

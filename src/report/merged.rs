@@ -109,4 +109,13 @@ mod tests {
         let counts = TestCounts { tests: 908, failures: 3, errors: 1, skipped: 2 };
         assert_eq!(counts.passed(), 902);
     }
+
+    #[test]
+    fn clean_means_no_problem_and_no_gate_failure() {
+        assert!(Merged::default().is_clean());
+        let gated = Merged { gate_failure: Some("below".into()), ..Merged::default() };
+        assert!(!gated.is_clean());
+        let problem = ReportError::Message { message: "unreadable".into(), hint: None };
+        assert!(!Merged { problems: vec![problem], ..Merged::default() }.is_clean());
+    }
 }

@@ -322,3 +322,23 @@ fn after_a_skipped_session_still_runs_but_a_stop_cause_keeps_it_from_starting() 
     assert!(dispatcher.is_finished());
     assert_eq!(dispatcher.into_outcome().sessions[1].status, SessionStatus::Skipped);
 }
+
+#[test]
+fn a_cached_instance_reads_its_requirements_keys_once_they_are_done() {
+    let plan = plan(&[("lint", &[]), ("types", &[]), ("test", &[0, 1])]);
+    let mut sink = Recording::default();
+    let mut dispatcher = Dispatcher::new(&plan, 4, None, &mut sink);
+    assert_eq!(dispatcher.schedule(), [0, 1]);
+    // Before they are done, a requirement has no key yet.
+    assert_eq!(dispatcher.requirement_keys(2), [("lint".to_owned(), None), ("types".to_owned(), None)]);
+    let Input::Finished(index, mut outcome) = done(&plan, 0, SessionStatus::Cached) else { unreachable!() };
+    outcome.cache_key = Some("k1".into());
+    dispatcher.handle(Input::Finished(index, outcome));
+    dispatcher.handle(done(&plan, 1, SessionStatus::Success));
+    assert_eq!(dispatcher.schedule(), [2]);
+    // An uncached requirement (no key) only has to succeed.
+    assert_eq!(
+        dispatcher.requirement_keys(2),
+        [("lint".to_owned(), Some("k1".to_owned())), ("types".to_owned(), None)]
+    );
+}

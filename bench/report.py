@@ -169,7 +169,7 @@ def paired(path):
         result["work_median"] = {name: statistics.median(values) for name, values in data["work_ms"].items()}
         result["outside"] = {name: statistics.median(values) for name, values in outside.items()}
         result["outside_difference"] = differences
-    added = result.get("outside_difference", totals)
+    added = result["added"] = result.get("outside_difference", totals)
     result["added_ratio"] = {name: 1 + difference / result["medians"]["bare"] for name, difference in added.items()}
     # A block without forge (nox and tox after case 8b's) has nothing to judge.
     if "forge" in times:
@@ -182,7 +182,7 @@ def tools_table(result):
     """The lines of a paired block of bare, nox and tox run after forge's (case 8b): each tool's
     added time, outside the work when the timeline was recorded, and (bare + that) ÷ bare."""
     how = "outside the work" if "outside" in result else "whole commands"
-    added = result.get("outside_difference", result["total_difference"])
+    added = result["added"]
     rows = [
         [name, f"{result['medians'][name]:.1f}", f"{added[name]:+.1f} ms", f"{result['added_ratio'][name]:.2f}×"]
         for name in result["medians"]
